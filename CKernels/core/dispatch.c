@@ -1,0 +1,42 @@
+// dispatch.c: CPU features read once; the ISA every batch call dispatches on.
+#include "rv_core.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Atomic int active_isa = -1;
+
+rv_isa rv_isa_best(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RV_ISA_AVX2;
+#endif
+    return RV_ISA_SCALAR;
+}
+
+rv_isa rv_isa_active(void) {
+    int isa = atomic_load_explicit(&active_isa, memory_order_relaxed);
+    if (isa >= 0) return (rv_isa)isa;
+    rv_isa best = rv_isa_best();
+    rv_isa chosen = best;
+    const char *level = getenv("RV_SIMD_LEVEL");
+    if (level && strcmp(level, "scalar") == 0) chosen = RV_ISA_SCALAR;
+    int expected = -1;
+    atomic_compare_exchange_strong(&active_isa, &expected, (int)chosen);
+    return (rv_isa)atomic_load(&active_isa);
+}
+
+rv_status rv_isa_set(rv_isa isa) {
+    if (isa != RV_ISA_SCALAR && isa != RV_ISA_AVX2) return RV_ERR_INVALID_ARGUMENT;
+    if (isa == RV_ISA_AVX2 && rv_isa_best() != RV_ISA_AVX2) return RV_ERR_UNSUPPORTED;
+    atomic_store(&active_isa, (int)isa);
+    return RV_OK;
+}
+
+const char *rv_isa_name(rv_isa isa) {
+    switch (isa) {
+    case RV_ISA_SCALAR: return "scalar";
+    case RV_ISA_AVX2: return "avx2";
+    }
+    return "unknown";
+}

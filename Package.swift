@@ -1,0 +1,45 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// RecVec: train, store and serve embeddings for recommender systems.
+// The hot loops live in the C target CKernels (threads through libomp's runtime, SIMD by
+// runtime dispatch). No target uses unsafeFlags, so other packages can depend on RecVec
+// pinned by version.
+
+let package = Package(
+    name: "RecVec",
+    products: [
+        // MARK: public products
+        .library(name: "RecVec", targets: ["RecVec"]),
+        .executable(name: "recvec", targets: ["recvec"]),
+        .executable(name: "kbench", targets: ["kbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: implementation
+        .target(
+            name: "CKernels",
+            path: "CKernels",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("omp5"), .linkedLibrary("m")]
+        ),
+        .target(name: "RecVec", dependencies: ["CKernels"]),
+        // Plain-Swift twins of every C kernel: the oracle for tests, the baseline for kbench.
+        .target(name: "KernelTwins", dependencies: ["RecVec"]),
+        .executableTarget(
+            name: "recvec",
+            dependencies: ["RecVec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "kbench",
+            dependencies: ["RecVec", "KernelTwins", "CKernels"],
+            path: "Benchmarks/kbench"
+        ),
+
+        // MARK: tests
+        .testTarget(name: "CKernelsTests", dependencies: ["RecVec", "KernelTwins", "CKernels"]),
+        .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins"]),
+    ]
+)

@@ -1,0 +1,30 @@
+/// An argument a kernel cannot work with. The message names the argument, the value and
+/// what was expected.
+public enum KernelError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalidArgument(name: String, value: String, expected: String)
+    case sizeMismatch(name: String, expected: Int, found: Int)
+    case outOfRange(name: String, index: Int, value: Int, count: Int)
+    case nonFinite(name: String, index: Int, value: Float)
+    case unsupportedSIMD(SIMDLevel)
+    case outOfMemory(kernel: String)
+    case kernelStatus(kernel: String, status: Int32)
+
+    public var description: String {
+        switch self {
+        case let .invalidArgument(name, value, expected):
+            return "invalid \(name): \(value) (expected \(expected))"
+        case let .sizeMismatch(name, expected, found):
+            return "\(name) has \(found) elements, expected \(expected)"
+        case let .outOfRange(name, index, value, count):
+            return "\(name)[\(index)] = \(value) is out of range (expected 0 ..< \(count))"
+        case let .nonFinite(name, index, value):
+            return "\(name)[\(index)] = \(value) is not finite"
+        case let .unsupportedSIMD(level):
+            return "this CPU does not support SIMD level \(level.rawValue)"
+        case let .outOfMemory(kernel):
+            return "\(kernel): out of memory"
+        case let .kernelStatus(kernel, status):
+            return "\(kernel) failed with status \(status)"
+        }
+    }
+}

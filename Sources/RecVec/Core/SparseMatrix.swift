@@ -1,0 +1,45 @@
+/// A sparse matrix in compressed sparse row (CSR) form: row `r` holds the columns
+/// `columns[rowOffsets[r] ..< rowOffsets[r + 1]]` (ascending) with their `values`.
+/// Memory grows with the number of non-zeros, not with `rows * cols`.
+public struct SparseMatrix: Equatable, Sendable {
+    public let rows: Int
+    public let cols: Int
+    /// `rows + 1` offsets into `columns` and `values`.
+    public var rowOffsets: [Int64]
+    public var columns: [Int32]
+    public var values: [Float]
+
+    public var nonZeroCount: Int { columns.count }
+
+    public init(rows: Int, cols: Int, rowOffsets: [Int64], columns: [Int32], values: [Float]) throws(KernelError) {
+        guard rowOffsets.count == rows + 1 else { throw .sizeMismatch(name: "rowOffsets", expected: rows + 1, found: rowOffsets.count) }
+        guard columns.count == values.count else { throw .sizeMismatch(name: "values", expected: columns.count, found: values.count) }
+        guard rowOffsets.first == 0, rowOffsets.last == Int64(columns.count) else {
+            throw .invalidArgument(name: "rowOffsets", value: "\(rowOffsets.first ?? -1)...\(rowOffsets.last ?? -1)",
+                                   expected: "0...\(columns.count)")
+        }
+        if let bad = columns.firstIndex(where: { $0 < 0 || Int($0) >= cols }) {
+            throw .outOfRange(name: "columns", index: bad, value: Int(columns[bad]), count: cols)
+        }
+        self.rows = rows
+        self.cols = cols
+        self.rowOffsets = rowOffsets
+        self.columns = columns
+        self.values = values
+    }
+
+    /// The non-zeros of row `r` as (column, value) pairs.
+    public func row(_ r: Int) -> Zip2Sequence<ArraySlice<Int32>, ArraySlice<Float>> {
+        let range = Int(rowOffsets[r]) ..< Int(rowOffsets[r + 1])
+        return zip(columns[range], values[range])
+    }
+
+    /// The dense form; for tests and small catalogs.
+    public func dense() -> Matrix {
+        var m = Matrix(rows: rows, cols: cols)
+        for r in 0 ..< rows {
+            for (c, v) in row(r) { m[r, Int(c)] = v }
+        }
+        return m
+    }
+}
