@@ -39,7 +39,10 @@ let package = Package(
         ),
 
         // MARK: tests
-        .testTarget(name: "CKernelsTests", dependencies: ["RecVec", "KernelTwins", "CKernels"]),
-        .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CKernelsTests", dependencies: ["RecVec", "KernelTwins", "CKernels", "TestSupport"]),
+        .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins", "TestSupport"]),
+        // End to end: runs the built `recvec` binary and checks exit status, stdout and stderr.
+        .testTarget(name: "RecVecCLITests", dependencies: ["TestSupport"]),
     ]
 )

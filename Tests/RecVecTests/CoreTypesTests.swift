@@ -1,0 +1,29 @@
+import XCTest
+import RecVec
+
+final class CoreTypesTests: XCTestCase {
+    func testCorpusRejectsOutOfRangeTokenAndNamesIt() {
+        XCTAssertThrowsError(try Corpus(sessions: [[0, 1], [2, 5]], vocabularySize: 3)) { error in
+            XCTAssertEqual(error as? KernelError, .outOfRange(name: "tokens", index: 3, value: 5, count: 3))
+            XCTAssertEqual("\(error)", "tokens[3] = 5 is out of range (expected 0 ..< 3)")
+        }
+    }
+
+    func testCorpusSessionsRoundTrip() throws {
+        let c = try Corpus(sessions: [[0, 1], [], [2, 2, 1]], vocabularySize: 3)
+        XCTAssertEqual(c.sessionCount, 3)
+        XCTAssertEqual(Array(c.session(2)), [2, 2, 1])
+        XCTAssertEqual(c.counts(), [1, 2, 2])
+    }
+
+    func testMatrixRejectsWrongValueCount() {
+        XCTAssertThrowsError(try Matrix(rows: 2, cols: 3, values: [1, 2])) { error in
+            XCTAssertEqual(error as? KernelError, .sizeMismatch(name: "values", expected: 6, found: 2))
+        }
+    }
+
+    func testSparseDenseAgree() throws {
+        let s = try SparseMatrix(rows: 2, cols: 3, rowOffsets: [0, 1, 3], columns: [2, 0, 1], values: [5, 6, 7])
+        XCTAssertEqual(s.dense().values, [0, 0, 5, 6, 7, 0])
+    }
+}
