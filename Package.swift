@@ -37,6 +37,10 @@ let package = Package(
             dependencies: ["RecVec", "KernelTwins", "CKernels"],
             path: "Benchmarks/kbench"
         ),
+        // HNSW recall, QPS and build time against exact search (and hnswlib through Benchmarks/peers).
+        .executableTarget(name: "annbench", dependencies: ["RecVec"], path: "Benchmarks/annbench"),
+        // Online path: request latency p50/p99 over a published version.
+        .executableTarget(name: "servebench", dependencies: ["RecVec"], path: "Benchmarks/servebench"),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

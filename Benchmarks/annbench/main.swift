@@ -1,0 +1,1 @@
+print("annbench: HNSW against exact search and hnswlib (TODO)")

@@ -1,0 +1,1 @@
+print("servebench: online path latency (TODO)")
