@@ -122,11 +122,6 @@ public struct EventLog: Equatable, Sendable {
         append(Event(user: u, item: i, timestamp: timestamp, session: s, weight: weight))
     }
 
-    /// Loaders build the maps while parsing; they append through these.
-    mutating func withMaps<T>(_ body: (inout IDMap, inout IDMap, inout IDMap?) throws -> T) rethrows -> T {
-        try body(&userIDs, &itemIDs, &sessionIDs)
-    }
-
     /// Events of each item (popularity): `itemIDs.count` entries.
     public func itemCounts() -> [Int] {
         var c = [Int](repeating: 0, count: itemIDs.count)
