@@ -60,6 +60,8 @@ private func scoreTopKCase(_ bench: Bench, size name: String, queries: Matrix, r
         "gflop": gflop, "queries_file": "\(stem).queries.f32", "rows_file": "\(stem).rows.f32",
         "c_ids_file": "\(stem).c_ids.i32", "c_scores_file": "\(stem).c_scores.f32",
         "layout": "raw little-endian, row-major; ids int32, the rest float32",
+        // Two implementations may each sit (d + 6) u d from the exact score (see `agrees`).
+        "score_tolerance": 2 * Double(d + 6) * Double(Float.ulpOfOne) / 2 * Double(d),
     ]
     bench.writeInput("\(stem).json", [UInt8](try JSONSerialization.data(withJSONObject: sidecar, options: [.sortedKeys])))
 }
