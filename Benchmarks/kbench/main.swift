@@ -10,6 +10,7 @@ bench.header()
 // at 1 thread and at all threads, for every size it supports.
 let suites: [(String, (Bench) throws -> Void)] = [
     ("score_topk+normalize", scoreSuite),
+    ("cooc", coocBench),
 ]
 for (name, suite) in suites where bench.options.wants(kernel: name) {
     try suite(bench)
