@@ -11,6 +11,7 @@ bench.header()
 let suites: [(String, (Bench) throws -> Void)] = [
     ("score_topk+normalize", scoreSuite),
     ("cooc", coocBench),
+    ("sgns", sgnsBench),
 ]
 for (name, suite) in suites where bench.options.wants(kernel: name) {
     try suite(bench)
