@@ -1,0 +1,168 @@
+import Foundation
+
+/// One published version, open: vectors and index memory-mapped, ids in memory. The object owns
+/// its maps and unmaps them when the last reference goes (a server swapping versions releases
+/// the old one once no request holds it).
+public final class StoreVersion: @unchecked Sendable {
+    public let name: String
+    public let path: String
+    public let manifest: Manifest
+    public let vectors: VectorFile
+    /// Item ids in row order.
+    public let ids: [String]
+    /// Row of each item id.
+    public let rowOf: [String: Int32]
+    /// The ANN index, nil for a version published without one (exact search).
+    public let index: HNSWIndex?
+    /// The rows as a matrix, for exact search in a version without an index.
+    private let exactRows: Matrix?
+
+    public var count: Int { vectors.count }
+    public var dimension: Int { vectors.dimension }
+
+    /// Opens the version directory at `path`. Checks, for every level: the manifest parses and
+    /// names this version; each file exists with the size the manifest records; the vectors
+    /// header matches the manifest (dimension, count, checksum in the trailer); the ids are as
+    /// many as the rows, unique and well-formed; the index was built from these vectors (its
+    /// recorded vectors checksum equals the vectors file's). `.full` also recomputes the
+    /// checksum of every file.
+    public init(path: String, name: String, verify: VerifyLevel = .quick) throws {
+        let manifestPath = path + "/" + Manifest.fileName
+        let manifest = try Manifest.read(path: manifestPath)
+        guard manifest.version == name else {
+            throw StoreError.corruptManifest(file: manifestPath, reason: "names version \(manifest.version), but its directory is \(name)")
+        }
+        for (file, record) in manifest.files {
+            let filePath = path + "/" + file
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
+                  let size = attributes[.size] as? NSNumber else { throw StoreError.fileMissing(file: filePath) }
+            guard size.intValue == record.bytes else {
+                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: size.intValue)
+            }
+        }
+
+        let vectorsPath = path + "/" + Manifest.vectorsFile
+        let vectors = try VectorFile(path: vectorsPath, verify: verify)
+        let recordedVectors = manifest.files[Manifest.vectorsFile]!.checksum!
+        guard vectors.checksum == recordedVectors else {
+            throw StoreError.checksumMismatch(file: vectorsPath, expected: recordedVectors, found: vectors.checksum)
+        }
+        guard vectors.dimension == manifest.dimension else {
+            throw StoreError.dimensionMismatch(file: vectorsPath, expected: manifest.dimension, found: vectors.dimension)
+        }
+        guard vectors.count == manifest.count else {
+            throw StoreError.countMismatch(file: vectorsPath, expected: manifest.count, found: vectors.count)
+        }
+
+        let idsPath = path + "/" + Manifest.idsFile
+        let idsFile = try MappedFile(path: idsPath)
+        if verify == .full {
+            try Self.verify(idsFile, record: manifest.files[Manifest.idsFile]!)
+        }
+        let ids = try ItemIDs.parse(idsFile.bytes, file: idsPath)
+        guard ids.count == vectors.count else {
+            throw StoreError.countMismatch(file: idsPath, expected: vectors.count, found: ids.count)
+        }
+        let rowOf = try ItemIDs.rows(of: ids, file: idsPath)
+
+        var index: HNSWIndex?
+        if manifest.index != nil {
+            let indexPath = path + "/" + Manifest.indexFile
+            if verify == .full {
+                try Self.verify(try MappedFile(path: indexPath), record: manifest.files[Manifest.indexFile]!)
+            }
+            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath))
+            guard loaded.vectorsChecksum == vectors.checksum else {
+                throw StoreError.indexMismatch(file: indexPath, indexVectorsChecksum: loaded.vectorsChecksum, vectorsChecksum: vectors.checksum)
+            }
+            guard loaded.dimension == vectors.dimension else {
+                throw StoreError.dimensionMismatch(file: indexPath, expected: vectors.dimension, found: loaded.dimension)
+            }
+            guard loaded.count == vectors.count else {
+                throw StoreError.countMismatch(file: indexPath, expected: vectors.count, found: loaded.count)
+            }
+            index = loaded
+        }
+
+        self.name = name
+        self.path = path
+        self.manifest = manifest
+        self.vectors = vectors
+        self.ids = ids
+        self.rowOf = rowOf
+        self.index = index
+        self.exactRows = index == nil ? vectors.matrix() : nil
+    }
+
+    private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
+        let found = XXH64.hash(file.bytes)
+        guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
+    }
+
+    /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
+    /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
+    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+        if let index {
+            return try index.search(query, k: k, efSearch: efSearch, filter: filter)
+        }
+        let rows = exactRows!
+        var excluded: [Int32] = []
+        if let filter {
+            for row in 0 ..< count where filter.allowedBits[row >> 6] & (1 << UInt64(row & 63)) == 0 { excluded.append(Int32(row)) }
+        }
+        let queries = try Matrix(rows: 1, cols: dimension, values: query)
+        let top = try Kernels.topK(queries: queries, rows: rows, k: min(k, count), metric: manifest.metric,
+                                   exclude: filter == nil ? nil : [excluded], threads: 1)
+        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+    }
+}
+
+/// Item ids: one per line, in row order; non-empty, no whitespace (word2vec formats separate
+/// fields by spaces), unique.
+public enum ItemIDs {
+    /// Parses an ids file's bytes.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, file: String) throws -> [String] {
+        var ids: [String] = []
+        var start = 0
+        var line = 1
+        let count = bytes.count
+        while start < count {
+            var end = start
+            while end < count && bytes[end] != 0x0A { end += 1 }
+            var last = end
+            if last > start && bytes[last - 1] == 0x0D { last -= 1 }
+            let field = UnsafeRawBufferPointer(rebasing: bytes[start ..< last])
+            guard !field.isEmpty else { throw StoreError.invalidLine(file: file, line: line, reason: "empty item id") }
+            if field.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                throw StoreError.invalidLine(file: file, line: line, reason: "item id contains whitespace")
+            }
+            ids.append(String(decoding: field, as: UTF8.self))
+            start = end + 1
+            line += 1
+        }
+        return ids
+    }
+
+    public static func read(path: String) throws -> [String] {
+        try parse(try MappedFile(path: path).bytes, file: path)
+    }
+
+    /// The row of each id; throws on a duplicate.
+    public static func rows(of ids: [String], file: String) throws -> [String: Int32] {
+        var rowOf = [String: Int32](minimumCapacity: ids.count)
+        for (row, id) in ids.enumerated() {
+            if let first = rowOf.updateValue(Int32(row), forKey: id) {
+                throw StoreError.invalidLine(file: file, line: row + 1, reason: "duplicate item id \(id) (first on line \(first + 1))")
+            }
+        }
+        return rowOf
+    }
+
+    /// The bytes of an ids file.
+    static func encode(_ ids: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(ids.count * 8)
+        for id in ids { out.append(contentsOf: id.utf8); out.append(0x0A) }
+        return out
+    }
+}
