@@ -51,7 +51,7 @@ extension EmbeddingStore {
     /// undone and `StoreError.gateRefused` says why. `keep` then removes all but the newest
     /// `keep` versions (never the current one). `afterStep` is a test hook called after each step.
     public func publish(_ input: PublishInput, gate: PublishGate? = nil, keep: Int? = nil,
-                        progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) -> Void)? = nil) throws -> PublishResult {
+                        progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) throws -> Void)? = nil) throws -> PublishResult {
         guard input.ids.count == input.vectors.rows else {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
         }
@@ -66,7 +66,7 @@ extension EmbeddingStore {
         if let keep, keep < 1 { throw StoreError.invalidInput(file: "keep", reason: "must keep at least 1 version, got \(keep)") }
 
         return try withLock {
-            let step = afterStep ?? { _ in }
+            let step: (PublishStep) throws -> Void = afterStep ?? { _ in }
             let leftovers = try removeLeftovers()
             let previous = try currentVersion()
             let number = (try versions().last.flatMap(Self.sequenceNumber) ?? 0) + 1
@@ -78,18 +78,18 @@ extension EmbeddingStore {
                 throw StoreError.io(path: staging, operation: "mkdir", errno: errno)
             }
             try DurableIO.syncDirectory(versionsPath)
-            step(.staged)
+            try step(.staged)
 
             progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
             let vectorsPath = staging + "/" + Manifest.vectorsFile
             let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
             var files = [Manifest.vectorsFile: Manifest.FileRecord(
                 bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
-            step(.vectorsWritten)
+            try step(.vectorsWritten)
 
             try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
             files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
-            step(.idsWritten)
+            try step(.idsWritten)
 
             if let config = input.index {
                 progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
@@ -103,7 +103,7 @@ extension EmbeddingStore {
                 let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
                 files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
             }
-            step(.indexWritten)
+            try step(.indexWritten)
 
             let fingerprint = input.inputFingerprint ?? {
                 var hasher = XXH64()
@@ -117,9 +117,9 @@ extension EmbeddingStore {
                                     inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
                                     dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
             try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
-            step(.manifestWritten)
+            try step(.manifestWritten)
             try DurableIO.syncDirectory(staging)
-            step(.stagingSynced)
+            try step(.stagingSynced)
 
             if let gate, let previous {
                 progress?("checking the publish gate against \(previous)")
@@ -139,11 +139,11 @@ extension EmbeddingStore {
 
             try DurableIO.rename(staging, versionPath(name))
             try DurableIO.syncDirectory(versionsPath)
-            step(.versionRenamed)
-            try switchCurrent(to: name) { step(.pointerStaged) }
-            step(.pointerSwitched)
+            try step(.versionRenamed)
+            try switchCurrent(to: name) { try step(.pointerStaged) }
+            try step(.pointerSwitched)
             let removed = try keep.map { try removeOldVersions(keep: $0) } ?? []
-            step(.cleanedUp)
+            try step(.cleanedUp)
             return PublishResult(version: name, previous: previous, removedVersions: removed, removedLeftovers: leftovers)
         }
     }

@@ -109,10 +109,10 @@ public struct EmbeddingStore: Sendable {
     }
 
     /// Points CURRENT at `name`: temp file, fsync, rename, fsync of the store directory.
-    func switchCurrent(to name: String, afterStaged: () -> Void = {}) throws {
+    func switchCurrent(to name: String, afterStaged: () throws -> Void = {}) throws {
         let temporary = currentPath + ".tmp"
         try DurableIO.write(path: temporary, data: Array((name + "\n").utf8))
-        afterStaged()
+        try afterStaged()
         try DurableIO.rename(temporary, currentPath)
         try DurableIO.syncDirectory(path)
     }
