@@ -41,7 +41,7 @@ public struct EmbeddingStore: Sendable {
             }
             try DurableIO.write(path: markerPath, data: Array(Self.marker.utf8))
             try DurableIO.syncDirectory(path)
-            try DurableIO.syncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+            try DurableIO.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
         guard let marker = fm.contents(atPath: markerPath) else {
             throw StoreError.notAStore(path: path, reason: "no STORE marker file (a store is created by `recvec publish`)")

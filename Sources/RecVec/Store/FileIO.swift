@@ -9,8 +9,14 @@ import Foundation
 /// version owns its maps, so a version stays readable exactly as long as a request holds it.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
-    /// The file's bytes (empty for an empty file).
+    /// The file's bytes (empty for an empty file). Valid while this object lives: read them
+    /// through `withBytes`, or keep the object alive for as long as the pointer is used.
     public let bytes: UnsafeRawBufferPointer
+
+    /// Calls `body` with the bytes, keeping the map alive until it returns.
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
 
     public init(path: String) throws {
         self.path = path
@@ -76,19 +82,9 @@ enum DurableIO {
         guard Glibc.rename(from, to) == 0 else { throw StoreError.io(path: from, operation: "rename to \(to)", errno: errno) }
     }
 
-    /// Replaces the file at `path` atomically: a temporary sibling is written, fsync'd and renamed
-    /// over it, then the directory is fsync'd. A reader sees the old or the new content, whole.
-    static func replace(path: String, data: [UInt8]) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        try write(path: temporary, data: data)
-        try rename(temporary, path)
-        try syncDirectory((path as NSString).deletingLastPathComponent)
-    }
-
     /// The checksum (XXH64) of a whole file, read through a memory map.
     static func checksum(path: String) throws -> (bytes: Int, checksum: UInt64) {
-        let file = try MappedFile(path: path)
-        return (file.bytes.count, XXH64.hash(file.bytes))
+        try MappedFile(path: path).withBytes { ($0.count, XXH64.hash($0)) }
     }
 }
 

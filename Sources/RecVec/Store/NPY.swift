@@ -8,8 +8,10 @@ public enum NPY {
 
     /// Reads a 2-D array from `path`.
     public static func read(path: String) throws -> Matrix {
-        let file = try MappedFile(path: path)
-        let bytes = file.bytes
+        try MappedFile(path: path).withBytes { try read(bytes: $0, path: path) }
+    }
+
+    static func read(bytes: UnsafeRawBufferPointer, path: String) throws -> Matrix {
         guard bytes.count >= 10 else { throw StoreError.truncated(file: path, expectedBytes: 10, foundBytes: bytes.count) }
         guard Array(bytes.prefix(6)) == magic else {
             throw StoreError.badMagic(file: path, expected: "\\x93NUMPY", found: VectorFile.printable(bytes.prefix(6)))

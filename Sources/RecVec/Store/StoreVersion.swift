@@ -59,7 +59,7 @@ public final class StoreVersion: @unchecked Sendable {
         if verify == .full {
             try Self.verify(idsFile, record: manifest.files[Manifest.idsFile]!)
         }
-        let ids = try ItemIDs.parse(idsFile.bytes, file: idsPath)
+        let ids = try idsFile.withBytes { try ItemIDs.parse($0, file: idsPath) }
         guard ids.count == vectors.count else {
             throw StoreError.countMismatch(file: idsPath, expected: vectors.count, found: ids.count)
         }
@@ -95,7 +95,7 @@ public final class StoreVersion: @unchecked Sendable {
     }
 
     private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
-        let found = XXH64.hash(file.bytes)
+        let found = file.withBytes { XXH64.hash($0) }
         guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
 
@@ -144,7 +144,7 @@ public enum ItemIDs {
     }
 
     public static func read(path: String) throws -> [String] {
-        try parse(try MappedFile(path: path).bytes, file: path)
+        try MappedFile(path: path).withBytes { try parse($0, file: path) }
     }
 
     /// The row of each id; throws on a duplicate.
