@@ -68,6 +68,9 @@ struct Publish: ParsableCommand {
     func run() throws {
         let matrix = try NPY.read(path: vectors)
         let itemIDs = try ItemIDs.read(path: ids)
+        guard itemIDs.count == matrix.rows else {
+            throw StoreError.countMismatch(file: ids, expected: matrix.rows, found: itemIDs.count)
+        }
         var metricValues: [String: Double] = [:]
         if let metrics {
             guard let data = FileManager.default.contents(atPath: metrics) else { throw StoreError.fileMissing(file: metrics) }
