@@ -67,7 +67,7 @@ struct Publish: ParsableCommand {
 
     func run() throws {
         let matrix = try NPY.read(path: vectors)
-        let itemIDs = try ItemIDs.read(path: ids)
+        let itemIDs = try ItemIDTable.read(path: ids)
         guard itemIDs.count == matrix.rows else {
             throw StoreError.countMismatch(file: ids, expected: matrix.rows, found: itemIDs.count)
         }

@@ -31,7 +31,7 @@ final class ServeTests: XCTestCase {
         let recommender = try Recommender(version: version)
         for item in ["item3", "item17", "item59"] {
             let response = try recommender.recommend(.history(["item0", item]), k: 7)
-            let query = version.vectors.row(Int(version.rowOf[item]!))
+            let query = version.vectors.row(Int(version.row(of: item)!))
             let oracle = (0 ..< version.count).filter { version.ids[$0] != item && version.ids[$0] != "item0" }
                 .map { ($0, cosine(query, version.vectors.row($0))) }
                 .sorted { $0.1 > $1.1 }.prefix(7)
@@ -52,7 +52,7 @@ final class ServeTests: XCTestCase {
         config.userVectorRule = .recencyWeighted(count: 3, decay: 0.5)
         let recommender = try Recommender(version: version, config: config)
         let history = ["item1", "item2", "item3", "item4"]
-        let user = config.userVectorRule.vector(history: history.map { version.rowOf[$0]! }, items: version.vectors.matrix())!
+        let user = config.userVectorRule.vector(history: history.map { version.row(of: $0)! }, items: version.vectors.matrix())!
         let response = try recommender.recommend(.history(history), k: 5)
         let oracle = (0 ..< version.count).filter { !history.contains(version.ids[$0]) }
             .map { ($0, cosine(user, version.vectors.row($0))) }.sorted { $0.1 > $1.1 }.prefix(5)

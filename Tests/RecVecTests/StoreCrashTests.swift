@@ -35,16 +35,16 @@ final class StoreCrashTests: XCTestCase {
         try input.vectors.values.withUnsafeBufferPointer {
             try NPY.write(values: $0, rows: input.vectors.rows, cols: input.vectors.cols, to: base + ".npy")
         }
-        try Data(ItemIDs.encode(input.ids)).write(to: URL(fileURLWithPath: base + ".ids.txt"))
+        try Data(ItemIDTable.encode(input.ids)).write(to: URL(fileURLWithPath: base + ".ids.txt"))
     }
 
     /// Checks the store serves `old` or `new`, whole; returns which.
     func assertServesOneWhole(_ storePath: String, old: PublishInput, new: PublishInput, _ context: String) throws -> Bool {
         let store = try EmbeddingStore(path: storePath)
         let version = try store.open(verify: .full)
-        let isNew = version.ids == new.ids
+        let isNew = Array(version.ids) == new.ids
         let expected = isNew ? new : old
-        XCTAssertEqual(version.ids, expected.ids, context)
+        XCTAssertEqual(Array(version.ids), expected.ids, context)
         XCTAssertEqual(version.vectors.matrix(), expected.vectors, context)
         return isNew
     }

@@ -46,7 +46,7 @@ final class StoreExportTests: XCTestCase {
             }
             XCTAssertEqual(result.status, 0, "\(format): \(result.output)")
             XCTAssertEqual(try NPY.read(path: dir + "/back.npy"), input.vectors, "\(format)")
-            XCTAssertEqual(try ItemIDs.read(path: dir + "/back.npy.ids"), input.ids, "\(format)")
+            XCTAssertEqual(try ItemIDTable.read(path: dir + "/back.npy.ids"), input.ids, "\(format)")
         }
     }
 }

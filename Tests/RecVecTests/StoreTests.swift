@@ -20,8 +20,8 @@ final class StoreTests: XCTestCase {
         for verify in VerifyLevel.allCases {
             let version = try store.open(verify: verify)
             XCTAssertEqual(version.vectors.matrix(), input.vectors)
-            XCTAssertEqual(version.ids, input.ids)
-            XCTAssertEqual(version.rowOf["item7"], 7)
+            XCTAssertEqual(Array(version.ids), input.ids)
+            XCTAssertEqual(version.row(of: "item7"), 7)
             XCTAssertEqual(version.manifest.metrics, ["recall@20": 0.25])
             XCTAssertEqual(version.manifest.method, "test")
             XCTAssertEqual(version.manifest.count, 20)
@@ -180,7 +180,7 @@ final class StoreTests: XCTestCase {
             let served = try store.open(verify: .full)
             let expected = step.rawValue >= PublishStep.pointerSwitched.rawValue ? second : first
             XCTAssertEqual(served.vectors.matrix(), expected.vectors, "stopped after \(step)")
-            XCTAssertEqual(served.ids, expected.ids, "stopped after \(step)")
+            XCTAssertEqual(Array(served.ids), expected.ids, "stopped after \(step)")
             _ = try store.publish(storeTestInput(rows: 2, dim: 3, seed: 3))
             XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: store.path + "/versions").contains { $0.hasPrefix(".") })
         }

@@ -87,7 +87,7 @@ public struct StalenessReport: Codable, Sendable {
 
 extension StoreVersion {
     public func staleness(catalog: Catalog, now: Date = Date()) -> StalenessReport {
-        let missing = catalog.items.filter { rowOf[$0] == nil }
+        let missing = catalog.items.filter { row(of: $0) == nil }
         return StalenessReport(version: name, createdAt: manifest.createdAt, ageSeconds: now.timeIntervalSince(manifest.createdAt),
                                catalogItems: catalog.items.count, missingCount: missing.count,
                                missingFraction: catalog.items.isEmpty ? 0 : Double(missing.count) / Double(catalog.items.count),

@@ -32,7 +32,7 @@ public enum Drift {
     public static func compare(from a: StoreVersion, to b: StoreVersion, k: Int = 10, sampleSize: Int = 1000, seed: UInt64 = 42) throws -> DriftReport {
         guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
         guard sampleSize > 0 else { throw ServeError.invalidArgument(name: "sampleSize", value: "\(sampleSize)", expected: "> 0") }
-        var shared = a.ids.filter { b.rowOf[$0] != nil }
+        var shared = a.ids.filter { b.row(of: $0) != nil }
         // Partial Fisher-Yates under SplitMix64: the first `sampleSize` ids.
         var state = seed
         func next() -> UInt64 {
@@ -59,7 +59,7 @@ public enum Drift {
 
     /// The `k` nearest other items of `id`, as ids.
     static func neighbours(of id: String, in version: StoreVersion, k: Int) throws -> [String] {
-        let row = version.rowOf[id]!
+        let row = version.row(of: id)!
         let found = try version.nearest(Array(version.vectors.row(Int(row))), k: min(k + 1, version.count))
         return found.filter { $0.id != row }.prefix(k).map { version.ids[Int($0.id)] }
     }

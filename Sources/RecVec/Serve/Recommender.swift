@@ -111,7 +111,7 @@ public final class Recommender: @unchecked Sendable {
         if let catalog {
             let maxPopularity = catalog.entries.values.compactMap(\.popularity).max() ?? 0
             for (id, entry) in catalog.entries {
-                guard let row = version.rowOf[id].map(Int.init) else { continue }
+                guard let row = version.row(of: id).map(Int.init) else { continue }
                 if let category = entry.category {
                     if categoryIndex[category] == nil {
                         categoryIndex[category] = Int32(categoryNames.count)
@@ -145,7 +145,7 @@ public final class Recommender: @unchecked Sendable {
             historyIDs = ids
         }
         let historyRows = try historyIDs.map { id -> Int32 in
-            guard let row = version.rowOf[id] else { throw ServeError.unknownItem(id: id, version: version.name) }
+            guard let row = version.row(of: id) else { throw ServeError.unknownItem(id: id, version: version.name) }
             return row
         }
 
@@ -216,12 +216,12 @@ public final class Recommender: @unchecked Sendable {
     /// The ANN filter for the hard rules; nil when nothing is excluded.
     private func makeFilter(historyRows: [Int32], rules: RecommendRules) -> SearchFilter? {
         var excluded = rules.excludeSeen ? historyRows : []
-        for id in rules.blocklist { if let row = version.rowOf[id] { excluded.append(row) } }
+        for id in rules.blocklist { if let row = version.row(of: id) { excluded.append(row) } }
         guard !excluded.isEmpty || rules.allowlist != nil || !rules.requiredAttributes.isEmpty else { return nil }
         var filter = SearchFilter(count: version.count, excluding: excluded)
         if let allowlist = rules.allowlist {
             var bits = [UInt64](repeating: 0, count: filter.allowedBits.count)
-            for id in allowlist { if let row = version.rowOf[id] { bits[Int(row) >> 6] |= 1 << UInt64(row & 63) } }
+            for id in allowlist { if let row = version.row(of: id) { bits[Int(row) >> 6] |= 1 << UInt64(row & 63) } }
             for w in bits.indices { filter.allowedBits[w] &= bits[w] }
         }
         for attribute in rules.requiredAttributes {

@@ -56,13 +56,13 @@ extension EmbeddingStore {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
         }
         guard input.vectors.rows > 0 else { throw StoreError.invalidInput(file: "vectors", reason: "no rows to publish") }
-        let idBytes = ItemIDs.encode(input.ids)
-        // Re-parse the encoded bytes: the same checks a reader applies (empty, whitespace, duplicates).
-        let parsed = try idBytes.withUnsafeBytes { try ItemIDs.parse($0, file: "ids") }
-        guard parsed.count == input.ids.count else {
+        let idBytes = ItemIDTable.encode(input.ids)
+        // The checks a reader applies (empty, whitespace, duplicates), on the bytes to be written.
+        let table = try ItemIDTable(bytes: idBytes, path: "ids")
+        guard table.count == input.ids.count else {
             throw StoreError.invalidInput(file: "ids", reason: "an item id contains a newline")
         }
-        _ = try ItemIDs.rows(of: parsed, file: "ids")
+        try table.buildLookup()
         if let keep, keep < 1 { throw StoreError.invalidInput(file: "keep", reason: "must keep at least 1 version, got \(keep)") }
 
         return try withLock {

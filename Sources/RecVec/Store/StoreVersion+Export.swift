@@ -25,7 +25,7 @@ extension StoreVersion {
             try NPY.write(values: vectors.values, rows: count, cols: dimension, to: temporary)
             try DurableIO.rename(temporary, path)
             let idsPath = path + ".ids.txt"
-            try DurableIO.write(path: temporary, data: ItemIDs.encode(ids))
+            try DurableIO.write(path: temporary, data: ItemIDTable.encode(ids))
             try DurableIO.rename(temporary, idsPath)
             return [path, idsPath]
         case .word2vecText, .word2vecBinary:

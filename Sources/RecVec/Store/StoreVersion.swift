@@ -8,10 +8,8 @@ public final class StoreVersion: @unchecked Sendable {
     public let path: String
     public let manifest: Manifest
     public let vectors: VectorFile
-    /// Item ids in row order.
-    public let ids: [String]
-    /// Row of each item id.
-    public let rowOf: [String: Int32]
+    /// Item ids in row order (read from the mapped ids file on access).
+    public let ids: ItemIDTable
     /// The ANN index, nil for a version published without one (exact search).
     public let index: HNSWIndex?
     /// The rows as a matrix, for exact search in a version without an index.
@@ -59,11 +57,11 @@ public final class StoreVersion: @unchecked Sendable {
         if verify == .full {
             try Self.verify(idsFile, record: manifest.files[Manifest.idsFile]!)
         }
-        let ids = try idsFile.withBytes { try ItemIDs.parse($0, file: idsPath) }
+        let ids = try ItemIDTable(file: idsFile)
         guard ids.count == vectors.count else {
             throw StoreError.countMismatch(file: idsPath, expected: vectors.count, found: ids.count)
         }
-        let rowOf = try ItemIDs.rows(of: ids, file: idsPath)
+        if verify == .full { try ids.buildLookup() }
 
         var index: HNSWIndex?
         if manifest.index != nil {
@@ -89,7 +87,6 @@ public final class StoreVersion: @unchecked Sendable {
         self.manifest = manifest
         self.vectors = vectors
         self.ids = ids
-        self.rowOf = rowOf
         self.index = index
         self.exactRows = index == nil ? vectors.matrix() : nil
     }
@@ -98,6 +95,9 @@ public final class StoreVersion: @unchecked Sendable {
         let found = file.withBytes { XXH64.hash($0) }
         guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
+
+    /// The row of item `id`, nil when the version has no vector for it.
+    public func row(of id: String) -> Int32? { ids.row(of: id) }
 
     /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
     /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
@@ -114,55 +114,5 @@ public final class StoreVersion: @unchecked Sendable {
         let top = try Kernels.topK(queries: queries, rows: rows, k: min(k, count), metric: manifest.metric,
                                    exclude: filter == nil ? nil : [excluded], threads: 1)
         return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
-    }
-}
-
-/// Item ids: one per line, in row order; non-empty, no whitespace (word2vec formats separate
-/// fields by spaces), unique.
-public enum ItemIDs {
-    /// Parses an ids file's bytes.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, file: String) throws -> [String] {
-        var ids: [String] = []
-        var start = 0
-        var line = 1
-        let count = bytes.count
-        while start < count {
-            var end = start
-            while end < count && bytes[end] != 0x0A { end += 1 }
-            var last = end
-            if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-            let field = UnsafeRawBufferPointer(rebasing: bytes[start ..< last])
-            guard !field.isEmpty else { throw StoreError.invalidLine(file: file, line: line, reason: "empty item id") }
-            if field.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                throw StoreError.invalidLine(file: file, line: line, reason: "item id contains whitespace")
-            }
-            ids.append(String(decoding: field, as: UTF8.self))
-            start = end + 1
-            line += 1
-        }
-        return ids
-    }
-
-    public static func read(path: String) throws -> [String] {
-        try MappedFile(path: path).withBytes { try parse($0, file: path) }
-    }
-
-    /// The row of each id; throws on a duplicate.
-    public static func rows(of ids: [String], file: String) throws -> [String: Int32] {
-        var rowOf = [String: Int32](minimumCapacity: ids.count)
-        for (row, id) in ids.enumerated() {
-            if let first = rowOf.updateValue(Int32(row), forKey: id) {
-                throw StoreError.invalidLine(file: file, line: row + 1, reason: "duplicate item id \(id) (first on line \(first + 1))")
-            }
-        }
-        return rowOf
-    }
-
-    /// The bytes of an ids file.
-    static func encode(_ ids: [String]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(ids.count * 8)
-        for id in ids { out.append(contentsOf: id.utf8); out.append(0x0A) }
-        return out
     }
 }
