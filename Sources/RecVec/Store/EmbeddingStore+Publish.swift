@@ -109,7 +109,7 @@ extension EmbeddingStore {
                 var hasher = XXH64()
                 input.vectors.values.withUnsafeBytes { hasher.update($0) }
                 hasher.update(idBytes)
-                return hex(hasher.digest())
+                return checksumHex(hasher.digest())
             }()
             var config = input.index
             config?.threads = 0

@@ -7,7 +7,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public struct FileRecord: Codable, Equatable, Sendable {
         public var bytes: Int
         public var xxh64: String
-        public init(bytes: Int, checksum: UInt64) { self.bytes = bytes; xxh64 = hex(checksum) }
+        public init(bytes: Int, checksum: UInt64) { self.bytes = bytes; xxh64 = checksumHex(checksum) }
         public var checksum: UInt64? { UInt64(xxh64, radix: 16) }
     }
 

@@ -52,9 +52,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .truncated(file, expectedBytes, foundBytes):
             return "\(file) has \(foundBytes) bytes, its header implies \(expectedBytes) (truncated or corrupt)"
         case let .checksumMismatch(file, expected, found):
-            return "\(file): checksum mismatch, expected \(hex(expected)) found \(hex(found)) (file corrupt)"
+            return "\(file): checksum mismatch, expected \(checksumHex(expected)) found \(checksumHex(found)) (file corrupt)"
         case let .indexMismatch(file, indexVectorsChecksum, vectorsChecksum):
-            return "\(file) was built from vectors with checksum \(hex(indexVectorsChecksum)), but the vectors file has \(hex(vectorsChecksum))"
+            return "\(file) was built from vectors with checksum \(checksumHex(indexVectorsChecksum)), but the vectors file has \(checksumHex(vectorsChecksum))"
         case let .dimensionMismatch(file, expected, found):
             return "\(file): dimension \(found), expected \(expected)"
         case let .countMismatch(file, expected, found):
@@ -76,7 +76,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 /// A checksum as 16 hex digits.
-func hex(_ value: UInt64) -> String {
+func checksumHex(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
 }
