@@ -345,6 +345,18 @@ final class SkipGramTests: XCTestCase {
         XCTAssertEqual(train([0, 1], [0, 2], noise), RV_ERR_INVALID_ARGUMENT)
     }
 
+    func testConfigDecodesMissingKeysAsDefaults() throws {
+        let partial = try JSONDecoder().decode(SkipGramConfig.self, from: Data(#"{"dimension": 8, "shrinkWindow": false}"#.utf8))
+        var expected = SkipGramConfig()
+        expected.dimension = 8
+        expected.shrinkWindow = false
+        XCTAssertEqual(partial, expected)
+        var changed = SkipGramConfig()
+        changed.seed = 99
+        changed.noiseExponent = -0.5
+        XCTAssertEqual(try JSONDecoder().decode(SkipGramConfig.self, from: JSONEncoder().encode(changed)), changed)
+    }
+
     // MARK: helpers
 
     private func cNoiseTable(_ counts: [Int], _ exponent: Double) throws -> [rv_sgns_alias] {
