@@ -4,11 +4,14 @@ public struct EvalCase: Equatable, Sendable {
     public var history: [Int32]
     public var target: Int32
     public var exclude: [Int32]
+    /// The user the case belongs to, where the protocol knows one (an oracle ceiling needs it).
+    public var user: Int?
 
-    public init(history: [Int32], target: Int32, exclude: [Int32]) {
+    public init(history: [Int32], target: Int32, exclude: [Int32], user: Int? = nil) {
         self.history = history
         self.target = target
         self.exclude = exclude
+        self.user = user
     }
 }
 
@@ -41,9 +44,16 @@ public enum EvalProtocols {
     /// and the training data (the target event is removed from its session). Users with fewer
     /// than two events give no case. With `excludeSeen`, the items of the history are excluded
     /// from the ranking (a re-consumption target then cannot be hit, as in the usual protocol).
+    /// Groups sessions by user, keeping their order.
+    public static func userSessions(_ corpus: Corpus, sessionUsers: [Int32], userCount: Int) -> UserSessions {
+        var users = UserSessions(repeating: [], count: userCount)
+        for (s, u) in sessionUsers.enumerated() { users[Int(u)].append(Array(corpus.session(s))) }
+        return users
+    }
+
     public static func leaveLastOut(_ users: UserSessions, excludeSeen: Bool = true) -> LeakFreeSplit {
         var training: [[Int32]] = [], cases: [EvalCase] = []
-        for sessions in users {
+        for (user, sessions) in users.enumerated() {
             var kept = sessions.filter { !$0.isEmpty }
             let history = kept.flatMap { $0 }
             guard history.count >= 2, let target = kept[kept.count - 1].popLast() else {
@@ -53,7 +63,7 @@ public enum EvalProtocols {
             let known = Array(history.dropLast())
             training.append(contentsOf: kept.filter { !$0.isEmpty })
             let exclude = excludeSeen ? Array(Set(known)).sorted() : []
-            cases.append(EvalCase(history: known, target: target, exclude: exclude))
+            cases.append(EvalCase(history: known, target: target, exclude: exclude, user: user))
         }
         return LeakFreeSplit(training: training, cases: cases)
     }

@@ -115,10 +115,16 @@ public struct TruncatedSVD: Sendable {
     }
 
     /// Row embeddings `U diag(S)^exponent` (exponent 0, 0.5 or 1 are the usual choices).
-    public func rowEmbedding(exponent: Double) -> Matrix {
-        var out = Matrix(rows: u.rows, cols: u.cols)
-        let scale = singularValues.map { $0 > 0 ? Foundation.pow($0, exponent) : 0 }
-        for r in 0 ..< u.rows { for c in 0 ..< u.cols { out[r, c] = Float(u[r, c] * scale[c]) } }
+    public func rowEmbedding(exponent: Double) -> Matrix { Self.scaled(u, singularValues, exponent) }
+
+    /// Column embeddings `V diag(S)^exponent`: with `rowEmbedding(exponent: 0.5)` their dot
+    /// products reconstruct `A`'s rank-k approximation.
+    public func columnEmbedding(exponent: Double) -> Matrix { Self.scaled(v, singularValues, exponent) }
+
+    private static func scaled(_ m: DoubleMatrix, _ s: [Double], _ exponent: Double) -> Matrix {
+        var out = Matrix(rows: m.rows, cols: m.cols)
+        let scale = s.map { $0 > 0 ? Foundation.pow($0, exponent) : 0 }
+        for r in 0 ..< m.rows { for c in 0 ..< m.cols { out[r, c] = Float(m[r, c] * scale[c]) } }
         return out
     }
 }

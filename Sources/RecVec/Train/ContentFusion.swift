@@ -1,13 +1,5 @@
-/// Family 4: content vectors (one matrix per modality, a row per item) fused with behaviour vectors.
-public struct ContentModality: Sendable {
-    public var name: String
-    public var vectors: Matrix
-    public init(name: String, vectors: Matrix) {
-        self.name = name
-        self.vectors = vectors
-    }
-}
-
+/// Family 4: content vectors (`ContentModality`, one matrix per modality, a row per item) fused
+/// with behaviour vectors.
 public enum ContentFusion {
     /// Rows scaled to unit L2 norm (zero rows stay zero). The corresponding C kernel is
     /// `rv_normalize_rows_f32`.

@@ -22,6 +22,11 @@ public enum PPMISVD {
     /// Item vectors (`corpus.vocabularySize x dimension`) from `corpus`.
     /// `progress` receives a line per stage.
     public static func train(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> Matrix {
+        try factorize(corpus, config: config, progress: progress).rowEmbedding(exponent: config.eigenvalueExponent)
+    }
+
+    /// The truncated SVD of the PPMI matrix of `corpus` (for callers that want `V` or `S` too).
+    public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
         guard config.dimension >= 1, config.dimension <= corpus.vocabularySize else {
             throw .invalidArgument(name: "dimension", value: "\(config.dimension)", expected: "1 ... \(corpus.vocabularySize) (the catalog size)")
         }
@@ -44,6 +49,6 @@ public enum PPMISVD {
             progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
             svd = try TruncatedSVD(ppmi, config: svdConfig)
         }
-        return svd.rowEmbedding(exponent: config.eigenvalueExponent)
+        return svd
     }
 }
