@@ -108,6 +108,8 @@ extension Tables {
                            configs: MethodConfigs, k: Int, rule: UserVectorRule, evalProtocol: EvalProtocol, threads: Int,
                            progress: ((String) -> Void)?) throws -> [TableRow] {
         let popularity = corpus.counts()
+        // Behaviour-only methods have no vector for an item without training events: it is not rankable.
+        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
@@ -117,7 +119,11 @@ extension Tables {
             let start = Date()
             var retrieval = model.retrieval
             retrieval.rule = rule
-            let metrics = try Evaluator.evaluate(cases, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
+            let behaviourOnly = method != .content && method != .fused
+            let scored = behaviourOnly && !untrained.isEmpty
+                ? cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
+                : cases
+            let metrics = try Evaluator.evaluate(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
             rows.append(TableRow(method: method.tableName, evalProtocol: evalProtocol, metrics: metrics,
                                  seconds: model.seconds + Date().timeIntervalSince(start), scoring: model.retrieval.label))
         }

@@ -97,6 +97,8 @@ public struct FusionConfig: Equatable, Sendable, Codable {
     public var behaviourWeight: Float = 1
     /// Weight of each content modality's block, in modality order; nil = 1 each.
     public var contentWeights: [Float]? = nil
+    /// Weight of the (normalised) content block.
+    public var contentWeight: Float = 1
     /// Ridge penalty of the content -> behaviour map.
     public var ridgeLambda = 1.0
 
@@ -107,8 +109,10 @@ extension ContentFusion {
     /// Fused vectors for every item. Behaviour rows of `cold` items (no events in training) are
     /// replaced by the ridge map of their content, fitted on the other items; then the behaviour
     /// block and the content blocks are normalised, weighted and concatenated.
+    /// With `normalizeBehaviour` false the behaviour block keeps its norms (for dot scoring,
+    /// where norms carry popularity) and is only scaled by its weight.
     public static func fuse(behaviour: Matrix, modalities: [ContentModality], cold: Set<Int> = [],
-                            config: FusionConfig, threads: Int = 0) throws(KernelError) -> Matrix {
+                            config: FusionConfig, normalizeBehaviour: Bool = true, threads: Int = 0) throws(KernelError) -> Matrix {
         let content = try multimodal(modalities, weights: config.contentWeights, threads: threads)
         var placed = behaviour
         if !cold.isEmpty {
@@ -117,6 +121,13 @@ extension ContentFusion {
             let mapped = try map.apply(content)
             for item in cold { for c in 0 ..< placed.cols { placed[item, c] = mapped[item, c] } }
         }
-        return try concatenate([(placed, config.behaviourWeight), (content, 1)], threads: threads)
+        guard !normalizeBehaviour else { return try concatenate([(placed, config.behaviourWeight), (content, config.contentWeight)], threads: threads) }
+        let unitContent = try concatenate([(content, config.contentWeight)], threads: threads)
+        var out = Matrix(rows: placed.rows, cols: placed.cols + unitContent.cols)
+        for r in 0 ..< placed.rows {
+            for c in 0 ..< placed.cols { out[r, c] = config.behaviourWeight * placed[r, c] }
+            for c in 0 ..< unitContent.cols { out[r, placed.cols + c] = unitContent[r, c] }
+        }
+        return out
     }
 }

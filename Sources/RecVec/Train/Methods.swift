@@ -153,10 +153,14 @@ public enum Methods {
         case .fused:
             let behaviour = try base ?? train(configs.fusionBase, corpus: corpus, content: content, cold: cold, configs: configs, progress: progress)
             let r = behaviour.retrieval
-            let query = try ContentFusion.fuse(behaviour: r.queryVectors, modalities: content, cold: cold, config: configs.fusion, threads: threads)
-            let item = try ContentFusion.fuse(behaviour: r.itemVectors, modalities: content, cold: cold, config: configs.fusion, threads: threads)
-            retrieval = Retrieval(queryVectors: query, itemVectors: item, metric: .cosine,
-                                  label: "cosine [\(configs.fusion.behaviourWeight) × \(configs.fusionBase.rawValue), content]")
+            let query = try ContentFusion.fuse(behaviour: r.queryVectors, modalities: content, cold: cold, config: configs.fusion,
+                                               normalizeBehaviour: r.metric == .cosine, threads: threads)
+            let item = try ContentFusion.fuse(behaviour: r.itemVectors, modalities: content, cold: cold, config: configs.fusion,
+                                              normalizeBehaviour: r.metric == .cosine, threads: threads)
+            // A dot-scored base keeps its scale (its norms carry popularity); the unit content block
+            // then adds contentWeight² x the content cosine to its score.
+            retrieval = Retrieval(queryVectors: query, itemVectors: item, metric: r.metric,
+                                  label: "\(r.metric.rawValue) [\(configs.fusion.behaviourWeight) × \(configs.fusionBase.rawValue) (\(r.label)), \(configs.fusion.contentWeight) × content]")
         }
         return TrainedMethod(method: method, retrieval: retrieval, seconds: Date().timeIntervalSince(start))
     }
