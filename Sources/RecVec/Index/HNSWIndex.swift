@@ -241,7 +241,6 @@ private func withAllowedBits<R>(_ filter: SearchFilter?, _ body: (UnsafePointer<
 }
 
 extension Metric {
-    var cMetric: rv_metric { self == .dot ? RV_METRIC_DOT : RV_METRIC_COSINE }
     init?(_ metric: rv_metric) {
         switch metric {
         case RV_METRIC_DOT: self = .dot
