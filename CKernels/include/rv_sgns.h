@@ -20,9 +20,11 @@
 // whose high 32 bits are used. Thread 0 runs on the caller's state, which comes back advanced
 // (gensim's `next_random`); thread t > 0 starts from rv_sgns_mix64(state + t * 0x9E3779B97F4A7C15).
 // Per session, in order: when subsampling is on, one draw per token (kept when its high 32
-// bits are below the item's keep threshold); then per kept center: one draw for the window
-// shrink when shrink_window is set (b = (hi32 * window) >> 32, window - b positions each side),
-// and, when the window holds a context, `negatives` draws from the alias table.
+// bits are below the item's keep threshold); then, when at least 2 tokens are kept, per kept
+// center in order: one draw for the window shrink when shrink_window is set
+// (b = (hi32 * window) >> 32, window - b positions each side), then `negatives` draws from
+// the alias table. (The draws run a couple of centers ahead of the updates, so that the rows
+// they name can be prefetched; they do not depend on the vectors, so the order is the same.)
 //
 // Learning rate: linear from learning_rate to min_learning_rate over planned_tokens tokens
 // (every token counts, subsampled or not), set at the start of each session from the tokens

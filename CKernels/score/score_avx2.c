@@ -2,10 +2,12 @@
 //
 // Packed layout: panels of 16 rows; panel p holds rows 16p ..< 16p + 16 dimension-major
 // (panel[j * 16 + lane] = row (16p + lane), dimension j), rows past the block's end as zeros;
-// after the last panel, the rows' reciprocal norms (16 per panel).
+// after the last panel, the rows' reciprocal norms (16 per panel); then room for one group of 6
+// queries, copied dimension-major while the group is scored.
 //
 // The register tile is 6 queries x 16 rows: 12 accumulators of 8 floats, and per dimension two
-// panel loads, six broadcasts and twelve FMAs. Each lane accumulates one (query, row) pair in
+// panel loads, six broadcasts and twelve FMAs. Reading queries and rows through two pointers
+// keeps integer work (which competes with FMAs for the same ports) out of the loop. Each lane accumulates one (query, row) pair in
 // dimension order, so a pair's score is the same in every tile position.
 #include "score_internal.h"
 #include <immintrin.h>
@@ -14,9 +16,22 @@
 
 enum { TILE_QUERIES = 6, PANEL_ROWS = 16 };
 
-static size_t packed_floats(size_t count_rows, size_t dim) {
+/// Floats of the panels and norms, where the query group starts.
+static size_t panel_floats(size_t count_rows, size_t dim) {
     size_t panels = (count_rows + PANEL_ROWS - 1) / PANEL_ROWS;
     return panels * PANEL_ROWS * (dim + 1);
+}
+
+static size_t packed_floats(size_t count_rows, size_t dim) {
+    return panel_floats(count_rows, dim) + (TILE_QUERIES * dim + 7) / 8 * 8;
+}
+
+/// Copies queries[first ..< first + m] dimension-major: group[j * TILE_QUERIES + i].
+static void pack_group(const rv_query_block *queries, size_t first, size_t m, size_t dim, float *group) {
+    for (size_t i = 0; i < m; i++) {
+        const float *q = queries->values + (first + i) * queries->stride;
+        for (size_t j = 0; j < dim; j++) group[j * TILE_QUERIES + i] = q[j];
+    }
 }
 
 static void pack(const float *rows, size_t count_rows, size_t row_stride, size_t dim, int cosine, float *packed) {
@@ -38,23 +53,32 @@ static void pack(const float *rows, size_t count_rows, size_t row_stride, size_t
     }
 }
 
-/// The m x 16 tile of queries[first ..< first + m] against one panel, scaled for cosine.
-/// Inlined with a constant m, the accumulators live in registers.
+/// The m x 16 tile of a packed query group (queries[first ..< first + m]) against one panel,
+/// scaled for cosine. Inlined with a constant m, the unused accumulators fold away; they are
+/// named variables rather than an array so that they stay in registers inside the loop.
 static inline __attribute__((always_inline)) void tile(const rv_query_block *queries, size_t first, size_t m,
-                                                       const float *panel, const float *panel_inverse_norms,
-                                                       size_t dim, __m256 sum_f32x8[2 * TILE_QUERIES]) {
-    const float *q = queries->values + first * queries->stride;
-    size_t stride = queries->stride;
-    for (size_t i = 0; i < 2 * m; i++) sum_f32x8[i] = _mm256_setzero_ps();
-    for (size_t j = 0; j < dim; j++) {
-        __m256 rows_lo = _mm256_load_ps(panel + j * PANEL_ROWS);
-        __m256 rows_hi = _mm256_load_ps(panel + j * PANEL_ROWS + 8);
-        for (size_t i = 0; i < m; i++) {
-            __m256 query = _mm256_broadcast_ss(q + i * stride + j);
-            sum_f32x8[2 * i] = _mm256_fmadd_ps(query, rows_lo, sum_f32x8[2 * i]);
-            sum_f32x8[2 * i + 1] = _mm256_fmadd_ps(query, rows_hi, sum_f32x8[2 * i + 1]);
-        }
+                                                       const float *group, const float *panel,
+                                                       const float *panel_inverse_norms, size_t dim,
+                                                       __m256 sum_f32x8[2 * TILE_QUERIES]) {
+    __m256 sum0_lo = _mm256_setzero_ps(), sum0_hi = sum0_lo, sum1_lo = sum0_lo, sum1_hi = sum0_lo;
+    __m256 sum2_lo = sum0_lo, sum2_hi = sum0_lo, sum3_lo = sum0_lo, sum3_hi = sum0_lo;
+    __m256 sum4_lo = sum0_lo, sum4_hi = sum0_lo, sum5_lo = sum0_lo, sum5_hi = sum0_lo;
+    const float *rows = panel, *end = panel + dim * PANEL_ROWS;
+#define RV_TILE_STEP(i)                                                         \
+    if (m > i) {                                                                \
+        __m256 query = _mm256_broadcast_ss(group + i);                          \
+        sum##i##_lo = _mm256_fmadd_ps(query, rows_lo, sum##i##_lo);             \
+        sum##i##_hi = _mm256_fmadd_ps(query, rows_hi, sum##i##_hi);             \
     }
+    for (; rows != end; rows += PANEL_ROWS, group += TILE_QUERIES) {
+        __m256 rows_lo = _mm256_load_ps(rows);
+        __m256 rows_hi = _mm256_load_ps(rows + 8);
+        RV_TILE_STEP(0) RV_TILE_STEP(1) RV_TILE_STEP(2) RV_TILE_STEP(3) RV_TILE_STEP(4) RV_TILE_STEP(5)
+    }
+#undef RV_TILE_STEP
+    sum_f32x8[0] = sum0_lo, sum_f32x8[1] = sum0_hi, sum_f32x8[2] = sum1_lo, sum_f32x8[3] = sum1_hi;
+    sum_f32x8[4] = sum2_lo, sum_f32x8[5] = sum2_hi, sum_f32x8[6] = sum3_lo, sum_f32x8[7] = sum3_hi;
+    sum_f32x8[8] = sum4_lo, sum_f32x8[9] = sum4_hi, sum_f32x8[10] = sum5_lo, sum_f32x8[11] = sum5_hi;
     if (queries->inverse_norms) {
         __m256 row_scale_lo = _mm256_load_ps(panel_inverse_norms);
         __m256 row_scale_hi = _mm256_load_ps(panel_inverse_norms + 8);
@@ -67,14 +91,16 @@ static inline __attribute__((always_inline)) void tile(const rv_query_block *que
 }
 
 static inline __attribute__((always_inline)) void score_group(const rv_query_block *queries, size_t first, size_t m,
-                                                              const float *packed, size_t count_rows, size_t dim,
+                                                              float *packed, size_t count_rows, size_t dim,
                                                               float *out, size_t out_stride) {
     size_t panels = (count_rows + PANEL_ROWS - 1) / PANEL_ROWS;
     const float *inverse_norms = packed + panels * PANEL_ROWS * dim;
+    float *group = packed + panel_floats(count_rows, dim);
+    pack_group(queries, first, m, dim, group);
     const __m256i lane_f32x8 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (size_t p = 0; p < panels; p++) {
         __m256 sum_f32x8[2 * TILE_QUERIES];
-        tile(queries, first, m, packed + p * PANEL_ROWS * dim, inverse_norms + p * PANEL_ROWS, dim, sum_f32x8);
+        tile(queries, first, m, group, packed + p * PANEL_ROWS * dim, inverse_norms + p * PANEL_ROWS, dim, sum_f32x8);
         size_t valid = count_rows - p * PANEL_ROWS;
         for (size_t i = 0; i < m; i++) {
             float *o = out + (first + i) * out_stride + p * PANEL_ROWS;
@@ -92,13 +118,15 @@ static inline __attribute__((always_inline)) void score_group(const rv_query_blo
 }
 
 static inline __attribute__((always_inline)) void topk_group(const rv_query_block *queries, size_t first, size_t m,
-                                                             const float *packed, size_t count_rows, size_t dim,
+                                                             float *packed, size_t count_rows, size_t dim,
                                                              int32_t first_row, rv_heap *heaps) {
     size_t panels = (count_rows + PANEL_ROWS - 1) / PANEL_ROWS;
     const float *inverse_norms = packed + panels * PANEL_ROWS * dim;
+    float *group = packed + panel_floats(count_rows, dim);
+    pack_group(queries, first, m, dim, group);
     for (size_t p = 0; p < panels; p++) {
         __m256 sum_f32x8[2 * TILE_QUERIES];
-        tile(queries, first, m, packed + p * PANEL_ROWS * dim, inverse_norms + p * PANEL_ROWS, dim, sum_f32x8);
+        tile(queries, first, m, group, packed + p * PANEL_ROWS * dim, inverse_norms + p * PANEL_ROWS, dim, sum_f32x8);
         size_t valid = count_rows - p * PANEL_ROWS;
         unsigned valid_lanes = valid >= PANEL_ROWS ? 0xFFFFu : (1u << valid) - 1;
         for (size_t i = 0; i < m; i++) {
@@ -121,7 +149,7 @@ static inline __attribute__((always_inline)) void topk_group(const rv_query_bloc
     }
 }
 
-static void score(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim, float *out,
+static void score(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim, float *out,
                   size_t out_stride) {
     size_t first = 0;
     for (; first + TILE_QUERIES <= queries->count; first += TILE_QUERIES)
@@ -136,7 +164,7 @@ static void score(const rv_query_block *queries, const float *packed, size_t cou
     }
 }
 
-static void topk(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim, int32_t first_row,
+static void topk(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim, int32_t first_row,
                  rv_heap *heaps) {
     size_t first = 0;
     for (; first + TILE_QUERIES <= queries->count; first += TILE_QUERIES)

@@ -31,15 +31,16 @@ static inline float rv_inverse_norm(const float *v, size_t dim) {
 
 /// One ISA's block kernels.
 typedef struct rv_score_isa {
-    /// Floats a packed block of count_rows rows takes (a multiple of 8: blocks stay 32-byte aligned).
+    /// Floats a packed block of count_rows rows takes, with the scratch `score` and `topk` use
+    /// after it (a multiple of 8: blocks stay 32-byte aligned).
     size_t (*packed_floats)(size_t count_rows, size_t dim);
     /// Packs rows (and, for cosine, their reciprocal norms) into `packed`.
     void (*pack)(const float *rows, size_t count_rows, size_t row_stride, size_t dim, int cosine, float *packed);
     /// out[q * out_stride + r] = score of query q against packed row r.
-    void (*score)(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim,
+    void (*score)(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim,
                   float *out, size_t out_stride);
     /// Offers each query's score of packed row r, as id first_row + r, to heaps[q].
-    void (*topk)(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim,
+    void (*topk)(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim,
                  int32_t first_row, rv_heap *heaps);
     /// Scales rows to unit norm in place (rv_normalize_rows_f32 on one thread).
     void (*normalize)(float *rows, size_t count_rows, size_t row_stride, size_t dim);

@@ -28,13 +28,13 @@ static inline float score_one(const rv_query_block *queries, size_t i, const flo
     return sum;
 }
 
-static void score(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim, float *out,
+static void score(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim, float *out,
                   size_t out_stride) {
     for (size_t i = 0; i < queries->count; i++)
         for (size_t r = 0; r < count_rows; r++) out[i * out_stride + r] = score_one(queries, i, packed, count_rows, r, dim);
 }
 
-static void topk(const rv_query_block *queries, const float *packed, size_t count_rows, size_t dim, int32_t first_row,
+static void topk(const rv_query_block *queries, float *packed, size_t count_rows, size_t dim, int32_t first_row,
                  rv_heap *heaps) {
     for (size_t i = 0; i < queries->count; i++)
         for (size_t r = 0; r < count_rows; r++) {

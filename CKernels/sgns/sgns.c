@@ -151,6 +151,17 @@ typedef struct {
     int failed;               // set by a thread whose scratch allocation failed
 } train_job;
 
+/// A center whose random draws are made: its window reach and its targets (center, then noise).
+typedef struct {
+    size_t reach, count_targets;
+} drawn_center;
+
+enum { lookahead = 2 };
+
+static inline void prefetch_row(const float *row, size_t dim) {
+    for (size_t i = 0; i < dim; i += 16) __builtin_prefetch(row + i, 1);
+}
+
 static void train_thread(void *context, int thread, int count_threads) {
     train_job *job = context;
     const rv_sgns_params *p = job->params;
@@ -179,11 +190,12 @@ static void train_thread(void *context, int thread, int count_threads) {
 
     int32_t *kept = malloc((job->max_session + 1) * sizeof(int32_t));
     int32_t *contexts = malloc(max_contexts * sizeof(int32_t));
-    int32_t *targets = malloc(count_targets_max * sizeof(int32_t));
+    drawn_center ring[lookahead + 1];
+    int32_t *ring_targets = malloc((lookahead + 1) * count_targets_max * sizeof(int32_t));
     float *scratch = malloc(max_contexts * (count_targets_max + dim) * sizeof(float));
-    if (!kept || !contexts || !targets || !scratch) {
+    if (!kept || !contexts || !ring_targets || !scratch) {
         __atomic_store_n(&job->failed, 1, __ATOMIC_RELAXED);
-        free(kept), free(contexts), free(targets), free(scratch);
+        free(kept), free(contexts), free(ring_targets), free(scratch);
         return;
     }
     uint64_t state = job->rng_states[thread];
@@ -203,29 +215,42 @@ static void train_thread(void *context, int thread, int count_threads) {
             if (job->keep && (uint64_t)next_u32(&state) >= job->keep[session[i]]) continue;
             kept[count_kept++] = session[i];
         }
+        if (count_kept < 2) continue; // no pair, and no draw spent on it
+        // Centers are drawn (window shrink, then negatives) `lookahead` centers before they
+        // train, in center order, so their rows can be prefetched.
+        size_t count_drawn = 0;
         for (size_t i = 0; i < count_kept; i++) {
-            size_t reach = window;
-            if (p->shrink_window) reach -= ((uint64_t)next_u32(&state) * window) >> 32;
-            size_t begin = i > reach ? i - reach : 0, end = i + reach + 1 < count_kept ? i + reach + 1 : count_kept;
+            for (; count_drawn < count_kept && count_drawn <= i + lookahead; count_drawn++) {
+                drawn_center *d = ring + count_drawn % (lookahead + 1);
+                int32_t *t = ring_targets + (count_drawn % (lookahead + 1)) * count_targets_max;
+                d->reach = window;
+                if (p->shrink_window) d->reach -= ((uint64_t)next_u32(&state) * window) >> 32;
+                const int32_t center = kept[count_drawn];
+                d->count_targets = 0;
+                t[d->count_targets++] = center;
+                for (size_t k = 0; k < negatives; k++) {
+                    int32_t noise = draw_noise(job->noise, job->count_rows, &state);
+                    if (noise != center) t[d->count_targets++] = noise;
+                }
+                for (size_t k = 0; k < d->count_targets; k++) prefetch_row(job->output + (size_t)t[k] * dim, dim);
+                size_t entering = count_drawn + d->reach < count_kept ? count_drawn + d->reach : count_kept - 1;
+                prefetch_row(job->input + (size_t)kept[entering] * dim, dim);
+            }
+            const drawn_center *d = ring + i % (lookahead + 1);
+            const int32_t *t = ring_targets + (i % (lookahead + 1)) * count_targets_max;
+            size_t begin = i > d->reach ? i - d->reach : 0;
+            size_t end = i + d->reach + 1 < count_kept ? i + d->reach + 1 : count_kept;
             size_t count_contexts = 0;
             for (size_t j = begin; j < end; j++)
                 if (j != i) contexts[count_contexts++] = kept[j];
-            if (count_contexts == 0) continue;
-            const int32_t center = kept[i];
-            size_t count_targets = 0;
-            targets[count_targets++] = center;
-            for (size_t k = 0; k < negatives; k++) {
-                int32_t noise = draw_noise(job->noise, job->count_rows, &state);
-                if (noise != center) targets[count_targets++] = noise;
-            }
-            loss_sum += job->update(job->input, job->output, dim, contexts, count_contexts, targets, count_targets,
+            loss_sum += job->update(job->input, job->output, dim, contexts, count_contexts, t, d->count_targets,
                                     rate, scratch);
             pair_count += (int64_t)count_contexts;
         }
     }
     job->rng_states[thread] = state;
     job->stats[thread] = (rv_sgns_stats){loss_sum, pair_count};
-    free(kept), free(contexts), free(targets), free(scratch);
+    free(kept), free(contexts), free(ring_targets), free(scratch);
 }
 
 rv_status rv_sgns_train_f32(const rv_sgns_params *params, const int32_t *tokens, size_t count_tokens,

@@ -85,6 +85,66 @@ static inline __m256 log_f32x8(__m256 x) {
     return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), x);
 }
 
+/// Lanes [0, dim - i) of the chunk at i (all 8 when a full chunk is left).
+static inline __m256i chunk_mask(size_t dim, size_t i) { return tail_mask(dim - i < 8 ? dim - i : 8); }
+
+/// The dot products of `in` with 8 rows at once: one accumulator per row over the chunks of
+/// dim, then a transposing horizontal-add tree that leaves dot n in lane n.
+static inline __m256 dot8_f32(const float *in, const float *const rows[8], size_t dim) {
+    __m256 sum_f32x8[8];
+    for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= dim; i += 8) {
+        __m256 x = _mm256_loadu_ps(in + i);
+        for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_fmadd_ps(x, _mm256_loadu_ps(rows[n] + i), sum_f32x8[n]);
+    }
+    if (i < dim) {
+        __m256i mask = tail_mask(dim - i);
+        __m256 x = _mm256_maskload_ps(in + i, mask);
+        for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_fmadd_ps(x, _mm256_maskload_ps(rows[n] + i, mask), sum_f32x8[n]);
+    }
+    __m256 s01 = _mm256_hadd_ps(sum_f32x8[0], sum_f32x8[1]), s23 = _mm256_hadd_ps(sum_f32x8[2], sum_f32x8[3]);
+    __m256 s45 = _mm256_hadd_ps(sum_f32x8[4], sum_f32x8[5]), s67 = _mm256_hadd_ps(sum_f32x8[6], sum_f32x8[7]);
+    __m256 s0123 = _mm256_hadd_ps(s01, s23), s4567 = _mm256_hadd_ps(s45, s67);
+    // s0123 = [0 1 2 3 | 0 1 2 3] halves of each sum; likewise s4567.
+    __m256 low = _mm256_permute2f128_ps(s0123, s4567, 0x20), high = _mm256_permute2f128_ps(s0123, s4567, 0x31);
+    return _mm256_add_ps(low, high);
+}
+
+/// row[i] = base[i] + Σ_k coefficient[k * stride] * vectors[k][i]: base NULL means 0. Four
+/// chunks (32 floats) at a time in registers, then single chunks, the last one masked.
+static inline void combine_f32(float *row, const float *base, const float *coefficients, size_t stride,
+                               const float *matrix, const int32_t *ids, size_t count, size_t dim) {
+    size_t i = 0;
+    for (; i + 32 <= dim; i += 32) {
+        __m256 a0, a1, a2, a3;
+        if (base) {
+            a0 = _mm256_loadu_ps(base + i), a1 = _mm256_loadu_ps(base + i + 8);
+            a2 = _mm256_loadu_ps(base + i + 16), a3 = _mm256_loadu_ps(base + i + 24);
+        } else {
+            a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+        }
+        for (size_t k = 0; k < count; k++) {
+            const float *v = matrix + (size_t)ids[k] * dim + i;
+            __m256 g = _mm256_set1_ps(coefficients[k * stride]);
+            a0 = _mm256_fmadd_ps(g, _mm256_loadu_ps(v), a0);
+            a1 = _mm256_fmadd_ps(g, _mm256_loadu_ps(v + 8), a1);
+            a2 = _mm256_fmadd_ps(g, _mm256_loadu_ps(v + 16), a2);
+            a3 = _mm256_fmadd_ps(g, _mm256_loadu_ps(v + 24), a3);
+        }
+        _mm256_storeu_ps(row + i, a0), _mm256_storeu_ps(row + i + 8, a1);
+        _mm256_storeu_ps(row + i + 16, a2), _mm256_storeu_ps(row + i + 24, a3);
+    }
+    for (; i < dim; i += 8) {
+        __m256i mask = chunk_mask(dim, i);
+        __m256 a = base ? _mm256_maskload_ps(base + i, mask) : _mm256_setzero_ps();
+        for (size_t k = 0; k < count; k++)
+            a = _mm256_fmadd_ps(_mm256_set1_ps(coefficients[k * stride]),
+                                _mm256_maskload_ps(matrix + (size_t)ids[k] * dim + i, mask), a);
+        _mm256_maskstore_ps(row + i, mask, a);
+    }
+}
+
 float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t *contexts,
                           size_t count_contexts, const int32_t *targets, size_t count_targets,
                           float learning_rate, float *scratch) {
@@ -96,15 +156,21 @@ float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t
     for (size_t m = 0; m < count_contexts; m++) {
         const float *in = input + (size_t)contexts[m] * dim;
         float *z = gradient + m * count_targets;
-        z[0] = dot_f32(in, output + (size_t)targets[0] * dim, dim);
-        for (size_t n = 1; n < count_targets; n++) z[n] = -dot_f32(in, output + (size_t)targets[n] * dim, dim);
+        size_t n = 0;
+        for (; n + 8 <= count_targets; n += 8) {
+            const float *rows[8];
+            for (int k = 0; k < 8; k++) rows[k] = output + (size_t)targets[n + k] * dim;
+            _mm256_storeu_ps(z + n, dot8_f32(in, rows, dim));
+        }
+        for (; n < count_targets; n++) z[n] = dot_f32(in, output + (size_t)targets[n] * dim, dim);
+        for (n = 1; n < count_targets; n++) z[n] = -z[n];
     }
     // Gradient magnitudes and losses, 8 pairs at a time.
     const __m256 clamp = _mm256_set1_ps(RV_SGNS_LOGIT_CLAMP), rate = _mm256_set1_ps(learning_rate);
     const __m256 one = _mm256_set1_ps(1.0f);
     __m256 loss_f32x8 = _mm256_setzero_ps();
     for (size_t i = 0; i < count_pairs; i += 8) {
-        __m256i mask = tail_mask(count_pairs - i < 8 ? count_pairs - i : 8);
+        __m256i mask = chunk_mask(count_pairs, i);
         __m256 z = _mm256_maskload_ps(gradient + i, mask);
         z = _mm256_min_ps(_mm256_max_ps(z, _mm256_sub_ps(_mm256_setzero_ps(), clamp)), clamp);
         __m256 e = exp_f32x8(_mm256_sub_ps(_mm256_setzero_ps(), z));
@@ -116,36 +182,19 @@ float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t
         for (size_t n = 1; n < count_targets; n++) gradient[m * count_targets + n] = -gradient[m * count_targets + n];
 
     // input_delta[m] = Σ_n g[m][n] out_n, on the old output rows.
-    for (size_t m = 0; m < count_contexts; m++) {
-        const float *g = gradient + m * count_targets;
-        float *delta = input_delta + m * dim;
-        for (size_t i = 0; i < dim; i += 8) {
-            __m256i mask = tail_mask(dim - i < 8 ? dim - i : 8);
-            __m256 acc_f32x8 = _mm256_setzero_ps();
-            for (size_t n = 0; n < count_targets; n++)
-                acc_f32x8 = _mm256_fmadd_ps(_mm256_set1_ps(g[n]),
-                                            _mm256_maskload_ps(output + (size_t)targets[n] * dim + i, mask), acc_f32x8);
-            _mm256_maskstore_ps(delta + i, mask, acc_f32x8);
-        }
-    }
+    for (size_t m = 0; m < count_contexts; m++)
+        combine_f32(input_delta + m * dim, NULL, gradient + m * count_targets, 1, output, targets, count_targets, dim);
     // out_n += Σ_m g[m][n] in_m, on the old input rows.
     for (size_t n = 0; n < count_targets; n++) {
         float *out = output + (size_t)targets[n] * dim;
-        for (size_t i = 0; i < dim; i += 8) {
-            __m256i mask = tail_mask(dim - i < 8 ? dim - i : 8);
-            __m256 acc_f32x8 = _mm256_maskload_ps(out + i, mask);
-            for (size_t m = 0; m < count_contexts; m++)
-                acc_f32x8 = _mm256_fmadd_ps(_mm256_set1_ps(gradient[m * count_targets + n]),
-                                            _mm256_maskload_ps(input + (size_t)contexts[m] * dim + i, mask), acc_f32x8);
-            _mm256_maskstore_ps(out + i, mask, acc_f32x8);
-        }
+        combine_f32(out, out, gradient + n, count_targets, input, contexts, count_contexts, dim);
     }
     // in_m += input_delta[m].
     for (size_t m = 0; m < count_contexts; m++) {
         float *in = input + (size_t)contexts[m] * dim;
         const float *delta = input_delta + m * dim;
         for (size_t i = 0; i < dim; i += 8) {
-            __m256i mask = tail_mask(dim - i < 8 ? dim - i : 8);
+            __m256i mask = chunk_mask(dim, i);
             _mm256_maskstore_ps(in + i, mask, _mm256_add_ps(_mm256_maskload_ps(in + i, mask), _mm256_maskload_ps(delta + i, mask)));
         }
     }

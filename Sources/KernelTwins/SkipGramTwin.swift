@@ -150,11 +150,11 @@ public struct SkipGramTwin {
                 if let keep, UInt64(random.next()) >= keep[Int(token)] { continue }
                 kept.append(token)
             }
+            if kept.count < 2 { continue }
             for i in kept.indices {
                 var reach = config.window
                 if config.shrinkWindow { reach -= Int((UInt64(random.next()) * UInt64(config.window)) >> 32) }
                 let contexts = (max(0, i - reach) ..< min(kept.count, i + reach + 1)).filter { $0 != i }.map { kept[$0] }
-                if contexts.isEmpty { continue }
                 var targets = [kept[i]]
                 for _ in 0 ..< config.negatives {
                     let noiseItem = Self.drawNoise(noise, &random)

@@ -96,11 +96,11 @@ final class StoreFormatTests: XCTestCase {
 
         try truncate(dir + "/m.npy", to: 100)
         XCTAssertThrowsError(try NPY.read(path: dir + "/m.npy")) { error in
-            guard case StoreError.truncated = error else { return XCTFail("\(error)") }
+            guard case DataError.badNPY = error else { return XCTFail("\(error)") }
         }
         try Data("not numpy at all".utf8).write(to: URL(fileURLWithPath: dir + "/x.npy"))
         XCTAssertThrowsError(try NPY.read(path: dir + "/x.npy")) { error in
-            guard case StoreError.badMagic = error else { return XCTFail("\(error)") }
+            guard case DataError.badNPY = error else { return XCTFail("\(error)") }
         }
     }
 
@@ -119,7 +119,7 @@ final class StoreFormatTests: XCTestCase {
         XCTAssertEqual(try NPY.read(path: dir + "/f4.npy"), expected)
         XCTAssertEqual(try NPY.read(path: dir + "/f8.npy"), expected)
         XCTAssertThrowsError(try NPY.read(path: dir + "/one.npy")) { error in
-            guard case StoreError.invalidInput = error else { return XCTFail("\(error)") }
+            guard case DataError.badNPY = error else { return XCTFail("\(error)") }
         }
     }
 }
