@@ -82,20 +82,31 @@ public enum NPY {
         return out.trimmingCharacters(in: .whitespaces)
     }
 
-    /// Writes `matrix` as a version 1.0 little-endian float32 `.npy`, to a temporary name
-    /// renamed into place.
+    /// Reads the matrix at `path` (see `read(_:)`).
+    public static func read(path: String) throws(DataError) -> Matrix { try read(URL(fileURLWithPath: path)) }
+
+    /// The bytes of a version 1.0 header for a `rows x cols` `<f4` array, padded so that the
+    /// data starts on a 64-byte boundary, as numpy's own writer does.
+    static func header(rows: Int, cols: Int) -> [UInt8] {
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(cols)), }"
+        let unpadded = 10 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(dict.utf8.count)
+        return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(dict.utf8)
+    }
+
+    /// Writes `matrix` as a little-endian float32 `.npy`, to a temporary name renamed into place.
     public static func write(_ matrix: Matrix, to url: URL) throws(DataError) {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(matrix.rows), \(matrix.cols)), }"
-        // magic (6) + version (2) + length (2) + header + newline: a multiple of 64.
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var bytes = magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + 4 * matrix.values.count)
-        for v in matrix.values {
-            let bits = v.bitPattern.littleEndian
-            for b in 0 ..< 4 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * b))) }
-        }
+        var bytes = header(rows: matrix.rows, cols: matrix.cols)
+        matrix.values.withUnsafeBytes { bytes.append(contentsOf: $0) } // little-endian hosts only (x86-64, arm64)
         try writeAtomically(Data(bytes), to: url)
+    }
+
+    /// Writes `rows x cols` floats as a `<f4` array, fsync'd and renamed into place (the
+    /// store's export, straight from its memory-mapped vectors).
+    public static func write(values: UnsafeBufferPointer<Float>, rows: Int, cols: Int, to path: String) throws {
+        let head = header(rows: rows, cols: cols)
+        try head.withUnsafeBytes { h in try DurableIO.write(path: path, parts: [h, UnsafeRawBufferPointer(values)]) }
     }
 }
 
