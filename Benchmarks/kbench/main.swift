@@ -10,6 +10,8 @@ bench.header()
 // at 1 thread and at all threads, for every size it supports.
 let suites: [(String, (Bench) throws -> Void)] = [
     ("score_topk+normalize", scoreSuite),
+    ("cooc", coocBench),
+    ("sgns", sgnsBench),
 ]
 for (name, suite) in suites where bench.options.wants(kernel: name) {
     try suite(bench)
