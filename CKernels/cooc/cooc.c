@@ -4,10 +4,10 @@
 // Plan: (1) check the corpus; (2) build the occurrence index item -> positions with a counting
 // sort, in parallel over slices of the token stream (slices in order, so every item's positions
 // come out ascending); (3) cut the rows into chunks of about equal work (occurrences) and let
-// threads take chunks in turn, largest first (one very popular item can outweigh a share);
-// each row is gathered whole by one thread into its accumulator
-// and emitted in ascending column order. Which thread runs a chunk never changes its output, so
-// results are the same for every thread count.
+// threads take chunks in turn, largest first (one very popular item can outweigh a share); each
+// row is gathered whole by one thread into its accumulator and emitted in ascending column
+// order. Which thread runs a chunk never changes its output, so results are the same for every
+// thread count.
 #include "cooc_internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
