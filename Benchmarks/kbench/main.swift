@@ -9,7 +9,9 @@ bench.header()
 // One entry per kernel family: (name, suite). Each suite records a "swift" row, then "c" rows
 // at 1 thread and at all threads, for every size it supports.
 let suites: [(String, (Bench) throws -> Void)] = [
+    ("score_topk+normalize", scoreSuite),
     ("cooc", coocBench),
+    ("sgns", sgnsBench),
 ]
 for (name, suite) in suites where bench.options.wants(kernel: name) {
     try suite(bench)

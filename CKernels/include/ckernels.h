@@ -14,5 +14,7 @@
 #include "rv_topk.h"
 #include "rv_cooc.h"
 #include "rv_sgns.h"
+#include "rv_checksum.h"
+#include "rv_hnsw.h"
 
 #endif

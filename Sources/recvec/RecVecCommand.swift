@@ -3,5 +3,13 @@ import RecVec
 
 @main
 struct RecVecCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "recvec", abstract: "Train, store and serve embeddings for recommender systems.")
+    static let configuration = CommandConfiguration(
+        commandName: "recvec",
+        abstract: "Train, store and serve embeddings for recommender systems.",
+        subcommands: [
+            // offline
+            GenerateCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self,
+            // storage and online
+            Publish.self, Versions.self, Rollback.self, GC.self, Recommend.self, DriftCommand.self, Export.self,
+        ])
 }

@@ -1,0 +1,128 @@
+import Foundation
+
+/// Loads per-item content vectors and aligns them to a catalog: row `i` of the result belongs
+/// to dense item `i` of the `IDMap`. Items of the file that are not in the catalog are ignored;
+/// catalog items without a vector are an error.
+public enum ContentLoader {
+    /// A 2-D float32/float64 `.npy` whose row `r` belongs to item `rowIDs[r]`; nil `rowIDs` means
+    /// row `r` is item id `"r"` (what `recvec generate` writes). `expectedDimension`, when given,
+    /// is checked against the column count.
+    public static func loadNPY(_ url: URL, rowIDs: [String]? = nil, aligningTo catalog: IDMap,
+                               expectedDimension: Int? = nil) throws(DataError) -> Matrix {
+        let file = url.path
+        let m = try NPY.read(url)
+        let ids = rowIDs ?? (0 ..< m.rows).map(String.init)
+        guard ids.count == m.rows else {
+            throw .invalidArgument(name: "rowIDs", value: "\(ids.count) ids", expected: "one per row of \(file) (\(m.rows))")
+        }
+        if let expectedDimension, m.cols != expectedDimension {
+            throw .wrongDimension(file: file, position: .row(0), item: ids.first ?? "", found: m.cols, expected: expectedDimension)
+        }
+        var out = Matrix(rows: catalog.count, cols: m.cols)
+        var filled = [Bool](repeating: false, count: catalog.count)
+        for (r, id) in ids.enumerated() {
+            guard let i = catalog.index(of: id) else { continue }
+            for c in 0 ..< m.cols where !m[r, c].isFinite {
+                throw .nonFiniteContent(file: file, position: .row(r), item: id, value: "\(m[r, c])")
+            }
+            out.values.replaceSubrange(Int(i) * m.cols ..< (Int(i) + 1) * m.cols, with: m.values[r * m.cols ..< (r + 1) * m.cols])
+            filled[Int(i)] = true
+        }
+        try checkFilled(filled, catalog: catalog, file: file)
+        return out
+    }
+
+    /// A delimited file `item,v1,v2,...` (comma, or tab when the first line holds one); a first
+    /// line whose second field is not a number is a header. Every line must have the dimension
+    /// of the first (or `expectedDimension`).
+    public static func loadCSV(_ url: URL, aligningTo catalog: IDMap, expectedDimension: Int? = nil) throws(DataError) -> Matrix {
+        let file = url.path
+        var dimension = expectedDimension
+        var splitter: FieldSplitter?
+        var values: [Float] = []
+        var rowOfItem = [Int](repeating: -1, count: catalog.count)
+        var lineOfItem: [Int32: Int] = [:]
+        var rowsRead = 0
+        var sawLine = false
+        try LineReader(url: url).forEachLine { (line, number) throws(DataError) in
+            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { return }
+            if splitter == nil { splitter = FieldSplitter(delimiter: line.contains(9) ? 9 : 44) }
+            splitter!.split(line)
+            let fields = splitter!
+            let id = fields.string(0, in: line)
+            let isFirst = !sawLine
+            sawLine = true
+            if isFirst && fields.ranges.count > 1 && Float(fields.string(1, in: line)) == nil { return } // header
+            let found = fields.ranges.count - 1
+            if dimension == nil { dimension = found }
+            guard found == dimension else {
+                throw .wrongDimension(file: file, position: .line(number), item: id, found: found, expected: dimension!)
+            }
+            guard let i = catalog.index(of: id) else { return }
+            if let first = lineOfItem[i] { throw .duplicateID(id: id, first: first, second: number) }
+            lineOfItem[i] = number
+            rowOfItem[Int(i)] = rowsRead
+            rowsRead += 1
+            for f in 1 ..< found + 1 {
+                let text = fields.string(f, in: line)
+                guard let v = Float(text), v.isFinite else {
+                    throw .nonFiniteContent(file: file, position: .line(number), item: id, value: text)
+                }
+                values.append(v)
+            }
+        }
+        guard sawLine else { throw .emptyFile(file: file) }
+        try checkFilled(rowOfItem.map { $0 >= 0 }, catalog: catalog, file: file)
+        let d = dimension ?? 0
+        var out = Matrix(rows: catalog.count, cols: d)
+        for (i, r) in rowOfItem.enumerated() { out.values.replaceSubrange(i * d ..< (i + 1) * d, with: values[r * d ..< (r + 1) * d]) }
+        return out
+    }
+
+    /// The 19 genre names of MovieLens 100K, in `u.item`'s flag order (as listed in `u.genre`).
+    public static let movieLensGenres = [
+        "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+        "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    ]
+
+    /// The genre flags of MovieLens 100K `u.item` (latin-1, `|` separated: id, title, release
+    /// date, video release date, IMDb URL, then 19 flags of 0 or 1) as an `items x 19` matrix of
+    /// 0/1: a content modality named "genres". Only the id and the flags are read, so the
+    /// latin-1 titles need no decoding.
+    public static func loadMovieLensGenres(_ url: URL, aligningTo catalog: IDMap) throws(DataError) -> ContentModality {
+        let file = url.path
+        let g = movieLensGenres.count
+        var out = Matrix(rows: catalog.count, cols: g)
+        var filled = [Bool](repeating: false, count: catalog.count)
+        var splitter = FieldSplitter(delimiter: UInt8(ascii: "|"))
+        var sawLine = false
+        try LineReader(url: url).forEachLine { (line, number) throws(DataError) in
+            if line.isEmpty { return }
+            sawLine = true
+            splitter.split(line)
+            guard splitter.ranges.count == 5 + g else {
+                throw .tooFewFields(file: file, line: number, found: splitter.ranges.count, expected: 5 + g)
+            }
+            guard let i = catalog.index(bytes: splitter.bytes(0, in: line)) else { return }
+            for k in 0 ..< g {
+                let flag = splitter.bytes(5 + k, in: line)
+                guard flag.count == 1, flag[0] == 48 || flag[0] == 49 else {
+                    throw .badValue(file: file, line: number, column: movieLensGenres[k],
+                                    value: String(decoding: flag, as: UTF8.self), expected: "0 or 1")
+                }
+                out[Int(i), k] = Float(flag[0] - 48)
+            }
+            filled[Int(i)] = true
+        }
+        guard sawLine else { throw .emptyFile(file: file) }
+        try checkFilled(filled, catalog: catalog, file: file)
+        return ContentModality(name: "genres", vectors: out)
+    }
+
+    private static func checkFilled(_ filled: [Bool], catalog: IDMap, file: String) throws(DataError) {
+        let missing = filled.indices.filter { !filled[$0] }
+        guard missing.isEmpty else {
+            throw .missingItems(file: file, count: missing.count, examples: missing.prefix(5).map { catalog.ids[$0] })
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/// One interaction: `user` consumed `item` at `timestamp` (seconds since the Unix epoch).
+/// `user`, `item` and `session` are dense indices into the log's `IDMap`s.
+public struct Event: Equatable, Hashable, Sendable {
+    public var user: Int32
+    public var item: Int32
+    public var timestamp: Int64
+    public var session: Int32?
+    public var weight: Float
+
+    public init(user: Int32, item: Int32, timestamp: Int64, session: Int32? = nil, weight: Float = 1) {
+        self.user = user
+        self.item = item
+        self.timestamp = timestamp
+        self.session = session
+        self.weight = weight
+    }
+}
+
+/// A log of events, stored by column (about 20 bytes per event), with the maps from external
+/// user, item and session ids to the dense indices the columns hold.
+///
+/// Events keep the order they were added in (file order); methods that need time order sort
+/// stably, so events with equal timestamps keep their file order.
+public struct EventLog: Equatable, Sendable {
+    public private(set) var users: [Int32] = []
+    public private(set) var items: [Int32] = []
+    public private(set) var timestamps: [Int64] = []
+    /// Session of each event, or nil when the log has no session column.
+    public private(set) var sessions: [Int32]?
+    /// Weight of each event, or nil when every weight is 1.
+    public private(set) var weights: [Float]?
+    public private(set) var userIDs: IDMap
+    public private(set) var itemIDs: IDMap
+    /// Present exactly when `sessions` is.
+    public private(set) var sessionIDs: IDMap?
+
+    /// A log from whole columns (generators); throws when the columns differ in length or an
+    /// index is out of range for its map.
+    public init(users: [Int32], items: [Int32], timestamps: [Int64], sessions: [Int32]? = nil, weights: [Float]? = nil,
+                userIDs: IDMap, itemIDs: IDMap, sessionIDs: IDMap? = nil) throws(DataError) {
+        let n = users.count
+        for (name, c) in [("items", items.count), ("timestamps", timestamps.count),
+                          ("sessions", sessions?.count ?? n), ("weights", weights?.count ?? n)] where c != n {
+            throw .invalidArgument(name: "\(name).count", value: "\(c)", expected: "\(n) (users.count)")
+        }
+        guard (sessions == nil) == (sessionIDs == nil) else {
+            throw .invalidArgument(name: "sessionIDs", value: sessionIDs == nil ? "nil" : "a map",
+                                   expected: "present exactly when sessions is")
+        }
+        for (name, column, bound) in [("users", users, userIDs.count), ("items", items, itemIDs.count),
+                                      ("sessions", sessions ?? [], sessionIDs?.count ?? 0)] {
+            if let bad = column.firstIndex(where: { $0 < 0 || Int($0) >= bound }) {
+                throw .invalidArgument(name: "\(name)[\(bad)]", value: "\(column[bad])", expected: "0 ..< \(bound)")
+            }
+        }
+        self.users = users; self.items = items; self.timestamps = timestamps
+        self.sessions = sessions; self.weights = weights
+        self.userIDs = userIDs; self.itemIDs = itemIDs; self.sessionIDs = sessionIDs
+    }
+
+    /// An empty log over the given id maps; `hasSessions` / `hasWeights` add those columns.
+    public init(userIDs: IDMap = IDMap(), itemIDs: IDMap = IDMap(), sessionIDs: IDMap? = nil, hasWeights: Bool = false) {
+        self.userIDs = userIDs
+        self.itemIDs = itemIDs
+        self.sessionIDs = sessionIDs
+        sessions = sessionIDs == nil ? nil : []
+        weights = hasWeights ? [] : nil
+    }
+
+    /// A log of `events` whose indices refer to the given maps; throws when an index is out of
+    /// range or a session is given for some events and not others.
+    public init(events: [Event], userIDs: IDMap, itemIDs: IDMap, sessionIDs: IDMap? = nil) throws(DataError) {
+        self.init(userIDs: userIDs, itemIDs: itemIDs, sessionIDs: sessionIDs,
+                  hasWeights: events.contains { $0.weight != 1 })
+        reserveCapacity(events.count)
+        for (i, e) in events.enumerated() {
+            try check(e.user, below: userIDs.count, name: "events[\(i)].user")
+            try check(e.item, below: itemIDs.count, name: "events[\(i)].item")
+            switch (e.session, sessionIDs) {
+            case let (s?, map?): try check(s, below: map.count, name: "events[\(i)].session")
+            case (nil, nil): break
+            default:
+                throw .invalidArgument(name: "events[\(i)].session", value: "\(e.session.map(String.init) ?? "nil")",
+                                       expected: sessionIDs == nil ? "nil (no session map)" : "a session index")
+            }
+            append(e)
+        }
+    }
+
+    private func check(_ index: Int32, below count: Int, name: String) throws(DataError) {
+        guard index >= 0, Int(index) < count else { throw .invalidArgument(name: name, value: "\(index)", expected: "0 ..< \(count)") }
+    }
+
+    public var count: Int { users.count }
+    public var isEmpty: Bool { users.isEmpty }
+
+    public subscript(i: Int) -> Event {
+        Event(user: users[i], item: items[i], timestamp: timestamps[i], session: sessions?[i], weight: weights?[i] ?? 1)
+    }
+
+    /// All events as values (allocates; prefer the columns for large logs).
+    public var events: [Event] { (0 ..< count).map { self[$0] } }
+
+    public mutating func reserveCapacity(_ n: Int) {
+        users.reserveCapacity(n); items.reserveCapacity(n); timestamps.reserveCapacity(n)
+        sessions?.reserveCapacity(n); weights?.reserveCapacity(n)
+    }
+
+    /// Appends an event whose indices are already valid for this log's maps (loaders and
+    /// generators; not checked beyond a debug assertion).
+    public mutating func append(_ e: Event) {
+        assert(Int(e.user) < userIDs.count && Int(e.item) < itemIDs.count)
+        users.append(e.user); items.append(e.item); timestamps.append(e.timestamp)
+        if sessions != nil { sessions!.append(e.session ?? 0) }
+        if weights != nil { weights!.append(e.weight) }
+    }
+
+    /// Appends an event by external ids, adding ids not seen before.
+    public mutating func append(user: String, item: String, timestamp: Int64, session: String? = nil, weight: Float = 1) {
+        let u = userIDs.insert(user), i = itemIDs.insert(item)
+        let s = session.map { sessionIDs!.insert($0) }
+        append(Event(user: u, item: i, timestamp: timestamp, session: s, weight: weight))
+    }
+
+    /// Events of each item (popularity): `itemIDs.count` entries.
+    public func itemCounts() -> [Int] {
+        var c = [Int](repeating: 0, count: itemIDs.count)
+        for i in items { c[Int(i)] += 1 }
+        return c
+    }
+
+    /// Events of each user: `userIDs.count` entries.
+    public func userCounts() -> [Int] {
+        var c = [Int](repeating: 0, count: userIDs.count)
+        for u in users { c[Int(u)] += 1 }
+        return c
+    }
+
+    /// The events at `indices` (in that order), over the same id maps: indices mean the same
+    /// thing in the result as in `self`.
+    public func selecting(_ indices: some Sequence<Int>) -> EventLog {
+        var out = EventLog(userIDs: userIDs, itemIDs: itemIDs, sessionIDs: sessionIDs, hasWeights: weights != nil)
+        for i in indices { out.append(self[i]) }
+        return out
+    }
+
+    /// Event indices ordered by user, then time, then file order.
+    public func indicesByUserThenTime() -> [Int] {
+        (0 ..< count).sorted { a, b in
+            if users[a] != users[b] { return users[a] < users[b] }
+            if timestamps[a] != timestamps[b] { return timestamps[a] < timestamps[b] }
+            return a < b
+        }
+    }
+
+    /// Drops users with fewer than `minUserCount` events and items with fewer than
+    /// `minItemCount`, repeating until both hold for every remaining event (removing an item can
+    /// push a user below the minimum and back). Ids are re-numbered densely, in their old
+    /// order; users, items and sessions left without events disappear from the maps.
+    public func filtered(minUserCount: Int = 1, minItemCount: Int = 1) -> EventLog {
+        var keep = [Bool](repeating: true, count: count)
+        while true {
+            var uc = [Int](repeating: 0, count: userIDs.count), ic = [Int](repeating: 0, count: itemIDs.count)
+            for e in 0 ..< count where keep[e] { uc[Int(users[e])] += 1; ic[Int(items[e])] += 1 }
+            var changed = false
+            for e in 0 ..< count where keep[e] && (uc[Int(users[e])] < minUserCount || ic[Int(items[e])] < minItemCount) {
+                keep[e] = false
+                changed = true
+            }
+            if !changed { break }
+        }
+        var usedU = [Bool](repeating: false, count: userIDs.count), usedI = [Bool](repeating: false, count: itemIDs.count)
+        var usedS = [Bool](repeating: false, count: sessionIDs?.count ?? 0)
+        for e in 0 ..< count where keep[e] {
+            usedU[Int(users[e])] = true; usedI[Int(items[e])] = true
+            if let s = sessions?[e] { usedS[Int(s)] = true }
+        }
+        let (um, un) = userIDs.compacted { usedU[Int($0)] }
+        let (im, inew) = itemIDs.compacted { usedI[Int($0)] }
+        let sc = sessionIDs?.compacted { usedS[Int($0)] }
+        var out = EventLog(userIDs: um, itemIDs: im, sessionIDs: sc?.map, hasWeights: weights != nil)
+        for e in 0 ..< count where keep[e] {
+            var ev = self[e]
+            ev.user = un[Int(ev.user)]; ev.item = inew[Int(ev.item)]
+            ev.session = ev.session.map { sc!.newIndex[Int($0)] }
+            out.append(ev)
+        }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Item metadata the rules and the popularity penalty use, read from a tab-separated file:
+/// `item_id [TAB category [TAB popularity [TAB attribute,attribute...]]]`, one item per line;
+/// empty fields allowed, lines starting with `#` skipped.
+public struct Catalog: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var category: String?
+        public var popularity: Double?
+        public var attributes: Set<String>
+        public init(category: String? = nil, popularity: Double? = nil, attributes: Set<String> = []) {
+            self.category = category
+            self.popularity = popularity
+            self.attributes = attributes
+        }
+    }
+
+    /// Item ids in file order.
+    public var items: [String]
+    public var entries: [String: Entry]
+
+    public init(entries: [(String, Entry)]) {
+        items = entries.map(\.0)
+        self.entries = Dictionary(entries, uniquingKeysWith: { _, last in last })
+    }
+
+    public static func read(path: String) throws -> Catalog {
+        let text = try readText(path: path)
+        var rows: [(String, Entry)] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard !fields[0].isEmpty else { throw StoreError.invalidLine(file: path, line: number + 1, reason: "empty item id") }
+            var entry = Entry()
+            if fields.count > 1, !fields[1].isEmpty { entry.category = fields[1] }
+            if fields.count > 2, !fields[2].isEmpty {
+                guard let p = Double(fields[2]), p.isFinite, p >= 0 else {
+                    throw StoreError.invalidLine(file: path, line: number + 1, reason: "popularity \(fields[2]) is not a number >= 0")
+                }
+                entry.popularity = p
+            }
+            if fields.count > 3 { entry.attributes = Set(fields[3].split(separator: ",").map(String.init)) }
+            rows.append((fields[0], entry))
+        }
+        return Catalog(entries: rows)
+    }
+}
+
+/// Known users' histories, read from a tab-separated file of `user_id TAB item_id` lines,
+/// oldest interaction first.
+public enum Histories {
+    public static func read(path: String) throws -> [String: [String]] {
+        let text = try readText(path: path)
+        var histories: [String: [String]] = [:]
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+                throw StoreError.invalidLine(file: path, line: number + 1, reason: "expected user_id<TAB>item_id")
+            }
+            histories[String(fields[0]), default: []].append(String(fields[1]))
+        }
+        return histories
+    }
+}
+
+func readText(path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw StoreError.invalidInput(file: path, reason: "not UTF-8 text")
+    }
+    return text
+}
+
+/// How far a version lags behind the catalog.
+public struct StalenessReport: Codable, Sendable {
+    public var version: String
+    public var createdAt: Date
+    public var ageSeconds: Double
+    public var catalogItems: Int
+    /// Catalog items without a vector in the version.
+    public var missingCount: Int
+    public var missingFraction: Double
+    /// The first missing ids, in catalog order (at most 20).
+    public var missingSample: [String]
+}
+
+extension StoreVersion {
+    public func staleness(catalog: Catalog, now: Date = Date()) -> StalenessReport {
+        let missing = catalog.items.filter { row(of: $0) == nil }
+        return StalenessReport(version: name, createdAt: manifest.createdAt, ageSeconds: now.timeIntervalSince(manifest.createdAt),
+                               catalogItems: catalog.items.count, missingCount: missing.count,
+                               missingFraction: catalog.items.isEmpty ? 0 : Double(missing.count) / Double(catalog.items.count),
+                               missingSample: Array(missing.prefix(20)))
+    }
+}

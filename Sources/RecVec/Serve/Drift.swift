@@ -1,0 +1,114 @@
+import Foundation
+
+/// Item-to-item neighbour statistics of one version over a sample of items.
+public struct NeighbourStats: Codable, Equatable, Sendable {
+    /// Distinct items appearing in the sampled items' top-K lists, over the version's item count.
+    public var coverage: Double
+    /// Gini coefficient of how often each item appears in those lists (0 = every item equally,
+    /// toward 1 = a few hubs take all the exposure): the popularity bias of the neighbours.
+    public var exposureGini: Double
+}
+
+/// How a new version differs from an old one.
+public struct DriftReport: Codable, Equatable, Sendable {
+    public var from: String
+    public var to: String
+    public var k: Int
+    /// Items sampled among those present in both versions.
+    public var sampled: Int
+    /// Mean over sampled items of |top-K in `from` ∩ top-K in `to`| / K (item ids compared).
+    public var overlapAtK: Double
+    public var fromStats: NeighbourStats
+    public var toStats: NeighbourStats
+    public var fromMetrics: [String: Double]
+    public var toMetrics: [String: Double]
+    /// `to` minus `from`, for the metrics both manifests have.
+    public var metricChanges: [String: Double]
+}
+
+public enum Drift {
+    /// Compares the neighbourhoods of up to `sampleSize` items shared by both versions (a
+    /// deterministic sample under `seed`), searched the way serving searches (`nearest`).
+    public static func compare(from a: StoreVersion, to b: StoreVersion, k: Int = 10, sampleSize: Int = 1000, seed: UInt64 = 42) throws -> DriftReport {
+        guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
+        guard sampleSize > 0 else { throw ServeError.invalidArgument(name: "sampleSize", value: "\(sampleSize)", expected: "> 0") }
+        var shared = a.ids.filter { b.row(of: $0) != nil }
+        // Partial Fisher-Yates under SplitMix64: the first `sampleSize` ids.
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let n = min(sampleSize, shared.count)
+        for i in 0 ..< n { shared.swapAt(i, i + Int(next() % UInt64(shared.count - i))) }
+        let sample = Array(shared.prefix(n))
+
+        let listsA = try sample.map { try neighbours(of: $0, in: a, k: k) }
+        let listsB = try sample.map { try neighbours(of: $0, in: b, k: k) }
+        var overlap = 0.0
+        for (x, y) in zip(listsA, listsB) { overlap += Double(Set(x).intersection(y).count) / Double(k) }
+        var changes: [String: Double] = [:]
+        for (key, value) in b.manifest.metrics { if let old = a.manifest.metrics[key] { changes[key] = value - old } }
+        return DriftReport(from: a.name, to: b.name, k: k, sampled: n, overlapAtK: n == 0 ? 0 : overlap / Double(n),
+                           fromStats: stats(listsA, version: a), toStats: stats(listsB, version: b),
+                           fromMetrics: a.manifest.metrics, toMetrics: b.manifest.metrics, metricChanges: changes)
+    }
+
+    /// The `k` nearest other items of `id`, as ids.
+    static func neighbours(of id: String, in version: StoreVersion, k: Int) throws -> [String] {
+        let row = version.row(of: id)!
+        let found = try version.nearest(Array(version.vectors.row(Int(row))), k: min(k + 1, version.count))
+        return found.filter { $0.id != row }.prefix(k).map { version.ids[Int($0.id)] }
+    }
+
+    static func stats(_ lists: [[String]], version: StoreVersion) -> NeighbourStats {
+        var exposure: [String: Int] = [:]
+        for list in lists { for id in list { exposure[id, default: 0] += 1 } }
+        // Items never shown count as zeros in the Gini coefficient.
+        var counts = [Int](repeating: 0, count: version.count - exposure.count) + exposure.values
+        counts.sort()
+        let total = counts.reduce(0, +)
+        var weighted = 0.0
+        for (i, c) in counts.enumerated() { weighted += Double(2 * (i + 1) - counts.count - 1) * Double(c) }
+        let gini = total == 0 ? 0 : weighted / (Double(counts.count) * Double(total))
+        return NeighbourStats(coverage: Double(exposure.count) / Double(version.count), exposureGini: gini)
+    }
+}
+
+/// Checks a candidate version against the current one before publish switches to it.
+public struct PublishGate: Codable, Equatable, Sendable {
+    /// The manifest metric that must not fall ("recall@20" by default).
+    public var recallMetric = "recall@20"
+    /// Largest allowed fall of `recallMetric`, absolute (0.02 = two points).
+    public var maxRecallDrop = 0.02
+    /// The candidate's neighbour coverage must be at least this fraction of the current one's
+    /// (a collapse onto a few popular items fails it).
+    public var minCoverageRatio = 0.5
+    /// Neighbour list length and items sampled for the coverage check.
+    public var k = 10
+    public var sampleSize = 500
+
+    public init() {}
+
+    /// The reasons to refuse `candidate`; empty = pass.
+    public func evaluate(candidate: StoreVersion, current: StoreVersion) throws -> [String] {
+        var reasons: [String] = []
+        if let old = current.manifest.metrics[recallMetric] {
+            if let new = candidate.manifest.metrics[recallMetric] {
+                if old - new > maxRecallDrop {
+                    reasons.append("\(recallMetric) fell from \(old) (\(current.name)) to \(new) (\(candidate.name)), more than the allowed \(maxRecallDrop)")
+                }
+            } else {
+                reasons.append("\(candidate.name) has no \(recallMetric) in its metrics, \(current.name) has \(old)")
+            }
+        }
+        let drift = try Drift.compare(from: current, to: candidate, k: k, sampleSize: sampleSize)
+        if drift.toStats.coverage < minCoverageRatio * drift.fromStats.coverage {
+            reasons.append("neighbour coverage@\(k) collapsed from \(drift.fromStats.coverage) to \(drift.toStats.coverage) (below \(minCoverageRatio) x; exposure Gini \(drift.fromStats.exposureGini) -> \(drift.toStats.exposureGini))")
+        }
+        return reasons
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+
+/// Knobs of the online path, with documented defaults.
+public struct RecommenderConfig: Sendable, Equatable {
+    /// How the user vector is built from the history (the rule evaluation used).
+    public var userVectorRule: UserVectorRule = .default
+    /// The ANN stage returns K' = max(k x candidateFactor, k + 10) candidates for ranking.
+    public var candidateFactor = 5
+    /// HNSW candidate list size; nil = the index's default (raised to K' when smaller).
+    public var efSearch: Int?
+    /// Subtracted from each exact score, times the item's popularity normalised to [0, 1]
+    /// as log(1 + p) / log(1 + max p). 0 = off.
+    public var popularityPenalty: Float = 0
+    /// MMR trade-off in [0, 1): each pick maximises (1 - d) x score - d x (max similarity to the
+    /// items already picked). 0 = plain ranking by score.
+    public var diversity: Float = 0
+
+    public init() {}
+}
+
+/// Business rules of one request.
+public struct RecommendRules: Sendable, Equatable {
+    /// Leave out the items in the user's history.
+    public var excludeSeen = true
+    /// Never recommend these.
+    public var blocklist: Set<String> = []
+    /// When set, recommend only these.
+    public var allowlist: Set<String>?
+    /// At most this many items of one catalog category.
+    public var maxPerCategory: Int?
+    /// Recommend only items carrying all of these catalog attributes.
+    public var requiredAttributes: Set<String> = []
+
+    public init() {}
+}
+
+/// Who to recommend for.
+public enum UserQuery: Sendable, Equatable {
+    /// Item ids, oldest first.
+    case history([String])
+    /// A user whose history the recommender was given.
+    case user(String)
+}
+
+public struct Recommendation: Codable, Equatable, Sendable {
+    public var item: String
+    public var score: Float
+}
+
+/// What happened to one ANN candidate.
+public struct CandidateTrace: Codable, Equatable, Sendable {
+    public var item: String
+    public var annRank: Int
+    public var annScore: Float
+    public var exactScore: Float
+    public var popularityPenalty: Float
+    public var finalScore: Float
+    /// "response" (kept), "rules" or "ranking" (dropped there).
+    public var stage: String
+    public var kept: Bool
+    /// Position in the response, for kept items.
+    public var rank: Int?
+    public var reason: String
+}
+
+public struct RecommendResponse: Codable, Equatable, Sendable {
+    /// The version that answered the whole request.
+    public var version: String
+    public var items: [Recommendation]
+    /// Items the hard rules (seen, block/allow lists, required attributes) excluded from the ANN
+    /// search itself (filtering during the search keeps recall when most items are excluded).
+    public var excludedAtRetrieval: Int
+    /// With `explain`: every ANN candidate, in ANN order.
+    public var trace: [CandidateTrace]?
+}
+
+/// The online path over one published version:
+/// user vector (`UserVectorRule`) -> ANN top-K' with the hard rules as a search filter ->
+/// exact re-score (`Kernels.scores`, C kernel `rv_score_f32`) with an optional popularity
+/// penalty -> greedy selection with optional MMR diversity and the per-category cap -> response.
+public final class Recommender: @unchecked Sendable {
+    public let version: StoreVersion
+    public let config: RecommenderConfig
+    private let histories: [String: [String]]
+    private let categoryOfRow: [Int32]
+    private let categoryNames: [String]
+    private let popularityOfRow: [Float]
+    /// Per attribute, a bitset over rows of the items that carry it.
+    private let attributeBits: [String: [UInt64]]
+
+    public init(version: StoreVersion, catalog: Catalog? = nil, histories: [String: [String]] = [:],
+                config: RecommenderConfig = RecommenderConfig()) throws {
+        guard config.candidateFactor >= 1 else {
+            throw ServeError.invalidArgument(name: "candidateFactor", value: "\(config.candidateFactor)", expected: ">= 1")
+        }
+        guard config.diversity >= 0 && config.diversity < 1 else {
+            throw ServeError.invalidArgument(name: "diversity", value: "\(config.diversity)", expected: "in [0, 1)")
+        }
+        guard config.popularityPenalty >= 0 && config.popularityPenalty.isFinite else {
+            throw ServeError.invalidArgument(name: "popularityPenalty", value: "\(config.popularityPenalty)", expected: ">= 0")
+        }
+        self.version = version
+        self.config = config
+        self.histories = histories
+        var categoryOfRow = [Int32](repeating: -1, count: version.count)
+        var categoryIndex: [String: Int32] = [:]
+        var categoryNames: [String] = []
+        var popularity = [Float](repeating: 0, count: version.count)
+        var attributeBits: [String: [UInt64]] = [:]
+        let words = (version.count + 63) / 64
+        if let catalog {
+            let maxPopularity = catalog.entries.values.compactMap(\.popularity).max() ?? 0
+            for (id, entry) in catalog.entries {
+                guard let row = version.row(of: id).map(Int.init) else { continue }
+                if let category = entry.category {
+                    if categoryIndex[category] == nil {
+                        categoryIndex[category] = Int32(categoryNames.count)
+                        categoryNames.append(category)
+                    }
+                    categoryOfRow[row] = categoryIndex[category]!
+                }
+                if let p = entry.popularity, maxPopularity > 0 { popularity[row] = Float(log1p(p) / log1p(maxPopularity)) }
+                for attribute in entry.attributes {
+                    attributeBits[attribute, default: [UInt64](repeating: 0, count: words)][row >> 6] |= 1 << UInt64(row & 63)
+                }
+            }
+        }
+        self.categoryOfRow = categoryOfRow
+        self.categoryNames = categoryNames
+        self.popularityOfRow = popularity
+        self.attributeBits = attributeBits
+    }
+
+    /// The top `k` items for `query` under `rules`; with `explain`, the fate of every candidate.
+    public func recommend(_ query: UserQuery, k: Int, rules: RecommendRules = RecommendRules(), explain: Bool = false) throws -> RecommendResponse {
+        guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
+        if let cap = rules.maxPerCategory, cap < 1 {
+            throw ServeError.invalidArgument(name: "maxPerCategory", value: "\(cap)", expected: ">= 1")
+        }
+        let historyIDs: [String]
+        switch query {
+        case let .history(ids): historyIDs = ids
+        case let .user(user):
+            guard let ids = histories[user] else { throw ServeError.unknownUser(id: user) }
+            historyIDs = ids
+        }
+        let historyRows = try historyIDs.map { id -> Int32 in
+            guard let row = version.row(of: id) else { throw ServeError.unknownItem(id: id, version: version.name) }
+            return row
+        }
+
+        // Stage 1: the user vector, by the rule evaluation used, over the history's rows.
+        let dimension = version.dimension
+        var historyMatrix = Matrix(rows: 0, cols: dimension)
+        for row in historyRows { try historyMatrix.append(row: Array(version.vectors.row(Int(row)))) }
+        guard let userVector = config.userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix) else {
+            throw ServeError.emptyHistory
+        }
+
+        // Stage 2: ANN top-K', the hard rules applied as a search filter.
+        let filter = makeFilter(historyRows: historyRows, rules: rules)
+        let allowed = filter.map { $0.allowedBits.reduce(0) { $0 + $1.nonzeroBitCount } } ?? version.count
+        let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
+        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: config.efSearch.map { max($0, kPrime) }, filter: filter)
+
+        // Stage 3: exact re-score and popularity penalty.
+        var candidateMatrix = Matrix(rows: 0, cols: dimension)
+        for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
+        let exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
+                                                                 rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
+        let penalty = candidates.map { config.popularityPenalty * popularityOfRow[Int($0.id)] }
+        let final = zip(exact, penalty).map { $0 - $1 }
+        var order = Array(candidates.indices)
+        order.sort { final[$0] != final[$1] ? final[$0] > final[$1] : candidates[$0].id < candidates[$1].id }
+        let similarity = config.diversity > 0 && candidates.count > 1
+            ? try Kernels.scores(queries: candidateMatrix, rows: candidateMatrix, metric: version.manifest.metric, threads: 1) : nil
+
+        // Stage 4: greedy selection (MMR when diversity > 0) under the per-category cap.
+        var outcome = [(stage: String, kept: Bool, rank: Int?, reason: String)?](repeating: nil, count: candidates.count)
+        var perCategory: [Int32: Int] = [:]
+        var maxSimilarity = [Float](repeating: -.infinity, count: candidates.count)
+        var picked: [Int] = []
+        var remaining = order
+        while picked.count < k, !remaining.isEmpty {
+            var best = 0
+            if similarity != nil {
+                let d = config.diversity
+                func mmr(_ i: Int) -> Float { (1 - d) * final[i] - d * (picked.isEmpty ? 0 : maxSimilarity[i]) }
+                for j in 1 ..< remaining.count where mmr(remaining[j]) > mmr(remaining[best]) { best = j }
+            }
+            let i = remaining.remove(at: best)
+            let category = categoryOfRow[Int(candidates[i].id)]
+            if let cap = rules.maxPerCategory, category >= 0, perCategory[category, default: 0] >= cap {
+                outcome[i] = ("rules", false, nil, "category \(categoryNames[Int(category)]) already has \(cap) item(s)")
+                continue
+            }
+            if category >= 0 { perCategory[category, default: 0] += 1 }
+            picked.append(i)
+            outcome[i] = ("response", true, picked.count,
+                          similarity == nil ? "rank \(picked.count) by final score" : "rank \(picked.count) by MMR (diversity \(config.diversity))")
+            if let similarity {
+                for j in remaining { maxSimilarity[j] = max(maxSimilarity[j], similarity[i, j]) }
+            }
+        }
+        for i in remaining { outcome[i] = ("ranking", false, nil, "not among the top \(k) after ranking") }
+
+        let items = picked.map { Recommendation(item: version.ids[Int(candidates[$0].id)], score: final[$0]) }
+        let trace = explain ? candidates.indices.map { i in
+            CandidateTrace(item: version.ids[Int(candidates[i].id)], annRank: i + 1, annScore: candidates[i].score,
+                           exactScore: exact[i], popularityPenalty: penalty[i], finalScore: final[i],
+                           stage: outcome[i]!.stage, kept: outcome[i]!.kept, rank: outcome[i]!.rank, reason: outcome[i]!.reason)
+        } : nil
+        return RecommendResponse(version: version.name, items: items, excludedAtRetrieval: version.count - allowed, trace: trace)
+    }
+
+    /// The ANN filter for the hard rules; nil when nothing is excluded.
+    private func makeFilter(historyRows: [Int32], rules: RecommendRules) -> SearchFilter? {
+        var excluded = rules.excludeSeen ? historyRows : []
+        for id in rules.blocklist { if let row = version.row(of: id) { excluded.append(row) } }
+        guard !excluded.isEmpty || rules.allowlist != nil || !rules.requiredAttributes.isEmpty else { return nil }
+        var filter = SearchFilter(count: version.count, excluding: excluded)
+        if let allowlist = rules.allowlist {
+            var bits = [UInt64](repeating: 0, count: filter.allowedBits.count)
+            for id in allowlist { if let row = version.row(of: id) { bits[Int(row) >> 6] |= 1 << UInt64(row & 63) } }
+            for w in bits.indices { filter.allowedBits[w] &= bits[w] }
+        }
+        for attribute in rules.requiredAttributes {
+            guard let bits = attributeBits[attribute] else {
+                for w in filter.allowedBits.indices { filter.allowedBits[w] = 0 }
+                break
+            }
+            for w in bits.indices { filter.allowedBits[w] &= bits[w] }
+        }
+        return filter
+    }
+}

@@ -1,0 +1,22 @@
+/// Why a request cannot be answered. Messages name the argument or id and what was expected.
+public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalidArgument(name: String, value: String, expected: String)
+    /// An item id the version has no vector for.
+    case unknownItem(id: String, version: String)
+    /// A user id with no known history.
+    case unknownUser(id: String)
+    case emptyHistory
+
+    public var description: String {
+        switch self {
+        case let .invalidArgument(name, value, expected):
+            return "invalid \(name): \(value) (expected \(expected))"
+        case let .unknownItem(id, version):
+            return "unknown item id \(id): version \(version) has no vector for it"
+        case let .unknownUser(id):
+            return "unknown user id \(id): no history for this user"
+        case .emptyHistory:
+            return "the user's history is empty: nothing to build a user vector from"
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// What `publish` turns into a version.
+public struct PublishInput: Sendable {
+    public var vectors: Matrix
+    /// Item ids in row order.
+    public var ids: [String]
+    public var method: String
+    public var configuration: [String: String]
+    public var metrics: [String: Double]
+    /// A fingerprint of the training data; nil = XXH64 of the vectors and ids.
+    public var inputFingerprint: String?
+    public var metric: Metric
+    /// The ANN index to build; nil = none (the version serves by exact search).
+    public var index: HNSWConfig?
+
+    public init(vectors: Matrix, ids: [String], method: String, configuration: [String: String] = [:],
+                metrics: [String: Double] = [:], inputFingerprint: String? = nil, metric: Metric = .cosine,
+                index: HNSWConfig? = HNSWConfig()) {
+        self.vectors = vectors
+        self.ids = ids
+        self.method = method
+        self.configuration = configuration
+        self.metrics = metrics
+        self.inputFingerprint = inputFingerprint
+        self.metric = metric
+        self.index = index
+    }
+}
+
+/// The steps of a publish, in order. A publisher killed after any of them leaves the store
+/// serving the previous version (up to `versionRenamed`, or `pointerStaged`) or the new one.
+public enum PublishStep: Int, CaseIterable, Sendable {
+    case staged = 1, vectorsWritten, idsWritten, indexWritten, manifestWritten, stagingSynced,
+         versionRenamed, pointerStaged, pointerSwitched, cleanedUp
+}
+
+public struct PublishResult: Codable, Sendable {
+    public var version: String
+    /// The version served before, if any.
+    public var previous: String?
+    /// Old versions removed by `keep`.
+    public var removedVersions: [String]
+    /// Temporary files of killed publishes, removed.
+    public var removedLeftovers: [String]
+}
+
+extension EmbeddingStore {
+    /// Writes `input` as a new version and makes it current, atomically (see the type's doc).
+    /// With a `gate`, the new version must pass it against the current one, or the publish is
+    /// undone and `StoreError.gateRefused` says why. `keep` then removes all but the newest
+    /// `keep` versions (never the current one). `afterStep` is a test hook called after each step.
+    public func publish(_ input: PublishInput, gate: PublishGate? = nil, keep: Int? = nil,
+                        progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) throws -> Void)? = nil) throws -> PublishResult {
+        guard input.ids.count == input.vectors.rows else {
+            throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
+        }
+        guard input.vectors.rows > 0 else { throw StoreError.invalidInput(file: "vectors", reason: "no rows to publish") }
+        let idBytes = ItemIDTable.encode(input.ids)
+        // The checks a reader applies (empty, whitespace, duplicates), on the bytes to be written.
+        let table = try ItemIDTable(bytes: idBytes, path: "ids")
+        guard table.count == input.ids.count else {
+            throw StoreError.invalidInput(file: "ids", reason: "an item id contains a newline")
+        }
+        try table.buildLookup()
+        if let keep, keep < 1 { throw StoreError.invalidInput(file: "keep", reason: "must keep at least 1 version, got \(keep)") }
+
+        return try withLock {
+            let step: (PublishStep) throws -> Void = afterStep ?? { _ in }
+            let leftovers = try removeLeftovers()
+            let previous = try currentVersion()
+            let number = (try versions().last.flatMap(Self.sequenceNumber) ?? 0) + 1
+            let name = Self.versionName(number)
+            let staging = versionsPath + "/.staging-\(name)-\(getpid())"
+            do {
+                try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+            } catch {
+                throw StoreError.io(path: staging, operation: "mkdir", errno: errno)
+            }
+            try DurableIO.syncDirectory(versionsPath)
+            try step(.staged)
+
+            progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
+            let vectorsPath = staging + "/" + Manifest.vectorsFile
+            let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
+            var files = [Manifest.vectorsFile: Manifest.FileRecord(
+                bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
+            try step(.vectorsWritten)
+
+            try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
+            files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
+            try step(.idsWritten)
+
+            if let config = input.index {
+                progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
+                let every = max(1, input.vectors.rows / 10)
+                let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
+                    { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
+                })
+                let indexPath = staging + "/" + Manifest.indexFile
+                try index.write(to: URL(fileURLWithPath: indexPath), vectorsChecksum: vectorsChecksum)
+                try DurableIO.syncFile(indexPath)
+                let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
+                files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
+            }
+            try step(.indexWritten)
+
+            let fingerprint = input.inputFingerprint ?? {
+                var hasher = XXH64()
+                input.vectors.values.withUnsafeBytes { hasher.update($0) }
+                hasher.update(idBytes)
+                return checksumHex(hasher.digest())
+            }()
+            var config = input.index
+            config?.threads = 0
+            let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
+                                    inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
+                                    dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
+            try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
+            try step(.manifestWritten)
+            try DurableIO.syncDirectory(staging)
+            try step(.stagingSynced)
+
+            if let gate, let previous {
+                progress?("checking the publish gate against \(previous)")
+                let reasons: [String]
+                do {
+                    let candidate = try StoreVersion(path: staging, name: name, verify: .quick)
+                    reasons = try gate.evaluate(candidate: candidate, current: try open(previous))
+                } catch {
+                    try? FileManager.default.removeItem(atPath: staging)
+                    throw error
+                }
+                if !reasons.isEmpty {
+                    try? FileManager.default.removeItem(atPath: staging)
+                    throw StoreError.gateRefused(candidate: name, reasons: reasons)
+                }
+            }
+
+            try DurableIO.rename(staging, versionPath(name))
+            try DurableIO.syncDirectory(versionsPath)
+            try step(.versionRenamed)
+            try switchCurrent(to: name) { try step(.pointerStaged) }
+            try step(.pointerSwitched)
+            let removed = try keep.map { try removeOldVersions(keep: $0) } ?? []
+            try step(.cleanedUp)
+            return PublishResult(version: name, previous: previous, removedVersions: removed, removedLeftovers: leftovers)
+        }
+    }
+}

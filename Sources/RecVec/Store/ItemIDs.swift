@@ -1,0 +1,111 @@
+import Foundation
+
+/// Item ids, one per line in row order: non-empty, without spaces, tabs or carriage returns
+/// (word2vec formats separate fields by spaces), unique.
+///
+/// Opening only scans the bytes for line starts (milliseconds for a million ids); the
+/// id -> row lookup is built on first use (or by `buildLookup`), under a lock.
+public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
+    public let path: String
+    private let file: MappedFile?
+    private let owned: [UInt8]
+    private let starts: [Int]
+    private let lengths: [Int32]
+    private let lock = NSLock()
+    private var lookup: [String: Int32]?
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { starts.count }
+
+    /// Ids in a mapped file (a store's ids.txt).
+    public init(file: MappedFile) throws {
+        path = file.path
+        self.file = file
+        owned = []
+        (starts, lengths) = try file.withBytes { try Self.scan($0, path: file.path) }
+    }
+
+    /// Ids in memory; `path` names them in errors.
+    public init(bytes: [UInt8], path: String) throws {
+        self.path = path
+        file = nil
+        owned = bytes
+        (starts, lengths) = try bytes.withUnsafeBytes { try Self.scan($0, path: path) }
+    }
+
+    /// Reads and checks an ids file, duplicates included.
+    public static func read(path: String) throws -> [String] {
+        let table = try ItemIDTable(file: try MappedFile(path: path))
+        try table.buildLookup()
+        return Array(table)
+    }
+
+    /// The bytes of an ids file holding `ids`.
+    public static func encode(_ ids: some Sequence<String>) -> [UInt8] {
+        var out: [UInt8] = []
+        for id in ids { out.append(contentsOf: id.utf8); out.append(0x0A) }
+        return out
+    }
+
+    private func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        if let file { return try file.withBytes(body) }
+        return try owned.withUnsafeBytes(body)
+    }
+
+    public subscript(row: Int) -> String {
+        withBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[starts[row] ..< starts[row] + Int(lengths[row])]), as: UTF8.self) }
+    }
+
+    /// The row of `id`, or nil. The first call builds the lookup (if a duplicate slipped past
+    /// `buildLookup`, the first row wins).
+    public func row(of id: String) -> Int32? {
+        lock.withLock {
+            if lookup == nil { lookup = try? makeLookup(throwOnDuplicate: false) }
+            return lookup![id]
+        }
+    }
+
+    /// Builds the id -> row lookup now, throwing on a duplicate id.
+    public func buildLookup() throws {
+        let built = try makeLookup(throwOnDuplicate: true)
+        lock.withLock { lookup = built }
+    }
+
+    private func makeLookup(throwOnDuplicate: Bool) throws -> [String: Int32] {
+        var lookup = [String: Int32](minimumCapacity: count)
+        for row in 0 ..< count {
+            let id = self[row]
+            if let first = lookup[id] {
+                if throwOnDuplicate {
+                    throw StoreError.invalidLine(file: path, line: row + 1, reason: "duplicate item id \(id) (first on line \(first + 1))")
+                }
+                continue
+            }
+            lookup[id] = Int32(row)
+        }
+        return lookup
+    }
+
+    /// Line starts and lengths; throws on an empty id or whitespace inside one.
+    private static func scan(_ bytes: UnsafeRawBufferPointer, path: String) throws -> ([Int], [Int32]) {
+        var starts: [Int] = [], lengths: [Int32] = []
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            var end = start
+            while end < count {
+                let b = bytes[end]
+                if b == 0x0A { break }
+                if b == 0x20 || b == 0x09 || b == 0x0D {
+                    throw StoreError.invalidLine(file: path, line: starts.count + 1, reason: "item id contains whitespace")
+                }
+                end += 1
+            }
+            guard end > start else { throw StoreError.invalidLine(file: path, line: starts.count + 1, reason: "empty item id") }
+            starts.append(start)
+            lengths.append(Int32(end - start))
+            start = end + 1
+        }
+        return (starts, lengths)
+    }
+}

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a store, a version or one of its files cannot be used. Every case names the file (or
+/// store directory) and says what was found and what was expected.
+public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The directory exists but is not an embedding store (no `STORE` marker), or is not a directory.
+    case notAStore(path: String, reason: String)
+    /// The store holds no published version yet.
+    case noCurrentVersion(store: String)
+    case versionNotFound(name: String, available: [String])
+    case fileMissing(file: String)
+    case badMagic(file: String, expected: String, found: String)
+    case unsupportedFormatVersion(file: String, found: UInt32, supported: UInt32)
+    case unsupportedDType(file: String, found: String, expected: String)
+    /// The file is shorter (or longer) than its header says.
+    case truncated(file: String, expectedBytes: Int, foundBytes: Int)
+    case checksumMismatch(file: String, expected: UInt64, found: UInt64)
+    /// The index was built from other vectors than the ones beside it.
+    case indexMismatch(file: String, indexVectorsChecksum: UInt64, vectorsChecksum: UInt64)
+    case dimensionMismatch(file: String, expected: Int, found: Int)
+    case countMismatch(file: String, expected: Int, found: Int)
+    /// A malformed line of an ids, catalog or history file (1-based line number).
+    case invalidLine(file: String, line: Int, reason: String)
+    case corruptManifest(file: String, reason: String)
+    case invalidInput(file: String, reason: String)
+    /// A system call failed.
+    case io(path: String, operation: String, errno: Int32)
+    case rollbackUnavailable(reason: String)
+    /// The publish gate kept the current version; `reasons` says which checks failed.
+    case gateRefused(candidate: String, reasons: [String])
+
+    public var description: String {
+        switch self {
+        case let .notAStore(path, reason):
+            return "\(path) is not a recvec store: \(reason)"
+        case let .noCurrentVersion(store):
+            return "store \(store) has no published version yet (run `recvec publish` first)"
+        case let .versionNotFound(name, available):
+            return "no version named \(name) (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case let .fileMissing(file):
+            return "\(file) is missing"
+        case let .badMagic(file, expected, found):
+            return "\(file): wrong magic \(found) (expected \(expected)); not a file of this kind"
+        case let .unsupportedFormatVersion(file, found, supported):
+            return "\(file): format version \(found) is not supported (this build reads \(supported))"
+        case let .unsupportedDType(file, found, expected):
+            return "\(file): dtype \(found) is not supported (expected \(expected))"
+        case let .truncated(file, expectedBytes, foundBytes):
+            return "\(file) has \(foundBytes) bytes, its header implies \(expectedBytes) (truncated or corrupt)"
+        case let .checksumMismatch(file, expected, found):
+            return "\(file): checksum mismatch, expected \(checksumHex(expected)) found \(checksumHex(found)) (file corrupt)"
+        case let .indexMismatch(file, indexVectorsChecksum, vectorsChecksum):
+            return "\(file) was built from vectors with checksum \(checksumHex(indexVectorsChecksum)), but the vectors file has \(checksumHex(vectorsChecksum))"
+        case let .dimensionMismatch(file, expected, found):
+            return "\(file): dimension \(found), expected \(expected)"
+        case let .countMismatch(file, expected, found):
+            return "\(file): \(found) entries, expected \(expected)"
+        case let .invalidLine(file, line, reason):
+            return "\(file):\(line): \(reason)"
+        case let .corruptManifest(file, reason):
+            return "\(file): unreadable manifest: \(reason)"
+        case let .invalidInput(file, reason):
+            return "\(file): \(reason)"
+        case let .io(path, operation, errno):
+            return "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .rollbackUnavailable(reason):
+            return "cannot roll back: \(reason)"
+        case let .gateRefused(candidate, reasons):
+            return "publish gate refused \(candidate); the current version keeps serving:\n  " + reasons.joined(separator: "\n  ")
+        }
+    }
+}
+
+/// A checksum as 16 hex digits.
+func checksumHex(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// One published version, open: vectors and index memory-mapped, ids in memory. The object owns
+/// its maps and unmaps them when the last reference goes (a server swapping versions releases
+/// the old one once no request holds it).
+public final class StoreVersion: @unchecked Sendable {
+    public let name: String
+    public let path: String
+    public let manifest: Manifest
+    public let vectors: VectorFile
+    /// Item ids in row order (read from the mapped ids file on access).
+    public let ids: ItemIDTable
+    /// The ANN index, nil for a version published without one (exact search).
+    public let index: HNSWIndex?
+    /// The rows as a matrix, for exact search in a version without an index.
+    private let exactRows: Matrix?
+
+    public var count: Int { vectors.count }
+    public var dimension: Int { vectors.dimension }
+
+    /// Opens the version directory at `path`. Checks, for every level: the manifest parses and
+    /// names this version; each file exists with the size the manifest records; the vectors
+    /// header matches the manifest (dimension, count, checksum in the trailer); the ids are as
+    /// many as the rows, unique and well-formed; the index was built from these vectors (its
+    /// recorded vectors checksum equals the vectors file's). `.full` also recomputes the
+    /// checksum of every file.
+    public init(path: String, name: String, verify: VerifyLevel = .quick) throws {
+        let manifestPath = path + "/" + Manifest.fileName
+        let manifest = try Manifest.read(path: manifestPath)
+        guard manifest.version == name else {
+            throw StoreError.corruptManifest(file: manifestPath, reason: "names version \(manifest.version), but its directory is \(name)")
+        }
+        for (file, record) in manifest.files {
+            let filePath = path + "/" + file
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
+                  let size = attributes[.size] as? NSNumber else { throw StoreError.fileMissing(file: filePath) }
+            guard size.intValue == record.bytes else {
+                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: size.intValue)
+            }
+        }
+
+        let vectorsPath = path + "/" + Manifest.vectorsFile
+        let vectors = try VectorFile(path: vectorsPath, verify: verify)
+        let recordedVectors = manifest.files[Manifest.vectorsFile]!.checksum!
+        guard vectors.checksum == recordedVectors else {
+            throw StoreError.checksumMismatch(file: vectorsPath, expected: recordedVectors, found: vectors.checksum)
+        }
+        guard vectors.dimension == manifest.dimension else {
+            throw StoreError.dimensionMismatch(file: vectorsPath, expected: manifest.dimension, found: vectors.dimension)
+        }
+        guard vectors.count == manifest.count else {
+            throw StoreError.countMismatch(file: vectorsPath, expected: manifest.count, found: vectors.count)
+        }
+
+        let idsPath = path + "/" + Manifest.idsFile
+        let idsFile = try MappedFile(path: idsPath)
+        if verify == .full {
+            try Self.verify(idsFile, record: manifest.files[Manifest.idsFile]!)
+        }
+        let ids = try ItemIDTable(file: idsFile)
+        guard ids.count == vectors.count else {
+            throw StoreError.countMismatch(file: idsPath, expected: vectors.count, found: ids.count)
+        }
+        if verify == .full { try ids.buildLookup() }
+
+        var index: HNSWIndex?
+        if manifest.index != nil {
+            let indexPath = path + "/" + Manifest.indexFile
+            if verify == .full {
+                try Self.verify(try MappedFile(path: indexPath), record: manifest.files[Manifest.indexFile]!)
+            }
+            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath))
+            guard loaded.vectorsChecksum == vectors.checksum else {
+                throw StoreError.indexMismatch(file: indexPath, indexVectorsChecksum: loaded.vectorsChecksum, vectorsChecksum: vectors.checksum)
+            }
+            guard loaded.dimension == vectors.dimension else {
+                throw StoreError.dimensionMismatch(file: indexPath, expected: vectors.dimension, found: loaded.dimension)
+            }
+            guard loaded.count == vectors.count else {
+                throw StoreError.countMismatch(file: indexPath, expected: vectors.count, found: loaded.count)
+            }
+            index = loaded
+        }
+
+        self.name = name
+        self.path = path
+        self.manifest = manifest
+        self.vectors = vectors
+        self.ids = ids
+        self.index = index
+        self.exactRows = index == nil ? vectors.matrix() : nil
+    }
+
+    private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
+        let found = file.withBytes { XXH64.hash($0) }
+        guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
+    }
+
+    /// The row of item `id`, nil when the version has no vector for it.
+    public func row(of id: String) -> Int32? { ids.row(of: id) }
+
+    /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
+    /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
+    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+        if let index {
+            return try index.search(query, k: k, efSearch: efSearch, filter: filter)
+        }
+        let rows = exactRows!
+        var excluded: [Int32] = []
+        if let filter {
+            for row in 0 ..< count where filter.allowedBits[row >> 6] & (1 << UInt64(row & 63)) == 0 { excluded.append(Int32(row)) }
+        }
+        let queries = try Matrix(rows: 1, cols: dimension, values: query)
+        let top = try Kernels.topK(queries: queries, rows: rows, k: min(k, count), metric: manifest.metric,
+                                   exclude: filter == nil ? nil : [excluded], threads: 1)
+        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import RecVec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints `value` as pretty, key-sorted JSON on stdout.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+func progressLine(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Parses a metric name for `--metric`.
+func parseMetric(_ text: String) throws -> Metric {
+    guard let metric = Metric(rawValue: text) else {
+        throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), got \(text)")
+    }
+    return metric
+}
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish vectors as a new version of a store, build its ANN index and make it current.",
+        discussion: """
+        The new version is written under a temporary name, fsync'd and renamed; CURRENT switches last.
+        If anything fails (bad input, the publish gate), the version being served stays untouched.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Store directory (created when missing or empty).") var store: String
+    @Option(help: "Item vectors: a 2-D .npy array (float32 or float64), one row per item.") var vectors: String
+    @Option(help: "Item ids, one per line, in the order of the rows.") var ids: String
+    @Option(help: "Evaluation metrics: a JSON object of numbers, e.g. {\"recall@20\": 0.31}.") var metrics: String?
+    @Option(help: "Training method recorded in the manifest (sgns, als, ...).") var method: String
+    @Option(name: .customLong("config"), help: "Training configuration entry key=value for the manifest (repeatable).")
+    var configEntries: [String] = []
+    @Option(help: "Training data file whose checksum is recorded as the input fingerprint (default: of vectors and ids).")
+    var data: String?
+    @Option(help: "Similarity: cosine or dot.") var metric = "cosine"
+    @Option(help: "ANN index: hnsw, or none for exact search (small catalogs).") var index = "hnsw"
+    @Option(help: "HNSW links per node.") var m = 16
+    @Option(help: "HNSW build candidate list size.") var efConstruction = 200
+    @Option(help: "HNSW default search candidate list size.") var efSearch = 64
+    @Option(help: "After publishing, keep only the newest N versions (never removing the current one).") var keep: Int?
+    @Flag(help: "Publish even if the gate refuses.") var force = false
+    @Option(help: "Gate: the manifest metric that must not fall.") var gateMetric = "recall@20"
+    @Option(help: "Gate: largest allowed absolute fall of --gate-metric.") var maxRecallDrop = 0.02
+    @Option(help: "Gate: minimal ratio of new to current neighbour coverage.") var minCoverageRatio = 0.5
+
+    func validate() throws {
+        guard ["hnsw", "none"].contains(index) else { throw ValidationError("--index must be hnsw or none, got \(index)") }
+        _ = try parseMetric(metric)
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
+        guard m >= 2 else { throw ValidationError("--m must be at least 2, got \(m)") }
+        guard efConstruction >= 1, efSearch >= 1 else { throw ValidationError("--ef-construction and --ef-search must be positive") }
+        for entry in configEntries where !entry.contains("=") {
+            throw ValidationError("--config takes key=value, got \(entry)")
+        }
+    }
+
+    func run() throws {
+        let matrix = try NPY.read(path: vectors)
+        let itemIDs = try ItemIDTable.read(path: ids)
+        guard itemIDs.count == matrix.rows else {
+            throw StoreError.countMismatch(file: ids, expected: matrix.rows, found: itemIDs.count)
+        }
+        var metricValues: [String: Double] = [:]
+        if let metrics {
+            guard let data = FileManager.default.contents(atPath: metrics) else { throw StoreError.fileMissing(file: metrics) }
+            do { metricValues = try JSONDecoder().decode([String: Double].self, from: data) } catch {
+                throw StoreError.invalidInput(file: metrics, reason: "expected a JSON object of numbers: \(error)")
+            }
+        }
+        var configuration: [String: String] = [:]
+        for entry in configEntries {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            configuration[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        var fingerprint: String?
+        if let data {
+            fingerprint = String(try MappedFile(path: data).withBytes { XXH64.hash($0) }, radix: 16)
+        }
+        let similarity = try parseMetric(metric)
+        var hnsw: HNSWConfig?
+        if index == "hnsw" {
+            var config = HNSWConfig()
+            config.metric = similarity
+            config.m = m
+            config.efConstruction = efConstruction
+            config.efSearch = efSearch
+            config.seed = global.seed
+            config.threads = global.threads
+            hnsw = config
+        }
+        let input = PublishInput(vectors: matrix, ids: itemIDs, method: method, configuration: configuration,
+                                 metrics: metricValues, inputFingerprint: fingerprint, metric: similarity, index: hnsw)
+        var gate = PublishGate()
+        gate.recallMetric = gateMetric
+        gate.maxRecallDrop = maxRecallDrop
+        gate.minCoverageRatio = minCoverageRatio
+        // Test hook: RECVEC_TEST_KILL_AFTER_STEP=N kills this process (SIGKILL) right after publish step N.
+        let killStep = ProcessInfo.processInfo.environment["RECVEC_TEST_KILL_AFTER_STEP"].flatMap(Int.init)
+        let result = try EmbeddingStore(path: store, create: true).publish(
+            input, gate: force ? nil : gate, keep: keep, progress: progressLine,
+            afterStep: { step in if step.rawValue == killStep { kill(getpid(), SIGKILL) } })
+        if global.json { try printJSON(result) } else {
+            print("published \(result.version) (\(matrix.rows) items, dim \(matrix.cols)); previous: \(result.previous ?? "none")")
+            if !result.removedVersions.isEmpty { print("removed old versions: \(result.removedVersions.joined(separator: ", "))") }
+        }
+    }
+}
+
+struct Versions: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the versions of a store; with --catalog, the staleness of the current one.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Store directory.") var store: String
+    @Option(help: "Catalog file (item_id per line, tab-separated extras): report items missing from the current version.")
+    var catalog: String?
+
+    struct Output: Encodable {
+        var current: String?
+        var versions: [VersionSummary]
+        var staleness: StalenessReport?
+    }
+
+    func run() throws {
+        let opened = try EmbeddingStore(path: store)
+        var output = Output(current: try opened.currentVersion(), versions: try opened.summaries())
+        if let catalog { output.staleness = try opened.open().staleness(catalog: try Catalog.read(path: catalog)) }
+        if global.json { try printJSON(output); return }
+        let formatter = ISO8601DateFormatter()
+        for v in output.versions {
+            let facts = v.error.map { "unreadable: \($0)" } ?? [
+                v.createdAt.map(formatter.string(from:)) ?? "", v.method ?? "", "\(v.count ?? 0) x \(v.dimension ?? 0)",
+                (v.metrics ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+            ].joined(separator: "  ")
+            print("\(v.current ? "*" : " ") \(v.name)  \(facts)")
+        }
+        if let s = output.staleness {
+            print("\(s.version): \(Int(s.ageSeconds)) s old; \(s.missingCount) of \(s.catalogItems) catalog items have no vector"
+                + (s.missingSample.isEmpty ? "" : " (e.g. \(s.missingSample.prefix(5).joined(separator: ", ")))"))
+        }
+    }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make the previous (or a named) version current again.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Store directory.") var store: String
+    @Option(help: "Version to restore (default: the newest one older than the current).") var to: String?
+
+    struct Output: Encodable { var from: String?; var to: String }
+
+    func run() throws {
+        let (from, to) = try EmbeddingStore(path: store).rollback(to: self.to)
+        if global.json { try printJSON(Output(from: from, to: to)) } else { print("rolled back from \(from ?? "none") to \(to)") }
+    }
+}
+
+struct GC: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove all but the newest N versions (never the current one) and leftovers of killed publishes.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Store directory.") var store: String
+    @Option(help: "Versions to keep.") var keep: Int
+
+    func validate() throws { guard keep >= 1 else { throw ValidationError("--keep must be at least 1, got \(keep)") } }
+
+    struct Output: Encodable { var removedVersions: [String]; var removedLeftovers: [String] }
+
+    func run() throws {
+        let (versions, leftovers) = try EmbeddingStore(path: store).garbageCollect(keep: keep)
+        if global.json { try printJSON(Output(removedVersions: versions, removedLeftovers: leftovers)) } else {
+            print("removed \(versions.count) version(s)\(versions.isEmpty ? "" : ": " + versions.joined(separator: ", ")) and \(leftovers.count) leftover(s)")
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export a version's vectors as word2vec text/binary or .npy (with ids beside it).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Store directory.") var store: String
+    @Option(help: "Version (default: the current one).") var version: String?
+    @Option(help: "word2vec-text, word2vec-binary or npy.") var format: String
+    @Option(help: "Output file.") var out: String
+
+    func validate() throws {
+        guard ExportFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
+        }
+    }
+
+    struct Output: Encodable { var version: String; var format: String; var files: [String] }
+
+    func run() throws {
+        let opened = try EmbeddingStore(path: store).open(version)
+        let files = try opened.export(to: out, format: ExportFormat(rawValue: format)!)
+        if global.json { try printJSON(Output(version: opened.name, format: format, files: files)) } else {
+            print("exported \(opened.name) (\(opened.count) x \(opened.dimension)) to \(files.joined(separator: ", "))")
+        }
+    }
+}

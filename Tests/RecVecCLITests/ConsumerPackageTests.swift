@@ -1,0 +1,45 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// RecVec must work as a drop-in backend: a package that depends on it pinned by version
+/// (`.package(url:from:)`) resolves, builds and runs the threaded kernels. SwiftPM refuses such a
+/// dependency when any target uses unsafeFlags, so this test also guards that rule.
+final class ConsumerPackageTests: XCTestCase {
+    func testExampleConsumerBuildsAgainstATaggedVersion() throws {
+        let root = TestSupport.repositoryRoot
+        let work = try TestSupport.temporaryDirectory(self)
+        let clone = work.appendingPathComponent("recvec")
+        try run("/usr/bin/env", ["git", "clone", "--quiet", root.path, clone.path])
+        try run("/usr/bin/env", ["git", "-C", clone.path, "tag", "0.1.0"])
+
+        let consumer = work.appendingPathComponent("consumer")
+        try FileManager.default.copyItem(at: root.appendingPathComponent("Examples/consumer"), to: consumer)
+        let environment = ["RECVEC_PACKAGE_URL": clone.absoluteString]
+        try run("/usr/bin/env", ["swift", "build", "--package-path", consumer.path,
+                                 "--scratch-path", work.appendingPathComponent("build").path], environment: environment)
+        let output = try run(work.appendingPathComponent("build/debug/consumer").path, [], environment: environment)
+        XCTAssertTrue(output.contains("query 0: [0,"), output)
+        XCTAssertEqual(output.split(separator: "\n").filter { $0.hasPrefix("query") }.count, 3, output)
+    }
+
+    @discardableResult
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            XCTFail("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus):\n\(text)")
+            throw CocoaError(.executableLoad)
+        }
+        return text
+    }
+}
