@@ -159,7 +159,7 @@ public final class Recommender: @unchecked Sendable {
 
         // Stage 2: ANN top-K', the hard rules applied as a search filter.
         let filter = makeFilter(historyRows: historyRows, rules: rules)
-        let allowed = filter.map { $0.allowedBits.reduce(0) { $0 + $1.nonzeroBitCount } } ?? version.count
+        let allowed = filter?.allowedCount ?? version.count
         let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
         let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: config.efSearch.map { max($0, kPrime) }, filter: filter)
 

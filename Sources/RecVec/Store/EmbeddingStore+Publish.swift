@@ -8,7 +8,7 @@ public struct PublishInput: Sendable {
     public var method: String
     public var configuration: [String: String]
     public var metrics: [String: Double]
-    /// A fingerprint of the training data; nil = XXH64 of the vectors and ids.
+    /// A fingerprint of the training data; nil = XXH64 of the ids seeded with XXH64 of the vectors.
     public var inputFingerprint: String?
     public var metric: Metric
     /// The ANN index to build; nil = none (the version serves by exact search).
@@ -106,10 +106,8 @@ extension EmbeddingStore {
             try step(.indexWritten)
 
             let fingerprint = input.inputFingerprint ?? {
-                var hasher = XXH64()
-                input.vectors.values.withUnsafeBytes { hasher.update($0) }
-                hasher.update(idBytes)
-                return checksumHex(hasher.digest())
+                let vectors = input.vectors.values.withUnsafeBytes { XXH64.hash($0) }
+                return checksumHex(XXH64.hash(idBytes, seed: vectors))
             }()
             var config = input.index
             config?.threads = 0
