@@ -162,17 +162,20 @@ static inline void push_result(scratch *s, scored item, size_t limit) {
     heap_push(s->results, &s->count_results, item, 0);
 }
 
-/// Moves the results into s->sorted, best first; returns how many.
-static size_t take_sorted_results(scratch *s) {
+/// Moves the best `keep` results into s->sorted, best first, by popping the heap (worst on top)
+/// and filling from the back; returns how many. Empties the results.
+static size_t take_sorted_results(scratch *s, size_t keep) {
+    while (s->count_results > keep) heap_pop(s->results, &s->count_results, 0);
     size_t n = s->count_results;
     if (!grow(&s->sorted, &s->capacity_sorted, n)) {
         s->failed = 1;
         s->count_results = 0;
         return 0;
     }
-    memcpy(s->sorted, s->results, n * sizeof(scored));
-    qsort(s->sorted, n, sizeof(scored), compare_best_first);
-    s->count_results = 0;
+    for (size_t i = n; i > 0; i--) {
+        s->sorted[i - 1] = s->results[0];
+        heap_pop(s->results, &s->count_results, 0);
+    }
     return n;
 }
 
@@ -242,6 +245,23 @@ static inline void next_epoch(rv_hnsw *ix, scratch *s) {
 
 // MARK: layer search
 
+/// Asks for a node's vector (its first and third cache lines; the adjacent-line prefetcher
+/// brings the others) and its visited tag before they are read.
+static inline void prefetch_node(const rv_hnsw *ix, const uint16_t *visited, uint32_t id) {
+    const char *v = (const char *)vector_of(ix, id);
+    __builtin_prefetch(visited + id);
+    __builtin_prefetch(v);
+    if (ix->dim > 32) __builtin_prefetch(v + 128);
+}
+
+/// Asks for the layer-0 neighbour list of the candidate expanded next (the vectors and links
+/// live in separate arrays, so the list is not in cache when the candidate's vector is).
+static inline void prefetch_links0(const rv_hnsw *ix, uint32_t id) {
+    const char *list = (const char *)(ix->links0 + (size_t)id * stride0(ix));
+    __builtin_prefetch(list);
+    __builtin_prefetch(list + 64);
+}
+
 /// The neighbour list of `node` on `layer`: in place, or (while inserting, `locked`) a copy taken
 /// under the node's lock. NULL where the node has no such layer.
 static inline const int32_t *read_links(rv_hnsw *ix, scratch *s, uint32_t node, int layer, int locked) {
@@ -297,19 +317,14 @@ static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const floa
         // hnswlib's stop rule: with a filter, go on until ef allowed results are held.
         if (c.score < lower && (s->count_results >= ef || !allowed)) break;
         heap_pop(s->candidates, &s->count_candidates, 1);
+        if (layer == 0 && s->count_candidates) prefetch_links0(ix, s->candidates[0].id);
         const int32_t *list = read_links(ix, s, c.id, layer, locked);
         if (!list) continue;
         int32_t n = list_count(list, layer, ix->m);
-        if (n > 0 && (uint32_t)list[1] < ix->count) {
-            __builtin_prefetch(visited + list[1]);
-            __builtin_prefetch(vector_of(ix, (uint32_t)list[1]));
-        }
+        if (n > 0 && (uint32_t)list[1] < ix->count) prefetch_node(ix, visited, (uint32_t)list[1]);
         for (int32_t j = 0; j < n; j++) {
             uint32_t v = (uint32_t)list[1 + j];
-            if (j + 1 < n && (uint32_t)list[2 + j] < ix->count) {
-                __builtin_prefetch(visited + list[2 + j]);
-                __builtin_prefetch(vector_of(ix, (uint32_t)list[2 + j]));
-            }
+            if (j + 1 < n && (uint32_t)list[2 + j] < ix->count) prefetch_node(ix, visited, (uint32_t)list[2 + j]);
             if (v >= ix->count || visited[v] == epoch) continue;
             visited[v] = epoch;
             float score = dot(q, vector_of(ix, v), dim);
@@ -408,7 +423,7 @@ static void insert(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t node) {
         current = greedy_step(ix, s, dot, q, current, &current_score, layer, 1);
     for (int layer = level < top ? level : top; layer >= 0; layer--) {
         search_layer(ix, s, dot, q, current, current_score, layer, (size_t)ix->ef_construction, NULL, 1);
-        size_t found = take_sorted_results(s);
+        size_t found = take_sorted_results(s, SIZE_MAX);
         // The node itself is not reachable yet; drop it defensively.
         size_t w = 0;
         for (size_t i = 0; i < found; i++)
@@ -728,7 +743,7 @@ static void exact_one(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *
             }
         }
     }
-    write_results(s, take_sorted_results(s), k, ids, scores);
+    write_results(s, take_sorted_results(s, (size_t)k), k, ids, scores);
 }
 
 typedef struct {
@@ -768,7 +783,7 @@ static void search_one(search_context *c, scratch *s, size_t qi) {
     for (int layer = ix->max_level; layer > 0; layer--)
         current = greedy_step(ix, s, c->dot, q, current, &score, layer, 0);
     search_layer(ix, s, c->dot, q, current, score, 0, c->ef, c->allowed, 0);
-    write_results(s, take_sorted_results(s), c->k, ids, scores);
+    write_results(s, take_sorted_results(s, (size_t)c->k), c->k, ids, scores);
 }
 
 static void search_task(void *context, int thread, int count_threads) {

@@ -39,9 +39,11 @@ struct GenerateCommand: ParsableCommand {
         var config = SyntheticConfig()
         config.users = users; config.items = items; config.sessions = sessions
         config.sessionLength = sessionLength; config.factorScale = factorScale; config.seed = global.seed
-        let progress: (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-
         let start = Date()
+        let progress: (String) -> Void = {
+            FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), $0).utf8))
+        }
+
         let workload = try SyntheticWorkload(config: config, progress: progress)
         let generated = Date().timeIntervalSince(start)
 
@@ -59,8 +61,7 @@ struct GenerateCommand: ParsableCommand {
         if ceilingSessions > 0 {
             let pairs = workload.consecutivePairs(firstSessions: ceilingSessions)
             pairCount = pairs.count
-            ceiling = workload.ceilingRecall(pairs: pairs, k: 20, progress: progress)
-            ceilingWithPrevious = workload.ceilingRecall(pairs: pairs, k: 20, excludePrevious: false, progress: progress)
+            (ceiling, ceilingWithPrevious) = workload.ceilingRecalls(pairs: pairs, k: 20, progress: progress)
         }
         let summary = Summary(users: users, items: items, sessions: sessions, events: workload.events.count,
                               itemsSeen: workload.events.itemCounts().filter { $0 > 0 }.count, seed: global.seed,

@@ -1,5 +1,5 @@
 import Foundation
-import RecVec
+@testable import RecVec
 import XCTest
 
 final class DataSyntheticTests: XCTestCase {
@@ -115,14 +115,17 @@ final class DataSyntheticTests: XCTestCase {
     /// - excluding it can only lose the repeats and can only gain elsewhere, so
     ///   included - repeats <= excluded <= 1 - repeats;
     /// - the Bayes ranking beats popularity and loses to an oracle that knows the session's user
-    ///   (both rank without the previous item). Over 57000 pairs the standard error of each
-    ///   recall is below 0.003, far below the gaps.
+    ///   (both rank without the previous item). Those two are estimated on the first 300
+    ///   sessions (5700 pairs: standard error <= 0.007), the ceiling on all 57000 pairs; the
+    ///   margins of 0.05 are over 7 standard errors (measured: popularity 0.08, ceiling 0.26,
+    ///   oracle 0.56).
     func testCeilingOnTheDefaults() throws {
         let w = try SyntheticWorkload()
         let pairs = w.consecutivePairs()
         XCTAssertEqual(pairs.count, 3000 * 19)
-        let excluded = w.ceilingRecall(pairs: pairs, k: 20)
-        let included = w.ceilingRecall(pairs: pairs, k: 20, excludePrevious: false)
+        let (excluded, included) = w.ceilingRecalls(pairs: pairs, k: 20)
+        XCTAssertEqual(w.ceilingRecall(pairs: Array(pairs.prefix(500)), k: 20),
+                       w.ceilingRecalls(pairs: Array(pairs.prefix(500)), k: 20).excludingPrevious)
         XCTAssertGreaterThanOrEqual(included, 0.40)
         XCTAssertLessThanOrEqual(included, 0.50)
         let repeats = Double(pairs.filter { $0.prev == $0.next }.count) / Double(pairs.count)
@@ -137,7 +140,8 @@ final class DataSyntheticTests: XCTestCase {
         let popular = top21(w.popularity.map(Double.init))
         var popularHits = 0, oracleHits = 0
         var userTop: [Int: [Int32]] = [:]
-        for s in 0 ..< 3000 {
+        let sampled = 300
+        for s in 0 ..< sampled {
             let u = Int(w.sessionUsers[s])
             let top = userTop[u] ?? top21(w.itemProbabilities(user: u).map(Double.init)) // checked against the formula above
             userTop[u] = top
@@ -147,8 +151,20 @@ final class DataSyntheticTests: XCTestCase {
                 if hit(top, prev, next) { oracleHits += 1 }
             }
         }
-        XCTAssertGreaterThan(excluded, Double(popularHits) / Double(pairs.count) + 0.01)
-        XCTAssertLessThan(excluded, Double(oracleHits) / Double(pairs.count) - 0.01)
+        let sampledPairs = Double(sampled * 19)
+        XCTAssertGreaterThan(excluded, Double(popularHits) / sampledPairs + 0.05)
+        XCTAssertLessThan(excluded, Double(oracleHits) / sampledPairs - 0.05)
+    }
+
+    /// fastExp against Foundation's exp over the range the softmax uses ([-87, 0]) and a little
+    /// above: within 4e-7 relative (Taylor truncation 1.2e-7 plus a few Float roundings).
+    func testFastExpMatchesExp() {
+        var x: Float = -87
+        while x <= 10 {
+            XCTAssertEqual(fastExp(x), Foundation.exp(x), accuracy: 4e-7 * Foundation.exp(x), "\(x)")
+            x += 0.0137
+        }
+        XCTAssertEqual(fastExp(-1000), Foundation.exp(-87), accuracy: 1e-38)
     }
 
     func testInvalidConfigNamesTheField() {

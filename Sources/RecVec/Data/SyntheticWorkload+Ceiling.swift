@@ -7,11 +7,13 @@ import Foundation
 extension SyntheticWorkload {
     /// `P(item | user)` of the model, for every item (sums to 1).
     public func itemProbabilities(user u: Int) -> [Float] {
-        var scores = [Float](repeating: 0, count: config.items)
-        _ = SyntheticWorkload.softmaxNumerators(user: userFactors.values[u * config.dimension ..< (u + 1) * config.dimension],
-                                                itemsByDimension: itemFactorsByDimension, items: config.items, into: &scores)
-        let share = Float(config.preferenceShare)
-        return (0 ..< config.items).map { j in share * Foundation.exp(scores[j] - logNormalizers[u]) + (1 - share) * popularity[j] }
+        var weights = [Float](repeating: 0, count: config.items)
+        let sum = weights.withUnsafeMutableBufferPointer { out in
+            SyntheticWorkload.preferenceWeights(user: u, factors: userFactors.values, dimension: config.dimension,
+                                                itemsByDimension: itemFactorsByDimension, items: config.items, into: out.baseAddress!).sum
+        }
+        let a = Float(config.preferenceShare / sum), b = Float(1 - config.preferenceShare)
+        return (0 ..< config.items).map { j in a * weights[j] + b * popularity[j] }
     }
 
     /// `prevs.count x items`: row `m` is `sum_u P(prevs[m] | u) P(j | u)` for every item `j`,
@@ -27,7 +29,7 @@ extension SyntheticWorkload {
             for (q, p) in prevs.enumerated() {
                 var s: Float = 0
                 for c in 0 ..< d { s += userFactors.values[u * d + c] * itemFactors.values[Int(p) * d + c] }
-                let w = share * Foundation.exp(s - logNormalizers[u]) + (1 - share) * popularity[Int(p)]
+                let w = share * fastExp(s - logNormalizers[u]) + (1 - share) * popularity[Int(p)]
                 weights[u * m + q] = w
                 weightSums[q] += w
             }
@@ -35,7 +37,11 @@ extension SyntheticWorkload {
         var out = Matrix(rows: m, cols: ni)
         let chunk = 256
         let chunks = (ni + chunk - 1) / chunk
-        let (users, logZ, itemsT, pop) = (userFactors.values, logNormalizers, itemFactorsByDimension, popularity)
+        let (logZ, itemsT, pop) = (logNormalizers, itemFactorsByDimension, popularity)
+        let userBuffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: userFactors.values.count)
+        defer { userBuffer.deallocate() }
+        _ = userBuffer.initialize(from: userFactors.values)
+        let users = UnsafePointer(userBuffer.baseAddress!)
         out.values.withUnsafeMutableBufferPointer { buffer in
             let acc = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { block in
@@ -45,15 +51,12 @@ extension SyntheticWorkload {
                     itemsT.withUnsafeBufferPointer { v in
                         weights.withUnsafeBufferPointer { w in
                             for u in 0 ..< nu {
-                                for j in 0 ..< width { soft[j] = 0 }
-                                for c in 0 ..< d {
-                                    let x = users[u * d + c], row = v.baseAddress! + c * ni + lo
-                                    for j in 0 ..< width { soft[j] += x * row[j] }
-                                }
-                                for j in 0 ..< width { soft[j] = share * Foundation.exp(soft[j] - logZ[u]) }
+                                SyntheticWorkload.dotScores(user: users + u * d, dimension: d, itemsByDimension: v.baseAddress!,
+                                                            items: ni, range: lo ..< hi, into: soft.baseAddress!)
+                                _ = SyntheticWorkload.exponentiate(soft.baseAddress!, count: width, shift: logZ[u])
+                                for j in 0 ..< width { soft[j] *= share }
                                 for q in 0 ..< m {
-                                    let wq = w[u * m + q], dst = acc.baseAddress! + q * ni + lo
-                                    for j in 0 ..< width { dst[j] += wq * soft[j] }
+                                    SyntheticWorkload.addScaled(soft.baseAddress!, w[u * m + q], into: acc.baseAddress! + q * ni + lo, count: width)
                                 }
                             }
                         }
@@ -84,20 +87,31 @@ extension SyntheticWorkload {
     /// top `k`.
     public func ceilingRecall(pairs: [(prev: Int32, next: Int32)], k: Int, excludePrevious: Bool = true,
                               progress: ((String) -> Void)? = nil) -> Double {
-        guard !pairs.isEmpty else { return 0 }
+        let both = ceilingRecalls(pairs: pairs, k: k, progress: progress)
+        return excludePrevious ? both.excludingPrevious : both.includingPrevious
+    }
+
+    /// Both ceilings of `ceilingRecall(pairs:k:excludePrevious:)` from one pass over the model
+    /// (whose cost is `users x items x (dimension + 128)` per 128 distinct previous items).
+    public func ceilingRecalls(pairs: [(prev: Int32, next: Int32)], k: Int,
+                               progress: ((String) -> Void)? = nil) -> (excludingPrevious: Double, includingPrevious: Double) {
+        guard !pairs.isEmpty else { return (0, 0) }
         let distinct = Array(Set(pairs.map(\.prev))).sorted()
-        var topSets: [Int32: Set<Int32>] = [:]
+        var excluding: [Int32: Set<Int32>] = [:], including: [Int32: Set<Int32>] = [:]
         let batch = 128
         for start in stride(from: 0, to: distinct.count, by: batch) {
             let prevs = Array(distinct[start ..< min(distinct.count, start + batch)])
             let scores = nextItemScores(prevs: prevs)
             for (q, p) in prevs.enumerated() {
-                topSets[p] = Set(SyntheticWorkload.topIndices(scores.values[q * config.items ..< (q + 1) * config.items], k: k, excluding: excludePrevious ? p : nil))
+                let row = scores.values[q * config.items ..< (q + 1) * config.items]
+                excluding[p] = Set(SyntheticWorkload.topIndices(row, k: k, excluding: p))
+                including[p] = Set(SyntheticWorkload.topIndices(row, k: k, excluding: nil))
             }
             progress?("ceiling: ranked \(min(distinct.count, start + batch)) of \(distinct.count) distinct previous items")
         }
-        let hits = pairs.reduce(0) { $0 + (topSets[$1.prev]!.contains($1.next) ? 1 : 0) }
-        return Double(hits) / Double(pairs.count)
+        let hitsExcluding = pairs.reduce(0) { $0 + (excluding[$1.prev]!.contains($1.next) ? 1 : 0) }
+        let hitsIncluding = pairs.reduce(0) { $0 + (including[$1.prev]!.contains($1.next) ? 1 : 0) }
+        return (Double(hitsExcluding) / Double(pairs.count), Double(hitsIncluding) / Double(pairs.count))
     }
 
     /// Consecutive `(prev, next)` pairs of the first `sessionCount` sessions (the seed protocol

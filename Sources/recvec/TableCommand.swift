@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import RecVec
+
+/// `recvec table`: the seed's results table on the built-in synthetic workload.
+struct TableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "table",
+        abstract: "Run the whole results table on built-in synthetic data: generation, every method, baselines, ceiling.",
+        discussion: """
+        Protocols: seed-pairs (the seed's: consecutive pairs of the first 3000 training sessions, query = the
+        previous item, which is excluded from the ranking unless --rank-previous; leaky by design) and
+        leave-last-out (each user's last event held out of training; query = the user vector of the history).
+        Presets: seed (a reconstruction of the seed's hyperparameters, cosine everywhere) and tuned (our defaults).
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "seed-pairs, leave-last-out or all.") var `protocol` = "seed-pairs"
+    @Option(help: "Hyperparameters: seed or tuned.") var preset = "seed"
+    @Flag(help: "seed-pairs: rank the previous item too (the seed's numbers are only reachable this way).") var rankPrevious = false
+    @OptionGroup var ranking: RankingOptions
+
+    func validate() throws {
+        guard ["seed-pairs", "leave-last-out", "all"].contains(`protocol`) else {
+            throw ValidationError("--protocol must be seed-pairs, leave-last-out or all, got '\(`protocol`)'")
+        }
+        _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+    }
+
+    func run() throws {
+        let progress = Progress()
+        let protocols: [EvalProtocol] = `protocol` == "all" ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`)!]
+        var workload = SyntheticConfig()
+        workload.seed = global.seed
+        let table = try Tables.synthetic(workload: workload, configs: try Presets.configs(preset, seed: global.seed, threads: global.threads),
+                                         protocols: protocols, k: ranking.k, excludePrevious: !rankPrevious,
+                                         userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
+        progress.line("done")
+        try Output.print(table, json: global.json, k: ranking.k)
+    }
+}
+
+/// How a history becomes a query, and the list length: shared by `table` and `eval`.
+struct RankingOptions: ParsableArguments {
+    @Option(help: "Length K of every recommendation list.") var k = 20
+    @Option(help: "Leave-last-out: the user vector averages the last N history items (default: 50 on synthetic data, 5 on MovieLens).")
+    var userHistory: Int?
+    @Option(help: "Leave-last-out: each older history item weighs this times the next newer one (1 = plain mean).")
+    var recencyDecay: Float?
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+        if let n = userHistory, n < 1 { throw ValidationError("--user-history must be at least 1, got \(n)") }
+        if let d = recencyDecay, !(d > 0 && d <= 1) { throw ValidationError("--recency-decay must be in (0, 1], got \(d)") }
+    }
+
+    func rule(defaultHistory: Int, defaultDecay: Float = 1) -> UserVectorRule {
+        let n = userHistory ?? defaultHistory, d = recencyDecay ?? defaultDecay
+        return d == 1 ? .meanOfLast(n) : .recencyWeighted(count: n, decay: d)
+    }
+}
+
+enum Presets {
+    static func configs(_ name: String, seed: UInt64, threads: Int) throws -> MethodConfigs {
+        switch name {
+        case "seed": return .seed(seed: seed, threads: threads)
+        case "tuned": return .tuned(seed: seed, threads: threads)
+        default: throw ValidationError("--preset must be seed or tuned, got '\(name)'")
+        }
+    }
+}
+
+/// Progress lines on stderr, stamped with the seconds since start.
+final class Progress: @unchecked Sendable {
+    let start = Date()
+    func line(_ text: String) {
+        FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), text).utf8))
+    }
+}
+
+enum Output {
+    /// A table as text columns or (with `json`) {"rows": [...], "ceiling": {"recall@K": x}, ...} on stdout.
+    static func print(_ table: ResultsTable, json: Bool, k: Int) throws {
+        if json {
+            var object: [String: Any] = ["rows": table.rows.map(\.jsonObject), "notes": table.notes]
+            if let first = table.rows.first.flatMap({ table.ceilings[$0.evalProtocol] }) ?? table.ceilings.values.first {
+                object["ceiling"] = ["recall@\(k)": first]
+            }
+            if !table.ceilings.isEmpty {
+                object["ceilings"] = Dictionary(uniqueKeysWithValues: table.ceilings.map { ($0.key.rawValue, ["recall@\(k)": $0.value]) })
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            Swift.print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        var protocolShown: EvalProtocol?
+        for row in table.rows {
+            if row.evalProtocol != protocolShown {
+                protocolShown = row.evalProtocol
+                Swift.print("\n\(row.evalProtocol.rawValue) (\(row.metrics.cases) cases)")
+                Swift.print(String(format: "%-12@ %9@ %8@ %8@ %8@ %8@ %6@ %8@  %@", "method" as NSString, "recall@\(k)" as NSString, "ndcg@\(k)" as NSString,
+                                   "mrr@\(k)" as NSString, "cover@\(k)" as NSString, "pop-pct" as NSString, "gini" as NSString, "seconds" as NSString, "scoring" as NSString))
+            }
+            let m = row.metrics
+            Swift.print(String(format: "%-12@ %9.4f %8.4f %8.4f %8.3f %8.3f %6.3f %8.3f  %@", row.method as NSString, m.recall, m.ndcg, m.mrr,
+                               m.coverage, m.meanPopularityPercentile, m.gini, row.seconds, row.scoring as NSString))
+            if let c = table.ceilings[row.evalProtocol], row.method == "Random" {
+                Swift.print(String(format: "%-12@ %9.4f   (Bayes-optimal recall@%d)", "Ceiling" as NSString, c, k))
+            }
+        }
+        for note in table.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    }
+}
