@@ -91,11 +91,12 @@ struct WorkloadOptions: ParsableArguments {
 }
 
 enum Presets {
-    static func configs(_ name: String, seed: UInt64, threads: Int, overrides: WorkloadOptions? = nil) throws -> MethodConfigs {
+    /// `tuned` means `MethodConfigs.tunedMovieLens` on MovieLens.
+    static func configs(_ name: String, seed: UInt64, threads: Int, overrides: WorkloadOptions? = nil, movieLens: Bool = false) throws -> MethodConfigs {
         var c: MethodConfigs
         switch name {
         case "seed": c = .seed(seed: seed, threads: threads)
-        case "tuned": c = .tuned(seed: seed, threads: threads)
+        case "tuned": c = movieLens ? .tunedMovieLens(seed: seed, threads: threads) : .tuned(seed: seed, threads: threads)
         default: throw ValidationError("--preset must be seed or tuned, got '\(name)'")
         }
         guard let o = overrides else { return c }
