@@ -58,6 +58,18 @@ final class StoreCLITests: XCTestCase {
         result = try runRecVec(["rollback", "--store", dir + "/store", "--to", "v000002"])
         XCTAssertEqual(result.status, 0, result.stderr)
 
+        // Staleness: catalog items without a vector in the current version, and its age.
+        try Data("item1\tc1\nitem2\nnew-item\tc2\t5\nother-new\n".utf8).write(to: URL(fileURLWithPath: dir + "/catalog.tsv"))
+        result = try runRecVec(["versions", "--store", dir + "/store", "--catalog", dir + "/catalog.tsv", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let staleness = try XCTUnwrap(try json(result)["staleness"] as? [String: Any])
+        XCTAssertEqual(staleness["missingCount"] as? Int, 2)
+        XCTAssertEqual(staleness["catalogItems"] as? Int, 4)
+        XCTAssertEqual(staleness["missingSample"] as? [String], ["new-item", "other-new"])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(staleness["ageSeconds"] as? Double), 0)
+        result = try runRecVec(["versions", "--store", dir + "/store", "--catalog", dir + "/catalog.tsv"])
+        XCTAssertTrue(result.stdout.contains("2 of 4 catalog items have no vector (e.g. new-item, other-new)"), result.stdout)
+
         result = try runRecVec(["gc", "--store", dir + "/store", "--keep", "1", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try json(result)["removedVersions"] as? [String], ["v000001"])

@@ -6,7 +6,7 @@ public struct RecommenderConfig: Sendable, Equatable {
     public var userVectorRule: UserVectorRule = .default
     /// The ANN stage returns K' = max(k x candidateFactor, k + 10) candidates for ranking.
     public var candidateFactor = 5
-    /// HNSW candidate list size; nil = the index's default (raised to K' when smaller).
+    /// HNSW candidate list size; nil = the index's default. Raised to K' when smaller.
     public var efSearch: Int?
     /// Subtracted from each exact score, times the item's popularity normalised to [0, 1]
     /// as log(1 + p) / log(1 + max p). 0 = off.
@@ -159,9 +159,10 @@ public final class Recommender: @unchecked Sendable {
 
         // Stage 2: ANN top-K', the hard rules applied as a search filter.
         let filter = makeFilter(historyRows: historyRows, rules: rules)
-        let allowed = filter.map { $0.allowedBits.reduce(0) { $0 + $1.nonzeroBitCount } } ?? version.count
+        let allowed = filter?.allowedCount ?? version.count
         let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
-        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: config.efSearch.map { max($0, kPrime) }, filter: filter)
+        let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
+        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
 
         // Stage 3: exact re-score and popularity penalty.
         var candidateMatrix = Matrix(rows: 0, cols: dimension)

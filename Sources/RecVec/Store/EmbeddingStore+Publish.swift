@@ -8,7 +8,7 @@ public struct PublishInput: Sendable {
     public var method: String
     public var configuration: [String: String]
     public var metrics: [String: Double]
-    /// A fingerprint of the training data; nil = XXH64 of the vectors and ids.
+    /// A fingerprint of the training data; nil = XXH64 of the ids seeded with XXH64 of the vectors.
     public var inputFingerprint: String?
     public var metric: Metric
     /// The ANN index to build; nil = none (the version serves by exact search).
@@ -80,61 +80,58 @@ extension EmbeddingStore {
             try DurableIO.syncDirectory(versionsPath)
             try step(.staged)
 
-            progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
-            let vectorsPath = staging + "/" + Manifest.vectorsFile
-            let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
-            var files = [Manifest.vectorsFile: Manifest.FileRecord(
-                bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
-            try step(.vectorsWritten)
+            // Any failure before the rename removes the staging directory (a kill leaves it
+            // for the next publish or gc); the served version is never touched.
+            do {
+                progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
+                let vectorsPath = staging + "/" + Manifest.vectorsFile
+                let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
+                var files = [Manifest.vectorsFile: Manifest.FileRecord(
+                    bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
+                try step(.vectorsWritten)
 
-            try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
-            files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
-            try step(.idsWritten)
+                try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
+                files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
+                try step(.idsWritten)
 
-            if let config = input.index {
-                progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
-                let every = max(1, input.vectors.rows / 10)
-                let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
-                    { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
-                })
-                let indexPath = staging + "/" + Manifest.indexFile
-                try index.write(to: URL(fileURLWithPath: indexPath), vectorsChecksum: vectorsChecksum)
-                try DurableIO.syncFile(indexPath)
-                let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
-                files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
-            }
-            try step(.indexWritten)
+                if let config = input.index {
+                    progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
+                    let every = max(1, input.vectors.rows / 10)
+                    let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
+                        { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
+                    })
+                    let indexPath = staging + "/" + Manifest.indexFile
+                    try index.write(to: URL(fileURLWithPath: indexPath), vectorsChecksum: vectorsChecksum)
+                    try DurableIO.syncFile(indexPath)
+                    let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
+                    files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
+                }
+                try step(.indexWritten)
 
-            let fingerprint = input.inputFingerprint ?? {
-                var hasher = XXH64()
-                input.vectors.values.withUnsafeBytes { hasher.update($0) }
-                hasher.update(idBytes)
-                return checksumHex(hasher.digest())
-            }()
-            var config = input.index
-            config?.threads = 0
-            let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
-                                    inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
-                                    dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
-            try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
-            try step(.manifestWritten)
-            try DurableIO.syncDirectory(staging)
-            try step(.stagingSynced)
+                let fingerprint = input.inputFingerprint ?? {
+                    let vectors = input.vectors.values.withUnsafeBytes { XXH64.hash($0) }
+                    return checksumHex(XXH64.hash(idBytes, seed: vectors))
+                }()
+                var config = input.index
+                config?.threads = 0
+                let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
+                                        inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
+                                        dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
+                try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
+                try step(.manifestWritten)
+                try DurableIO.syncDirectory(staging)
+                try step(.stagingSynced)
 
-            if let gate, let previous {
-                progress?("checking the publish gate against \(previous)")
-                let reasons: [String]
-                do {
+                if let gate, let previous {
+                    progress?("checking the publish gate against \(previous)")
+                    let reasons: [String]
                     let candidate = try StoreVersion(path: staging, name: name, verify: .quick)
                     reasons = try gate.evaluate(candidate: candidate, current: try open(previous))
-                } catch {
-                    try? FileManager.default.removeItem(atPath: staging)
-                    throw error
+                    if !reasons.isEmpty { throw StoreError.gateRefused(candidate: name, reasons: reasons) }
                 }
-                if !reasons.isEmpty {
-                    try? FileManager.default.removeItem(atPath: staging)
-                    throw StoreError.gateRefused(candidate: name, reasons: reasons)
-                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: staging)
+                throw error
             }
 
             try DurableIO.rename(staging, versionPath(name))

@@ -66,10 +66,12 @@ public final class StoreVersion: @unchecked Sendable {
         var index: HNSWIndex?
         if manifest.index != nil {
             let indexPath = path + "/" + Manifest.indexFile
+            // The index's own checksum is skipped (verify: false): at `.full` the manifest's
+            // checksum of the whole file covers it, in one read.
             if verify == .full {
                 try Self.verify(try MappedFile(path: indexPath), record: manifest.files[Manifest.indexFile]!)
             }
-            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath))
+            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath), verify: false)
             guard loaded.vectorsChecksum == vectors.checksum else {
                 throw StoreError.indexMismatch(file: indexPath, indexVectorsChecksum: loaded.vectorsChecksum, vectorsChecksum: vectors.checksum)
             }
