@@ -4,10 +4,10 @@
 // Plan: (1) check the corpus; (2) build the occurrence index item -> positions with a counting
 // sort, in parallel over slices of the token stream (slices in order, so every item's positions
 // come out ascending); (3) cut the rows into chunks of about equal work (occurrences) and let
-// threads take chunks in turn, largest first (one very popular item can outweigh a share);
-// each row is gathered whole by one thread into its accumulator
-// and emitted in ascending column order. Which thread runs a chunk never changes its output, so
-// results are the same for every thread count.
+// threads take chunks in turn, largest first (one very popular item can outweigh a share); each
+// row is gathered whole by one thread into its accumulator and emitted in ascending column
+// order. Which thread runs a chunk never changes its output, so results are the same for every
+// thread count.
 #include "cooc_internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -79,7 +79,8 @@ static int failed(job *j) { return atomic_load_explicit(&j->status, memory_order
 static rv_status check_corpus(const int32_t *tokens, int64_t count_tokens, const int64_t *offsets,
                               int64_t count_sessions, int32_t count_items, int32_t window,
                               rv_cooc_weighting weighting, int64_t *longest_session) {
-    if (!tokens || !offsets || count_tokens <= 0 || count_sessions <= 0 || count_items <= 0 || window <= 0)
+    if (!tokens || !offsets || count_tokens <= 0 || count_tokens > RV_COOC_MAX_TOKENS || count_sessions <= 0 ||
+        count_items <= 0 || window <= 0 || window > RV_COOC_MAX_WINDOW)
         return RV_ERR_INVALID_ARGUMENT;
     if (weighting != RV_COOC_COUNT && weighting != RV_COOC_INVERSE_DISTANCE) return RV_ERR_INVALID_ARGUMENT;
     if (offsets[0] != 0 || offsets[count_sessions] != count_tokens) return RV_ERR_INVALID_ARGUMENT;
@@ -142,10 +143,8 @@ static void fill_task(void *context, int thread, int count_threads) {
         for (int64_t p = begin; p < end; p++) {
             while (j->offsets[session + 1] <= p) session++;
             int64_t before = p - j->offsets[session], after = j->offsets[session + 1] - 1 - p;
-            rv_cooc_occurrence *o = &j->occurrences[cursor[j->tokens[p]]++];
-            o->position = p;
-            o->left = (uint32_t)(before < window ? before : window);
-            o->right = (uint32_t)(after < window ? after : window);
+            j->occurrences[cursor[j->tokens[p]]++] =
+                rv_cooc_occurrence_make(p, before < window ? before : window, after < window ? after : window);
         }
     }
 }

@@ -16,6 +16,7 @@ struct EvalCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var workload: WorkloadOptions
     @Option(help: "movielens or synthetic.") var dataset = "movielens"
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Option(help: "Comma-separated methods (\(Method.allCases.map(\.rawValue).joined(separator: ", "))).")
@@ -45,7 +46,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs)
         let table: ResultsTable
         switch dataset {
         case "movielens":
@@ -56,9 +57,8 @@ struct EvalCommand: ParsableCommand {
                                             excludeSeen: true, coldFraction: coldFraction, seed: global.seed, threads: global.threads,
                                             progress: progress.line)
         default:
-            var workload = SyntheticConfig()
-            workload.seed = global.seed
-            table = try Tables.synthetic(workload: workload, configs: configs, protocols: [.leaveLastOut], k: ranking.k,
+            let config = workload.config(seed: global.seed)
+            table = try Tables.synthetic(workload: config, configs: configs, protocols: [.leaveLastOut], k: ranking.k,
                                          userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
         }
         progress.line("done")

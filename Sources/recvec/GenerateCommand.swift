@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
         Writes OUT/events.csv (user,item,timestamp,session) and OUT/content-<modality>.npy (items x 64,
         row i = item i), and prints counts and the Bayes-optimal Recall@20 (the ceiling no method can pass,
         measured on consecutive pairs of the first --ceiling-sessions sessions).
-        Large example: recvec generate --items 100000 --users 20000 --sessions 500000 --ceiling-sessions 5 --out /tmp/big
+        Scale (10M events, 100k items): recvec generate --users 10000 --items 100000 --sessions 500000 --ceiling-sessions 0 --out /tmp/big
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -39,6 +39,7 @@ struct GenerateCommand: ParsableCommand {
         var config = SyntheticConfig()
         config.users = users; config.items = items; config.sessions = sessions
         config.sessionLength = sessionLength; config.factorScale = factorScale; config.seed = global.seed
+        config.threads = global.threads
         let start = Date()
         let progress: (String) -> Void = {
             FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), $0).utf8))

@@ -19,6 +19,7 @@ struct TableCommand: ParsableCommand {
     @Option(help: "Hyperparameters: seed or tuned.") var preset = "seed"
     @Flag(help: "seed-pairs: rank the previous item too (the seed's numbers are only reachable this way).") var rankPrevious = false
     @OptionGroup var ranking: RankingOptions
+    @OptionGroup var workload: WorkloadOptions
 
     func validate() throws {
         guard ["seed-pairs", "leave-last-out", "all"].contains(`protocol`) else {
@@ -30,9 +31,8 @@ struct TableCommand: ParsableCommand {
     func run() throws {
         let progress = Progress()
         let protocols: [EvalProtocol] = `protocol` == "all" ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`)!]
-        var workload = SyntheticConfig()
-        workload.seed = global.seed
-        let table = try Tables.synthetic(workload: workload, configs: try Presets.configs(preset, seed: global.seed, threads: global.threads),
+        let table = try Tables.synthetic(workload: workload.config(seed: global.seed),
+                                         configs: try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs),
                                          protocols: protocols, k: ranking.k, excludePrevious: !rankPrevious,
                                          userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
         progress.line("done")
@@ -60,13 +60,42 @@ struct RankingOptions: ParsableArguments {
     }
 }
 
+/// The size of the built-in synthetic workload (defaults: the seed's).
+struct WorkloadOptions: ParsableArguments {
+    @Option(help: "Synthetic workload: users.") var users = SyntheticConfig().users
+    @Option(help: "Synthetic workload: items in the catalog.") var items = SyntheticConfig().items
+    @Option(help: "Synthetic workload: sessions.") var sessions = SyntheticConfig().sessions
+    @Option(help: "Synthetic workload: events per session.") var sessionLength = SyntheticConfig().sessionLength
+    @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
+
+    func validate() throws {
+        for (flag, value) in [("--users", users), ("--items", items), ("--sessions", sessions), ("--session-length", sessionLength)] where value < 1 {
+            throw ValidationError("\(flag) must be at least 1, got \(value)")
+        }
+        guard sessionLength >= 2 else { throw ValidationError("--session-length must be at least 2 (next-item pairs), got \(sessionLength)") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
+    }
+
+    func config(seed: UInt64) -> SyntheticConfig {
+        var c = SyntheticConfig()
+        (c.users, c.items, c.sessions, c.sessionLength, c.seed) = (users, items, sessions, sessionLength, seed)
+        return c
+    }
+}
+
 enum Presets {
-    static func configs(_ name: String, seed: UInt64, threads: Int) throws -> MethodConfigs {
+    static func configs(_ name: String, seed: UInt64, threads: Int, epochs: Int? = nil) throws -> MethodConfigs {
+        var c: MethodConfigs
         switch name {
-        case "seed": return .seed(seed: seed, threads: threads)
-        case "tuned": return .tuned(seed: seed, threads: threads)
+        case "seed": c = .seed(seed: seed, threads: threads)
+        case "tuned": c = .tuned(seed: seed, threads: threads)
         default: throw ValidationError("--preset must be seed or tuned, got '\(name)'")
         }
+        if let epochs {
+            c.item2vec.epochs = epochs
+            c.walks.sgns.epochs = epochs
+        }
+        return c
     }
 }
 

@@ -15,6 +15,7 @@ struct TrainCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var workload: WorkloadOptions
     @Option(help: "ppmi-svd, item2vec, walks, content or fused.") var method: String
     @Option(help: "movielens or synthetic.") var dataset = "synthetic"
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
@@ -33,7 +34,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs)
         let corpus: Corpus, content: [ContentModality], ids: [String]
         if dataset == "movielens" {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
@@ -41,12 +42,11 @@ struct TrainCommand: ParsableCommand {
             content = [data.genres]
             ids = data.itemIDs.map(String.init)
         } else {
-            var workload = SyntheticConfig()
-            workload.seed = global.seed
-            let w = try SyntheticWorkload(config: workload, progress: progress.line)
+            let config = workload.config(seed: global.seed)
+            let w = try SyntheticWorkload(config: config, progress: progress.line)
             corpus = w.sessions
             content = w.content
-            ids = (0 ..< workload.items).map(String.init)
+            ids = (0 ..< config.items).map(String.init)
         }
         let trained = try Methods.train(Method(rawValue: method)!, corpus: corpus, content: content, configs: configs, progress: progress.line)
         let final = URL(fileURLWithPath: out)

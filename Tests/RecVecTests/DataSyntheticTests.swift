@@ -29,6 +29,11 @@ final class DataSyntheticTests: XCTestCase {
         XCTAssertEqual(a.events, b.events)
         XCTAssertEqual(a.content, b.content)
         XCTAssertEqual(a.userFactors, b.userFactors)
+        var oneThread = small()
+        oneThread.threads = 1
+        let single = try SyntheticWorkload(config: oneThread)
+        XCTAssertEqual(single.events, a.events)
+        XCTAssertEqual(single.nextItemScores(prevs: [0, 5]), a.nextItemScores(prevs: [0, 5]))
         let c = try SyntheticWorkload(config: small(seed: 8))
         XCTAssertNotEqual(a.sessions.tokens, c.sessions.tokens)
         XCTAssertNotEqual(a.content, c.content)

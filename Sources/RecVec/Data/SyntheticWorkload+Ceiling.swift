@@ -44,7 +44,7 @@ extension SyntheticWorkload {
         let users = UnsafePointer(userBuffer.baseAddress!)
         out.values.withUnsafeMutableBufferPointer { buffer in
             let acc = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { block in
+            parallelFor(chunks, threads: config.threads) { block in
                 let lo = block * chunk, hi = min(ni, lo + chunk), width = hi - lo
                 var soft = [Float](repeating: 0, count: width)
                 soft.withUnsafeMutableBufferPointer { soft in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The inner loops of the synthetic model over raw pointers, written so the compiler can
 /// vectorise them (no calls, no bounds checks in release builds).
 extension SyntheticWorkload {
@@ -74,4 +76,22 @@ func fastExp(_ x: Float) -> Float {
     let p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720))))))
     let exponentBits = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) << 23
     return p * Float(bitPattern: UInt32(bitPattern: exponentBits))
+}
+
+/// Runs `body(i)` for every `i < count` on at most `threads` threads (0 = all cores): worker `w`
+/// takes `w, w + workers, ...`, so each `i` runs exactly once, and results that depend only on
+/// `i` do not depend on the thread count.
+func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(count, threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)
+    guard workers > 1 else {
+        for i in 0 ..< count { body(i) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var i = w
+        while i < count {
+            body(i)
+            i += workers
+        }
+    }
 }

@@ -35,6 +35,8 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
     public var startTime: Int64 = 1_600_000_000
     public var eventSpacing: Int64 = 30
     public var seed: UInt64 = 42
+    /// Threads for generation and the ceiling (0 = all cores). The workload does not depend on it.
+    public var threads = 0
 
     public init() {}
 
@@ -57,6 +59,7 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
         guard contentNoise >= 0, contentDimension >= 1 || contentModalities.isEmpty else {
             throw .invalidArgument(name: "contentNoise/contentDimension", value: "\(contentNoise)/\(contentDimension)", expected: ">= 0 / >= 1")
         }
+        guard threads >= 0 else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: ">= 0 (0 = all cores)") }
         guard eventSpacing >= 1 else { throw .invalidArgument(name: "eventSpacing", value: "\(eventSpacing)", expected: ">= 1") }
     }
 }
@@ -68,6 +71,10 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
 /// threaded over users) and draws all that user's events from its cumulative distribution by
 /// binary search, so it scales to 100k items and 10M events. Each user draws from its own random
 /// stream: the result does not depend on the number of threads.
+///
+/// Timestamps: session `s` starts at `startTime + s * sessionSpacing`, so time increases with the
+/// session index (the leak-free splits rely on it); 10M events span decades, which nothing here
+/// minds.
 public struct SyntheticWorkload: Sendable {
     public let config: SyntheticConfig
     /// `users x dimension`.
@@ -133,10 +140,11 @@ public struct SyntheticWorkload: Sendable {
         let pop = popularity
         let userValues = userFactors.values
         let blocks = min(nu, 64 * ProcessInfo.processInfo.activeProcessorCount)
+        let threads = config.threads
         tokens.withUnsafeMutableBufferPointer { tokenBuffer in
             logZ.withUnsafeMutableBufferPointer { logZBuffer in
                 let tokenOut = tokenBuffer, logZOut = logZBuffer
-                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                parallelFor(blocks, threads: threads) { block in
                     let weights = UnsafeMutablePointer<Float>.allocate(capacity: ni)
                     let cdf = UnsafeMutableBufferPointer<Double>.allocate(capacity: ni)
                     defer { weights.deallocate(); cdf.deallocate() }

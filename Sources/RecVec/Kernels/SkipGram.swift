@@ -52,7 +52,9 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     }
 }
 
-/// Trained SGNS vectors: `input` (center, "syn0") and `output` (context, "syn1neg").
+/// Trained SGNS vectors: `input` ("syn0", the item embeddings) and `output` ("syn1neg"). As in
+/// word2vec, a context item's input vector is trained against the center's output vector; the
+/// windows are symmetric, so every item is trained in both roles.
 public struct SkipGramModel: Sendable {
     public var input: Matrix
     public var output: Matrix
