@@ -75,7 +75,7 @@ public struct RecommendResponse: Codable, Equatable, Sendable {
 }
 
 /// The online path over one published version:
-/// user vector (`UserVectorRule`) -> ANN top-K' with the hard rules as a search filter ->
+/// user vector (`UserVectorRule`, over the query-side vectors when the version has them) -> ANN top-K' with the hard rules as a search filter ->
 /// exact re-score (`Kernels.scores`, C kernel `rv_score_f32`) with an optional popularity
 /// penalty -> greedy selection with optional MMR diversity and the per-category cap -> response.
 public final class Recommender: @unchecked Sendable {
@@ -152,7 +152,7 @@ public final class Recommender: @unchecked Sendable {
         // Stage 1: the user vector, by the rule evaluation used, over the history's rows.
         let dimension = version.dimension
         var historyMatrix = Matrix(rows: 0, cols: dimension)
-        for row in historyRows { try historyMatrix.append(row: Array(version.vectors.row(Int(row)))) }
+        for row in historyRows { try historyMatrix.append(row: Array(version.userSideVectors.row(Int(row)))) }
         guard let userVector = config.userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix) else {
             throw ServeError.emptyHistory
         }

@@ -2,7 +2,11 @@ import Foundation
 
 /// What `publish` turns into a version.
 public struct PublishInput: Sendable {
+    /// Item-side vectors: what the index searches and ranking scores.
     public var vectors: Matrix
+    /// Query-side vectors, one row per item like `vectors`, that user vectors are built from;
+    /// nil = user vectors come from `vectors`.
+    public var queryVectors: Matrix?
     /// Item ids in row order.
     public var ids: [String]
     public var method: String
@@ -56,6 +60,14 @@ extension EmbeddingStore {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
         }
         guard input.vectors.rows > 0 else { throw StoreError.invalidInput(file: "vectors", reason: "no rows to publish") }
+        if let query = input.queryVectors {
+            guard query.cols == input.vectors.cols else {
+                throw StoreError.dimensionMismatch(file: "query vectors", expected: input.vectors.cols, found: query.cols)
+            }
+            guard query.rows == input.vectors.rows else {
+                throw StoreError.countMismatch(file: "query vectors", expected: input.vectors.rows, found: query.rows)
+            }
+        }
         let idBytes = ItemIDTable.encode(input.ids)
         // The checks a reader applies (empty, whitespace, duplicates), on the bytes to be written.
         let table = try ItemIDTable(bytes: idBytes, path: "ids")
@@ -88,6 +100,10 @@ extension EmbeddingStore {
                 let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
                 var files = [Manifest.vectorsFile: Manifest.FileRecord(
                     bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
+                if let query = input.queryVectors {
+                    let checksum = try VectorFile.write(query, to: staging + "/" + Manifest.queryVectorsFile)
+                    files[Manifest.queryVectorsFile] = .init(bytes: VectorFile.headerBytes + query.values.count * 4 + 8, checksum: checksum)
+                }
                 try step(.vectorsWritten)
 
                 try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
