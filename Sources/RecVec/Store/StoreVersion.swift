@@ -46,29 +46,15 @@ public final class StoreVersion: @unchecked Sendable {
         let vectorsPath = path + "/" + Manifest.vectorsFile
         let vectors = try VectorFile(path: vectorsPath, verify: verify)
         let recordedVectors = manifest.files[Manifest.vectorsFile]!.checksum!
-        guard vectors.checksum == recordedVectors else {
-            throw StoreError.checksumMismatch(file: vectorsPath, expected: recordedVectors, found: vectors.checksum)
-        }
-        guard vectors.dimension == manifest.dimension else {
-            throw StoreError.dimensionMismatch(file: vectorsPath, expected: manifest.dimension, found: vectors.dimension)
-        }
-        guard vectors.count == manifest.count else {
-            throw StoreError.countMismatch(file: vectorsPath, expected: manifest.count, found: vectors.count)
-        }
+        try Self.expect(vectorsPath, checksum: (recordedVectors, vectors.checksum), dimension: (manifest.dimension, vectors.dimension),
+                        count: (manifest.count, vectors.count))
 
         var queryVectors: VectorFile?
         if let record = manifest.files[Manifest.queryVectorsFile] {
             let queryPath = path + "/" + Manifest.queryVectorsFile
             let query = try VectorFile(path: queryPath, verify: verify)
-            guard query.checksum == record.checksum else {
-                throw StoreError.checksumMismatch(file: queryPath, expected: record.checksum ?? 0, found: query.checksum)
-            }
-            guard query.dimension == vectors.dimension else {
-                throw StoreError.dimensionMismatch(file: queryPath, expected: vectors.dimension, found: query.dimension)
-            }
-            guard query.count == vectors.count else {
-                throw StoreError.countMismatch(file: queryPath, expected: vectors.count, found: query.count)
-            }
+            try Self.expect(queryPath, checksum: (record.checksum, query.checksum), dimension: (vectors.dimension, query.dimension),
+                            count: (vectors.count, query.count))
             queryVectors = query
         }
 
@@ -95,12 +81,7 @@ public final class StoreVersion: @unchecked Sendable {
             guard loaded.vectorsChecksum == vectors.checksum else {
                 throw StoreError.indexMismatch(file: indexPath, indexVectorsChecksum: loaded.vectorsChecksum, vectorsChecksum: vectors.checksum)
             }
-            guard loaded.dimension == vectors.dimension else {
-                throw StoreError.dimensionMismatch(file: indexPath, expected: vectors.dimension, found: loaded.dimension)
-            }
-            guard loaded.count == vectors.count else {
-                throw StoreError.countMismatch(file: indexPath, expected: vectors.count, found: loaded.count)
-            }
+            try Self.expect(indexPath, dimension: (vectors.dimension, loaded.dimension), count: (vectors.count, loaded.count))
             index = loaded
         }
 
@@ -112,6 +93,16 @@ public final class StoreVersion: @unchecked Sendable {
         self.ids = ids
         self.index = index
         self.exactRows = index == nil ? vectors.matrix() : nil
+    }
+
+    /// Throws unless the file at `path` has the checksum (when given), dimension and row count
+    /// it must have: each pair is (expected, found); a missing recorded checksum never matches.
+    private static func expect(_ path: String, checksum: (UInt64?, UInt64)? = nil, dimension: (Int, Int), count: (Int, Int)) throws {
+        if let (expected, found) = checksum, expected != found {
+            throw StoreError.checksumMismatch(file: path, expected: expected ?? 0, found: found)
+        }
+        guard dimension.0 == dimension.1 else { throw StoreError.dimensionMismatch(file: path, expected: dimension.0, found: dimension.1) }
+        guard count.0 == count.1 else { throw StoreError.countMismatch(file: path, expected: count.0, found: count.1) }
     }
 
     private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
