@@ -22,7 +22,7 @@ def main(paths):
     for r in rows:
         if (r["kernel"], r["size"]) not in cases:
             cases.append((r["kernel"], r["size"]))
-    print(f"{'kernel':<14}{'size':<44}{'ours (c)':<22}{'peer':<30}{'ratio':>8}")
+    print(f"{'kernel':<14}{'size':<52}{'ours (c)':<22}{'peer':<30}{'ratio':>8}")
     for kernel, size in cases:
         same = [r for r in rows if r["kernel"] == kernel and r["size"] == size]
         ours = max((r for r in same if r["impl"] == "c"), key=lambda r: r["threads"], default=None)
@@ -36,7 +36,7 @@ def main(paths):
                 or max(candidates, key=lambda r: r["threads"])
             ratio = peer["median_ms"] / ours["median_ms"]
             peer_text = f"{impl} {peer['threads']}t {peer['median_ms']:.1f} ms" + ("" if peer["ok"] else " (NOT ok)")
-            print(f"{kernel:<14}{size:<44}{ours_text:<22}{peer_text:<30}{ratio:>7.2f}x")
+            print(f"{kernel:<14}{size:<52}{ours_text:<22}{peer_text:<30}{ratio:>7.2f}x")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@
 // Plan: (1) check the corpus; (2) build the occurrence index item -> positions with a counting
 // sort, in parallel over slices of the token stream (slices in order, so every item's positions
 // come out ascending); (3) cut the rows into chunks of about equal work (occurrences) and let
-// threads take chunks in turn; each row is gathered whole by one thread into its accumulator
-// and emitted in ascending column order. Which thread runs a chunk never changes its output, so
-// results are the same for every thread count.
+// threads take chunks in turn, largest first (one very popular item can outweigh a share); each
+// row is gathered whole by one thread into its accumulator and emitted in ascending column
+// order. Which thread runs a chunk never changes its output, so results are the same for every
+// thread count.
 #include "cooc_internal.h"
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,6 +24,11 @@ typedef struct {
     float *values;
     int64_t count, capacity;
 } chunk;
+
+/// A chunk's place in the schedule: most work first, ties by index.
+typedef struct {
+    int64_t work, index;
+} chunk_rank;
 
 struct rv_cooc_csr {
     int32_t count_items;
@@ -53,6 +59,7 @@ typedef struct {
     // Row pass.
     chunk *chunks;
     int64_t count_chunks;
+    chunk_rank *schedule; // the order threads take chunks in
     _Atomic int64_t next_chunk;
     float *dense_out; // dense: rows of `dense_stride` floats; NULL for CSR
     int64_t dense_stride;
@@ -72,7 +79,8 @@ static int failed(job *j) { return atomic_load_explicit(&j->status, memory_order
 static rv_status check_corpus(const int32_t *tokens, int64_t count_tokens, const int64_t *offsets,
                               int64_t count_sessions, int32_t count_items, int32_t window,
                               rv_cooc_weighting weighting, int64_t *longest_session) {
-    if (!tokens || !offsets || count_tokens <= 0 || count_sessions <= 0 || count_items <= 0 || window <= 0)
+    if (!tokens || !offsets || count_tokens <= 0 || count_tokens > RV_COOC_MAX_TOKENS || count_sessions <= 0 ||
+        count_items <= 0 || window <= 0 || window > RV_COOC_MAX_WINDOW)
         return RV_ERR_INVALID_ARGUMENT;
     if (weighting != RV_COOC_COUNT && weighting != RV_COOC_INVERSE_DISTANCE) return RV_ERR_INVALID_ARGUMENT;
     if (offsets[0] != 0 || offsets[count_sessions] != count_tokens) return RV_ERR_INVALID_ARGUMENT;
@@ -135,10 +143,8 @@ static void fill_task(void *context, int thread, int count_threads) {
         for (int64_t p = begin; p < end; p++) {
             while (j->offsets[session + 1] <= p) session++;
             int64_t before = p - j->offsets[session], after = j->offsets[session + 1] - 1 - p;
-            rv_cooc_occurrence *o = &j->occurrences[cursor[j->tokens[p]]++];
-            o->position = p;
-            o->left = (uint32_t)(before < window ? before : window);
-            o->right = (uint32_t)(after < window ? after : window);
+            j->occurrences[cursor[j->tokens[p]]++] =
+                rv_cooc_occurrence_make(p, before < window ? before : window, after < window ? after : window);
         }
     }
 }
@@ -177,24 +183,34 @@ static rv_status build_index(job *j, int count_threads) {
 
 // ---- (3) rows ---------------------------------------------------------------------------------
 
-/// Cuts rows into up to `target` chunks of about equal work (occurrences, plus one per row).
+static int more_work_first(const void *a, const void *b) {
+    const chunk_rank *x = a, *y = b;
+    if (x->work != y->work) return x->work > y->work ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/// Cuts rows into up to `target` chunks of about equal work (occurrences, plus one per row),
+/// and orders them most work first.
 static rv_status plan_chunks(job *j, int64_t target) {
     if (target > j->count_items) target = j->count_items;
     j->chunks = calloc((size_t)target, sizeof(chunk));
-    if (!j->chunks) return RV_ERR_OUT_OF_MEMORY;
-    int64_t total = j->count_tokens + j->count_items, done = 0, count = 0;
+    j->schedule = malloc((size_t)target * sizeof(chunk_rank));
+    if (!j->chunks || !j->schedule) return RV_ERR_OUT_OF_MEMORY;
+    int64_t total = j->count_tokens + j->count_items, done = 0, count = 0, chunk_start = 0;
     int32_t first = 0;
     for (int32_t r = 0; r < j->count_items; r++) {
         done += j->item_offsets[r + 1] - j->item_offsets[r] + 1;
         // Close the chunk once it reaches its share of the work (the last takes the rest).
         if (r + 1 == j->count_items || (count + 1 < target && done * target >= (count + 1) * total)) {
-            j->chunks[count].first_row = first;
-            j->chunks[count].end_row = r + 1;
+            j->chunks[count] = (chunk){.first_row = first, .end_row = r + 1};
+            j->schedule[count] = (chunk_rank){.work = done - chunk_start, .index = count};
             count++;
             first = r + 1;
+            chunk_start = done;
         }
     }
     j->count_chunks = count;
+    qsort(j->schedule, (size_t)count, sizeof(chunk_rank), more_work_first);
     return RV_OK;
 }
 
@@ -227,7 +243,7 @@ static void rows_task(void *context, int thread, int count_threads) {
     while (!failed(j)) {
         int64_t k = atomic_fetch_add(&j->next_chunk, 1);
         if (k >= j->count_chunks) break;
-        chunk *c = &j->chunks[k];
+        chunk *c = &j->chunks[j->schedule[k].index];
         for (int32_t r = c->first_row; r < c->end_row; r++) {
             int64_t visited = rv_cooc_gather_row_scalar(&index, r, &acc);
             if (j->dense_out) {
@@ -287,6 +303,7 @@ static void release(job *j) {
     free(j->item_offsets);
     free(j->weights);
     free_chunks(j->chunks, j->count_chunks);
+    free(j->schedule);
     free(j->row_counts);
 }
 

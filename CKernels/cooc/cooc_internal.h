@@ -6,13 +6,19 @@
 #include "../core/rv_internal.h"
 #include "rv_cooc.h"
 
-/// One occurrence of an item: its position in `tokens` and how many neighbours it has on each
-/// side inside both the window and its session.
-typedef struct {
-    int64_t position;
-    uint32_t left;  // min(window, position - session start)
-    uint32_t right; // min(window, session end - 1 - position)
-} rv_cooc_occurrence;
+/// One occurrence of an item, packed into 8 bytes (half the memory and index traffic of a
+/// struct): its position in `tokens` (bits 63..24, so under RV_COOC_MAX_TOKENS) and how many
+/// neighbours it has on each side inside both the window and its session (12 bits each, so a
+/// window of at most RV_COOC_MAX_WINDOW): left = min(window, position - session start),
+/// right = min(window, session end - 1 - position).
+typedef uint64_t rv_cooc_occurrence;
+
+static inline rv_cooc_occurrence rv_cooc_occurrence_make(int64_t position, int64_t left, int64_t right) {
+    return ((uint64_t)position << 24) | ((uint64_t)left << 12) | (uint64_t)right;
+}
+static inline int64_t rv_cooc_position(rv_cooc_occurrence o) { return (int64_t)(o >> 24); }
+static inline uint32_t rv_cooc_left(rv_cooc_occurrence o) { return (uint32_t)(o >> 12) & 4095u; }
+static inline uint32_t rv_cooc_right(rv_cooc_occurrence o) { return (uint32_t)o & 4095u; }
 
 /// Item -> its occurrences, ascending positions: item r's are
 /// occurrences[item_offsets[r] ..< item_offsets[r + 1]].

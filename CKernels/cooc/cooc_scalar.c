@@ -21,12 +21,12 @@ int64_t rv_cooc_gather_row_scalar(const rv_cooc_index *index, int32_t item, rv_c
     int64_t visited = 0;
     for (int64_t k = 0; k < count; k++) {
         if (k + PREFETCH_AHEAD < count) {
-            const rv_cooc_occurrence *ahead = &occurrence[k + PREFETCH_AHEAD];
-            __builtin_prefetch(tokens + ahead->position - ahead->left);
-            __builtin_prefetch(tokens + ahead->position + ahead->right);
+            rv_cooc_occurrence ahead = occurrence[k + PREFETCH_AHEAD];
+            __builtin_prefetch(tokens + rv_cooc_position(ahead) - rv_cooc_left(ahead));
+            __builtin_prefetch(tokens + rv_cooc_position(ahead) + rv_cooc_right(ahead));
         }
-        const int32_t *center = tokens + occurrence[k].position;
-        uint32_t left = occurrence[k].left, right = occurrence[k].right;
+        const int32_t *center = tokens + rv_cooc_position(occurrence[k]);
+        uint32_t left = rv_cooc_left(occurrence[k]), right = rv_cooc_right(occurrence[k]);
         for (uint32_t d = left; d >= 1; d--) touch(acc, center[-(int64_t)d], weight[d]);
         for (uint32_t d = 1; d <= right; d++) touch(acc, center[d], weight[d]);
         visited += (int64_t)left + (int64_t)right;

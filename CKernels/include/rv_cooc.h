@@ -27,6 +27,11 @@
 extern "C" {
 #endif
 
+/// The widest window accepted: an occurrence's neighbour counts are packed into 12 bits each.
+#define RV_COOC_MAX_WINDOW 4095
+/// The longest token stream accepted (2^40 tokens): positions are packed into 40 bits.
+#define RV_COOC_MAX_TOKENS 1099511627776LL
+
 typedef enum rv_cooc_weighting {
     RV_COOC_COUNT = 0,            // every pair adds 1
     RV_COOC_INVERSE_DISTANCE = 1, // a pair d positions apart adds 1 / d
@@ -34,10 +39,11 @@ typedef enum rv_cooc_weighting {
 
 /// The dense `count_items x count_items` matrix M into `out` (row r at
 /// `out + r * out_row_stride_in_floats`; every element of the first count_items columns is
-/// written). Memory: the occurrence index (16 bytes per token) and, per thread, count_items
+/// written). Memory: the occurrence index (8 bytes per token) and, per thread, count_items
 /// doubles plus a bitmap of count_items bits; all freed before returning.
 /// Errors: RV_ERR_INVALID_ARGUMENT for count_items <= 0, count_items * count_items overflowing
-/// size_t, window <= 0, count_tokens == 0 (an empty corpus), bad session_offsets, a stride below
+/// size_t, window outside [1, RV_COOC_MAX_WINDOW], count_tokens == 0 (an empty corpus) or above
+/// RV_COOC_MAX_TOKENS, bad session_offsets, a stride below
 /// count_items or a NULL pointer; RV_ERR_OUT_OF_RANGE for a token outside [0, count_items);
 /// RV_ERR_OUT_OF_MEMORY. `out` is unspecified after an error.
 rv_status rv_cooc_dense_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,

@@ -61,10 +61,10 @@ rv_status rv_score_f32(const float *queries, size_t count_queries, size_t query_
                        rv_metric metric, float *out_scores, size_t out_stride_in_floats, int count_threads) {
     if (dim == 0 || (metric != RV_METRIC_DOT && metric != RV_METRIC_COSINE)) return RV_ERR_INVALID_ARGUMENT;
     if (!rv_matrix_ok(queries, count_queries, query_stride_in_floats, dim)
-        || !rv_matrix_ok(rows, count_rows, row_stride_in_floats, dim)
-        || !rv_matrix_ok(out_scores, count_queries, out_stride_in_floats, count_rows))
+        || !rv_matrix_ok(rows, count_rows, row_stride_in_floats, dim))
         return RV_ERR_INVALID_ARGUMENT;
-    if (count_queries == 0 || count_rows == 0) return RV_OK;
+    if (count_queries == 0 || count_rows == 0) return RV_OK; // nothing to write
+    if (!rv_matrix_ok(out_scores, count_queries, out_stride_in_floats, count_rows)) return RV_ERR_INVALID_ARGUMENT;
 
     int threads = rv_threads_resolve(count_threads);
     score_job job = {rv_score_isa_active(), {queries, count_queries, query_stride_in_floats, NULL}, rows,

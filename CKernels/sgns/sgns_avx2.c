@@ -1,7 +1,8 @@
 // sgns_avx2.c: the SGNS minibatch update with AVX2 + FMA.
 //
-// Vectors are walked 8 floats at a time with a masked tail, so any dim works; at d = 32 a row
-// is four registers. The sigmoid and the loss use Cephes-style expf/logf polynomials over 8
+// Vectors are walked 8 floats at a time with a masked tail, so any dim works; dims 32, 64 and
+// 128 get their own unrolled copies (at d = 32 a row is four registers). Logits are computed
+// target by target against 8 context rows at once. The sigmoid and the loss use Cephes-style expf/logf polynomials over 8
 // logits at once (relative error within 2 ulp on the clamped range, the bound the tests use).
 #include "sgns_internal.h"
 #include <immintrin.h>
@@ -20,24 +21,6 @@ static inline float sum_f32x8(__m256 v) {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
-}
-
-static inline float dot_f32(const float *a, const float *b, size_t dim) {
-    __m256 sum0_f32x8 = _mm256_setzero_ps(), sum1_f32x8 = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 16 <= dim; i += 16) {
-        sum0_f32x8 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum0_f32x8);
-        sum1_f32x8 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), sum1_f32x8);
-    }
-    if (i + 8 <= dim) {
-        sum0_f32x8 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum0_f32x8);
-        i += 8;
-    }
-    if (i < dim) {
-        __m256i mask = tail_mask(dim - i);
-        sum1_f32x8 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, mask), _mm256_maskload_ps(b + i, mask), sum1_f32x8);
-    }
-    return sum_f32x8(_mm256_add_ps(sum0_f32x8, sum1_f32x8));
 }
 
 /// exp(x) for x in [-88, 88] (Cephes expf: 2^n times a degree-7 polynomial).
@@ -88,20 +71,20 @@ static inline __m256 log_f32x8(__m256 x) {
 /// Lanes [0, dim - i) of the chunk at i (all 8 when a full chunk is left).
 static inline __m256i chunk_mask(size_t dim, size_t i) { return tail_mask(dim - i < 8 ? dim - i : 8); }
 
-/// The dot products of `in` with 8 rows at once: one accumulator per row over the chunks of
-/// dim, then a transposing horizontal-add tree that leaves dot n in lane n.
-static inline __m256 dot8_f32(const float *in, const float *const rows[8], size_t dim) {
+/// The dot products of `row` with 8 rows at once: one accumulator per row over the chunks of
+/// dim, then a transposing horizontal-add tree that leaves dot k in lane k.
+static inline __attribute__((always_inline)) __m256 dot8_f32(const float *row, const float *const rows[8], size_t dim) {
     __m256 sum_f32x8[8];
-    for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_setzero_ps();
+    for (int k = 0; k < 8; k++) sum_f32x8[k] = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 8 <= dim; i += 8) {
-        __m256 x = _mm256_loadu_ps(in + i);
-        for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_fmadd_ps(x, _mm256_loadu_ps(rows[n] + i), sum_f32x8[n]);
+        __m256 x = _mm256_loadu_ps(row + i);
+        for (int k = 0; k < 8; k++) sum_f32x8[k] = _mm256_fmadd_ps(x, _mm256_loadu_ps(rows[k] + i), sum_f32x8[k]);
     }
     if (i < dim) {
         __m256i mask = tail_mask(dim - i);
-        __m256 x = _mm256_maskload_ps(in + i, mask);
-        for (int n = 0; n < 8; n++) sum_f32x8[n] = _mm256_fmadd_ps(x, _mm256_maskload_ps(rows[n] + i, mask), sum_f32x8[n]);
+        __m256 x = _mm256_maskload_ps(row + i, mask);
+        for (int k = 0; k < 8; k++) sum_f32x8[k] = _mm256_fmadd_ps(x, _mm256_maskload_ps(rows[k] + i, mask), sum_f32x8[k]);
     }
     __m256 s01 = _mm256_hadd_ps(sum_f32x8[0], sum_f32x8[1]), s23 = _mm256_hadd_ps(sum_f32x8[2], sum_f32x8[3]);
     __m256 s45 = _mm256_hadd_ps(sum_f32x8[4], sum_f32x8[5]), s67 = _mm256_hadd_ps(sum_f32x8[6], sum_f32x8[7]);
@@ -111,10 +94,11 @@ static inline __m256 dot8_f32(const float *in, const float *const rows[8], size_
     return _mm256_add_ps(low, high);
 }
 
-/// row[i] = base[i] + Σ_k coefficient[k * stride] * vectors[k][i]: base NULL means 0. Four
-/// chunks (32 floats) at a time in registers, then single chunks, the last one masked.
-static inline void combine_f32(float *row, const float *base, const float *coefficients, size_t stride,
-                               const float *matrix, const int32_t *ids, size_t count, size_t dim) {
+/// row[i] = base[i] + Σ_k coefficients[k * stride] * matrix[ids[k]][i] (base NULL: 0), k in
+/// order. Four chunks (32 floats) at a time in registers, then single chunks, the last masked.
+static inline __attribute__((always_inline)) void combine_f32(float *row, const float *base, const float *coefficients,
+                                                              size_t stride, const float *matrix, const int32_t *ids,
+                                                              size_t count, size_t dim) {
     size_t i = 0;
     for (; i + 32 <= dim; i += 32) {
         __m256 a0, a1, a2, a3;
@@ -145,49 +129,56 @@ static inline void combine_f32(float *row, const float *base, const float *coeff
     }
 }
 
-float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t *contexts,
-                          size_t count_contexts, const int32_t *targets, size_t count_targets,
-                          float learning_rate, float *scratch) {
-    const size_t count_pairs = count_contexts * count_targets;
-    float *gradient = scratch;                  // [count_contexts][count_targets]
-    float *input_delta = scratch + count_pairs; // [count_contexts][dim]
-
-    // Signed logits z: + for the center (targets[0]), - for noise.
-    for (size_t m = 0; m < count_contexts; m++) {
-        const float *in = input + (size_t)contexts[m] * dim;
-        float *z = gradient + m * count_targets;
-        size_t n = 0;
-        for (; n + 8 <= count_targets; n += 8) {
-            const float *rows[8];
-            for (int k = 0; k < 8; k++) rows[k] = output + (size_t)targets[n + k] * dim;
-            _mm256_storeu_ps(z + n, dot8_f32(in, rows, dim));
-        }
-        for (; n < count_targets; n++) z[n] = dot_f32(in, output + (size_t)targets[n] * dim, dim);
-        for (n = 1; n < count_targets; n++) z[n] = -z[n];
-    }
-    // Gradient magnitudes and losses, 8 pairs at a time.
+/// Turns logits x into signed gradients (sign ^ lr e / (1 + e) with z = sign ^ x clamped,
+/// e = exp(-z)) in place, 8 at a time, and adds log(1 + e) to *loss_f32x8.
+static inline __attribute__((always_inline)) void gradients_f32(float *values, size_t count, __m256 sign,
+                                                                float learning_rate, __m256 *loss_f32x8) {
     const __m256 clamp = _mm256_set1_ps(RV_SGNS_LOGIT_CLAMP), rate = _mm256_set1_ps(learning_rate);
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 loss_f32x8 = _mm256_setzero_ps();
-    for (size_t i = 0; i < count_pairs; i += 8) {
-        __m256i mask = chunk_mask(count_pairs, i);
-        __m256 z = _mm256_maskload_ps(gradient + i, mask);
+    for (size_t i = 0; i < count; i += 8) {
+        __m256i mask = chunk_mask(count, i);
+        __m256 z = _mm256_xor_ps(sign, _mm256_maskload_ps(values + i, mask));
         z = _mm256_min_ps(_mm256_max_ps(z, _mm256_sub_ps(_mm256_setzero_ps(), clamp)), clamp);
         __m256 e = exp_f32x8(_mm256_sub_ps(_mm256_setzero_ps(), z));
-        __m256 q = _mm256_add_ps(one, e);
-        _mm256_maskstore_ps(gradient + i, mask, _mm256_mul_ps(rate, _mm256_div_ps(e, q)));
-        loss_f32x8 = _mm256_add_ps(loss_f32x8, _mm256_and_ps(log_f32x8(q), _mm256_castsi256_ps(mask)));
+        __m256 q = _mm256_add_ps(_mm256_set1_ps(1.0f), e);
+        _mm256_maskstore_ps(values + i, mask, _mm256_xor_ps(sign, _mm256_mul_ps(rate, _mm256_div_ps(e, q))));
+        *loss_f32x8 = _mm256_add_ps(*loss_f32x8, _mm256_and_ps(log_f32x8(q), _mm256_castsi256_ps(mask)));
     }
-    for (size_t m = 0; m < count_contexts; m++)
-        for (size_t n = 1; n < count_targets; n++) gradient[m * count_targets + n] = -gradient[m * count_targets + n];
+}
 
-    // input_delta[m] = Σ_n g[m][n] out_n, on the old output rows.
+/// The update for one dim; always inlined so that the common dims get their own unrolled copy.
+static inline __attribute__((always_inline)) float update(float *input, float *output, size_t dim,
+                                                          const int32_t *contexts, size_t count_contexts,
+                                                          const int32_t *targets, size_t count_targets,
+                                                          float learning_rate, float *scratch) {
+    const size_t count_pairs = count_contexts * count_targets;
+    // Target-major: gradient[n * count_contexts + m], so the center's row comes first.
+    float *gradient = scratch;
+    float *input_delta = scratch + count_pairs; // [count_contexts][dim]
+
+    // Logits: each target's output row against up to 8 contexts' input rows at once (short
+    // blocks repeat their first row and store only their lanes).
+    for (size_t m = 0; m < count_contexts; m += 8) {
+        size_t block = count_contexts - m < 8 ? count_contexts - m : 8;
+        const float *rows[8];
+        for (size_t k = 0; k < 8; k++) rows[k] = input + (size_t)contexts[m + (k < block ? k : 0)] * dim;
+        for (size_t n = 0; n < count_targets; n++) {
+            __m256 dots = dot8_f32(output + (size_t)targets[n] * dim, rows, dim);
+            if (block == 8) _mm256_storeu_ps(gradient + n * count_contexts + m, dots);
+            else _mm256_maskstore_ps(gradient + n * count_contexts + m, tail_mask(block), dots);
+        }
+    }
+    __m256 loss_f32x8 = _mm256_setzero_ps();
+    gradients_f32(gradient, count_contexts, _mm256_setzero_ps(), learning_rate, &loss_f32x8);
+    gradients_f32(gradient + count_contexts, count_pairs - count_contexts, _mm256_set1_ps(-0.0f), learning_rate,
+                  &loss_f32x8);
+
+    // input_delta[m] = Σ_n g[n][m] out_n, on the old output rows.
     for (size_t m = 0; m < count_contexts; m++)
-        combine_f32(input_delta + m * dim, NULL, gradient + m * count_targets, 1, output, targets, count_targets, dim);
-    // out_n += Σ_m g[m][n] in_m, on the old input rows.
+        combine_f32(input_delta + m * dim, NULL, gradient + m, count_contexts, output, targets, count_targets, dim);
+    // out_n += Σ_m g[n][m] in_m, on the old input rows.
     for (size_t n = 0; n < count_targets; n++) {
         float *out = output + (size_t)targets[n] * dim;
-        combine_f32(out, out, gradient + n, count_targets, input, contexts, count_contexts, dim);
+        combine_f32(out, out, gradient + n * count_contexts, 1, input, contexts, count_contexts, dim);
     }
     // in_m += input_delta[m].
     for (size_t m = 0; m < count_contexts; m++) {
@@ -199,6 +190,17 @@ float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t
         }
     }
     return sum_f32x8(loss_f32x8);
+}
+
+float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t *contexts,
+                          size_t count_contexts, const int32_t *targets, size_t count_targets,
+                          float learning_rate, float *scratch) {
+    switch (dim) {
+    case 32: return update(input, output, 32, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+    case 64: return update(input, output, 64, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+    case 128: return update(input, output, 128, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+    default: return update(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+    }
 }
 
 #pragma clang attribute pop

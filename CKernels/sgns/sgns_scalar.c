@@ -1,6 +1,6 @@
 // sgns_scalar.c: the SGNS minibatch update in plain C (the fallback path).
-// No contraction into FMA, so this path does the same float operations as the Swift twin
-// (apart from nothing: libm's expf/logf are the functions the twin calls).
+// No contraction into FMA, so this path does the Swift twin's float operations in the twin's
+// order, with libm's expf/logf (which Swift's exp/log call): the tests expect identical bits.
 #include "sgns_internal.h"
 #include <math.h>
 

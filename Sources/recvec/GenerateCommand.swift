@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
         Writes OUT/events.csv (user,item,timestamp,session) and OUT/content-<modality>.npy (items x 64,
         row i = item i), and prints counts and the Bayes-optimal Recall@20 (the ceiling no method can pass,
         measured on consecutive pairs of the first --ceiling-sessions sessions).
-        Large example: recvec generate --items 100000 --users 20000 --sessions 500000 --ceiling-sessions 5 --out /tmp/big
+        Scale (10M events, 100k items): recvec generate --users 10000 --items 100000 --sessions 500000 --ceiling-sessions 0 --out /tmp/big
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -39,9 +39,12 @@ struct GenerateCommand: ParsableCommand {
         var config = SyntheticConfig()
         config.users = users; config.items = items; config.sessions = sessions
         config.sessionLength = sessionLength; config.factorScale = factorScale; config.seed = global.seed
-        let progress: (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-
+        config.threads = global.threads
         let start = Date()
+        let progress: (String) -> Void = {
+            FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), $0).utf8))
+        }
+
         let workload = try SyntheticWorkload(config: config, progress: progress)
         let generated = Date().timeIntervalSince(start)
 
@@ -59,8 +62,7 @@ struct GenerateCommand: ParsableCommand {
         if ceilingSessions > 0 {
             let pairs = workload.consecutivePairs(firstSessions: ceilingSessions)
             pairCount = pairs.count
-            ceiling = workload.ceilingRecall(pairs: pairs, k: 20, progress: progress)
-            ceilingWithPrevious = workload.ceilingRecall(pairs: pairs, k: 20, excludePrevious: false, progress: progress)
+            (ceiling, ceilingWithPrevious) = workload.ceilingRecalls(pairs: pairs, k: 20, progress: progress)
         }
         let summary = Summary(users: users, items: items, sessions: sessions, events: workload.events.count,
                               itemsSeen: workload.events.itemCounts().filter { $0 > 0 }.count, seed: global.seed,

@@ -36,6 +36,8 @@ struct Publish: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory (created when missing or empty).") var store: String
     @Option(help: "Item vectors: a 2-D .npy array (float32 or float64), one row per item.") var vectors: String
+    @Option(help: "Query-side vectors (.npy, same shape) that user vectors are built from, e.g. `recvec train`'s query.npy.")
+    var queryVectors: String?
     @Option(help: "Item ids, one per line, in the order of the rows.") var ids: String
     @Option(help: "Evaluation metrics: a JSON object of numbers, e.g. {\"recall@20\": 0.31}.") var metrics: String?
     @Option(help: "Training method recorded in the manifest (sgns, als, ...).") var method: String
@@ -99,8 +101,9 @@ struct Publish: ParsableCommand {
             config.threads = global.threads
             hnsw = config
         }
-        let input = PublishInput(vectors: matrix, ids: itemIDs, method: method, configuration: configuration,
+        var input = PublishInput(vectors: matrix, ids: itemIDs, method: method, configuration: configuration,
                                  metrics: metricValues, inputFingerprint: fingerprint, metric: similarity, index: hnsw)
+        input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
         var gate = PublishGate()
         gate.recallMetric = gateMetric
         gate.maxRecallDrop = maxRecallDrop

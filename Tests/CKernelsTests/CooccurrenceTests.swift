@@ -130,6 +130,25 @@ final class CooccurrenceTests: XCTestCase {
         XCTAssertEqual(Double(m.values.reduce(0, +)), Double(2 * pairs))
     }
 
+    func testWidestWindowOverALongSession() throws {
+        // [1, 0 x 4198, 2] with the widest window (4095): an occurrence's neighbour counts reach
+        // their packed maximum. 1 and 2 are 4199 apart: no pair. 1 sees the first 4095 zeros at
+        // distances 1 ... 4095, 2 the last 4095; the zeros pair with each other at every distance
+        // d <= 4095, 4198 - d times, counted from both sides.
+        let window = Kernels.cooccurrenceMaxWindow
+        let zeros = 4198
+        let c = try corpus([[1] + [Int32](repeating: 0, count: zeros) + [2]], vocabularySize: 3)
+        let counts = try Kernels.cooccurrenceSparse(c, window: window, threads: 0).dense()
+        XCTAssertEqual(counts[1, 2], 0)
+        XCTAssertEqual(counts[1, 0], Float(window))
+        XCTAssertEqual(counts[0, 2], Float(window))
+        XCTAssertEqual(counts[0, 0], Float(2 * (1 ... window).reduce(0) { $0 + zeros - $1 }))
+        // Inverse distance: the kernel adds 1/1, 1/2, ... in that order in Double, as here.
+        let inverse = try Kernels.cooccurrenceDense(c, window: window, weighting: .inverseDistance, threads: 0)
+        XCTAssertEqual(inverse[1, 0], Float((1 ... window).reduce(0.0) { $0 + 1 / Double($1) }))
+        XCTAssertEqual(inverse[2, 0], inverse[1, 0])
+    }
+
     func testSparseHandlesACatalogTooLargeForDense() throws {
         let n = 100_000
         let c = try corpus([[99_999, 5, 99_999, 0], [], [7], [12_345, 5]], vocabularySize: n)
@@ -153,7 +172,7 @@ final class CooccurrenceTests: XCTestCase {
             } catch {}
             return nil
         }
-        for window in [0, -1, Int(Int32.max) + 1] {
+        for window in [0, -1, Kernels.cooccurrenceMaxWindow + 1, Int(Int32.max) + 1] {
             XCTAssertEqual(name { try Kernels.cooccurrenceSparse(c, window: window) }, "window")
             XCTAssertEqual(name { try Kernels.cooccurrenceDense(c, window: window) }, "window")
         }
@@ -185,6 +204,8 @@ final class CooccurrenceTests: XCTestCase {
         XCTAssertEqual(csr(tokens, [0, 2, 5]), RV_ERR_INVALID_ARGUMENT)    // past the tokens
         XCTAssertEqual(csr(tokens, [1, 4]), RV_ERR_INVALID_ARGUMENT)       // not from 0
         XCTAssertEqual(csr(tokens, [0, 4], window: 0), RV_ERR_INVALID_ARGUMENT)
+        XCTAssertEqual(csr(tokens, [0, 4], window: RV_COOC_MAX_WINDOW + 1), RV_ERR_INVALID_ARGUMENT)
+        XCTAssertEqual(csr(tokens, [0, 4], window: RV_COOC_MAX_WINDOW), RV_OK)
         XCTAssertEqual(csr(tokens, [0, 4], items: 0), RV_ERR_INVALID_ARGUMENT)
         XCTAssertEqual(csr([], [0]), RV_ERR_INVALID_ARGUMENT)
         var out = [Float](repeating: 0, count: 9)

@@ -157,6 +157,17 @@ final class ScoringTests: XCTestCase {
         }
     }
 
+    func testEmptyShapesGiveEmptyResults() throws {
+        let queries = try Matrix(rows: 2, cols: 3, values: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(try Kernels.scores(queries: queries, rows: Matrix(rows: 0, cols: 3), metric: .dot), Matrix(rows: 2, cols: 0))
+        XCTAssertEqual(try Kernels.scores(queries: Matrix(rows: 0, cols: 3), rows: queries, metric: .cosine), Matrix(rows: 0, cols: 2))
+        XCTAssertEqual(try Kernels.topK(queries: Matrix(rows: 0, cols: 3), rows: queries, k: 2, metric: .dot),
+                       TopK(queryCount: 0, k: 2, ids: [], scores: []))
+        var empty = Matrix(rows: 0, cols: 3)
+        try Kernels.normalizeRows(&empty)
+        XCTAssertEqual(empty, Matrix(rows: 0, cols: 3))
+    }
+
     func testNormalizeRowsMatchesTwin() throws {
         for dim in TestSupport.awkwardDims {
             var random = TestRandom(seed: UInt64(100 + dim))

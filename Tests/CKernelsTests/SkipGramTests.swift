@@ -82,7 +82,8 @@ final class SkipGramTests: XCTestCase {
     func testOneStepMatchesTwinOnEveryPathAndDimension() throws {
         let rows = 12, lr: Float = 0.1, maxAbs: Float = 0.5
         for level in Kernels.availableSIMDLevels {
-            for d in TestSupport.awkwardDims {
+            // 128 too: the AVX2 path has unrolled copies for 32, 64 and 128.
+            for d in TestSupport.awkwardDims + [128] {
                 for seed: UInt64 in [1, 2, 3] {
                     var random = TestRandom(seed: seed * 1000 + UInt64(d))
                     let input0 = (0 ..< rows * d).map { _ in random.symmetric() * maxAbs }
@@ -343,6 +344,18 @@ final class SkipGramTests: XCTestCase {
         XCTAssertNotEqual(output, [Float](repeating: 0.1, count: 6))
         params.window = 0
         XCTAssertEqual(train([0, 1], [0, 2], noise), RV_ERR_INVALID_ARGUMENT)
+    }
+
+    func testConfigDecodesMissingKeysAsDefaults() throws {
+        let partial = try JSONDecoder().decode(SkipGramConfig.self, from: Data(#"{"dimension": 8, "shrinkWindow": false}"#.utf8))
+        var expected = SkipGramConfig()
+        expected.dimension = 8
+        expected.shrinkWindow = false
+        XCTAssertEqual(partial, expected)
+        var changed = SkipGramConfig()
+        changed.seed = 99
+        changed.noiseExponent = -0.5
+        XCTAssertEqual(try JSONDecoder().decode(SkipGramConfig.self, from: JSONEncoder().encode(changed)), changed)
     }
 
     // MARK: helpers

@@ -184,6 +184,10 @@ final class TopKTests: XCTestCase {
                                   "invalid k: 5 (expected 1 ... 4 (rows.rows))") {
             _ = try Kernels.topK(queries: queries, rows: rows, k: 5, metric: .dot)
         }
+        ScoringCheck.assertThrows(.invalidArgument(name: "k", value: "1", expected: "1 ... rows.rows, but rows.rows is 0"),
+                                  "invalid k: 1 (expected 1 ... rows.rows, but rows.rows is 0)") {
+            _ = try Kernels.topK(queries: queries, rows: Matrix(rows: 0, cols: 3), k: 1, metric: .dot)
+        }
         ScoringCheck.assertThrows(.invalidArgument(name: "queries.cols", value: "0", expected: "> 0 (the dimension)"),
                                   "invalid queries.cols: 0 (expected > 0 (the dimension))") {
             _ = try Kernels.topK(queries: Matrix(rows: 2, cols: 0), rows: Matrix(rows: 4, cols: 0), k: 1, metric: .dot)

@@ -58,6 +58,18 @@ final class StoreCLITests: XCTestCase {
         result = try runRecVec(["rollback", "--store", dir + "/store", "--to", "v000002"])
         XCTAssertEqual(result.status, 0, result.stderr)
 
+        // Staleness: catalog items without a vector in the current version, and its age.
+        try Data("item1\tc1\nitem2\nnew-item\tc2\t5\nother-new\n".utf8).write(to: URL(fileURLWithPath: dir + "/catalog.tsv"))
+        result = try runRecVec(["versions", "--store", dir + "/store", "--catalog", dir + "/catalog.tsv", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let staleness = try XCTUnwrap(try json(result)["staleness"] as? [String: Any])
+        XCTAssertEqual(staleness["missingCount"] as? Int, 2)
+        XCTAssertEqual(staleness["catalogItems"] as? Int, 4)
+        XCTAssertEqual(staleness["missingSample"] as? [String], ["new-item", "other-new"])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(staleness["ageSeconds"] as? Double), 0)
+        result = try runRecVec(["versions", "--store", dir + "/store", "--catalog", dir + "/catalog.tsv"])
+        XCTAssertTrue(result.stdout.contains("2 of 4 catalog items have no vector (e.g. new-item, other-new)"), result.stdout)
+
         result = try runRecVec(["gc", "--store", dir + "/store", "--keep", "1", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try json(result)["removedVersions"] as? [String], ["v000001"])
@@ -89,9 +101,9 @@ final class StoreCLITests: XCTestCase {
             (["publish", "--store", dir + "/store", "--vectors", dir + "/short.npy", "--ids", dir + "/short.ids", "--method", "m", "--index", "none"],
              "short.ids: 19 entries, expected 20"),
             (["publish", "--store", dir + "/store", "--vectors", dir + "/a.ids", "--ids", dir + "/a.ids", "--method", "m"],
-             "wrong magic"),
+             "a.ids: not a readable .npy file (missing the \\x93NUMPY magic)"),
             (["publish", "--store", dir + "/store", "--vectors", dir + "/missing.npy", "--ids", dir + "/a.ids", "--method", "m"],
-             "missing.npy is missing"),
+             "missing.npy: cannot read"),
             (["publish", "--store", dir + "/store", "--vectors", dir + "/a.npy", "--ids", dir + "/a.ids", "--method", "m", "--index", "faiss"],
              "--index must be hnsw or none"),
             (["versions", "--store", dir], "is not a recvec store: no STORE marker"),

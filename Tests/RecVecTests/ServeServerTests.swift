@@ -10,12 +10,20 @@ final class ServeServerTests: XCTestCase {
     func testConcurrentRequestsWhilePublishing() throws {
         let store = try EmbeddingStore(path: try TestSupport.temporaryDirectory(self).path + "/store", create: true)
         let prefixes = ["a", "b", "c", "d"]
-        _ = try store.publish(storeTestInput(rows: 80, dim: 8, seed: 1, prefix: "a", index: nil))
+        // Small HNSW indexes: concurrent searches go through the index as in production.
+        let index = {
+            var config = HNSWConfig()
+            config.m = 8
+            config.efConstruction = 32
+            config.threads = 1
+            return config
+        }()
+        _ = try store.publish(storeTestInput(rows: 80, dim: 8, seed: 1, prefix: "a", index: index))
         let server = try ModelServer(store: store)
         weak let firstVersion = server.recommender.version
         let publisher = Thread {
             for (i, prefix) in prefixes.enumerated().dropFirst() {
-                _ = try? store.publish(storeTestInput(rows: 80, dim: 8, seed: UInt64(i + 1), prefix: prefix, index: nil))
+                _ = try? store.publish(storeTestInput(rows: 80, dim: 8, seed: UInt64(i + 1), prefix: prefix, index: index))
                 _ = try? server.refresh()
             }
         }

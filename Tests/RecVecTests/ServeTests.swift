@@ -59,6 +59,26 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(response.items.map(\.item), oracle.map { version.ids[$0.0] })
     }
 
+    /// A version with query-side vectors builds user vectors from them and ranks item-side rows.
+    func testQuerySideVectorsBuildTheUserVector() throws {
+        let store = try EmbeddingStore(path: try TestSupport.temporaryDirectory(self).path + "/store", create: true)
+        var input = storeTestInput(rows: 60, dim: 8, seed: 1)
+        input.queryVectors = storeTestInput(rows: 60, dim: 8, seed: 2).vectors
+        _ = try store.publish(input)
+        let version = try store.open(verify: .full)
+        XCTAssertEqual(version.queryVectors?.matrix(), input.queryVectors)
+        let response = try Recommender(version: version).recommend(.history(["item3"]), k: 6)
+        let query = input.queryVectors!.row(3)
+        let oracle = (0 ..< 60).filter { $0 != 3 }.map { ($0, cosine(query, version.vectors.row($0))) }.sorted { $0.1 > $1.1 }.prefix(6)
+        XCTAssertEqual(response.items.map(\.item), oracle.map { version.ids[$0.0] })
+
+        input.queryVectors = storeTestInput(rows: 59, dim: 8, seed: 2).vectors
+        assertThrows(StoreError.countMismatch(file: "query vectors", expected: 60, found: 59)) { _ = try store.publish(input) }
+        input.queryVectors = storeTestInput(rows: 60, dim: 4, seed: 2).vectors
+        assertThrows(StoreError.dimensionMismatch(file: "query vectors", expected: 8, found: 4)) { _ = try store.publish(input) }
+        XCTAssertEqual(try store.versions(), ["v000001"])
+    }
+
     func testHardRulesBlockAllowAndRequiredAttributes() throws {
         let version = try publishOne()
         let catalog = Catalog(entries: version.ids.enumerated().map { row, id in

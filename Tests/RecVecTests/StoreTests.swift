@@ -143,8 +143,24 @@ final class StoreTests: XCTestCase {
         }
         try original.write(to: URL(fileURLWithPath: dir + "/vectors.rvv"))
 
-        // A manifest that does not parse.
+        // A manifest whose shape disagrees with the vectors file.
         let manifestData = try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))
+        var wrongShape = manifest
+        wrongShape.dimension = 5
+        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        assertThrows(StoreError.dimensionMismatch(file: dir + "/vectors.rvv", expected: 5, found: 4)) { _ = try store.open() }
+        wrongShape = manifest
+        wrongShape.count = 7
+        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        assertThrows(StoreError.countMismatch(file: dir + "/vectors.rvv", expected: 7, found: 6)) { _ = try store.open() }
+        wrongShape = manifest
+        wrongShape.version = "v000009"
+        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        assertThrows(StoreError.corruptManifest(file: dir + "/manifest.json", reason: "names version v000009, but its directory is v000001")) {
+            _ = try store.open()
+        }
+
+        // A manifest that does not parse.
         try Data("{\"version\": 1".utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         XCTAssertThrowsError(try store.open()) { error in
             guard case StoreError.corruptManifest(file: dir + "/manifest.json", reason: _) = error else { return XCTFail("\(error)") }

@@ -100,16 +100,18 @@ extension EventLog {
                 splitter.split(line)
                 let header = hasHeader ? (0 ..< splitter.ranges.count).map { splitter.string($0, in: line) } : nil
                 state = try Parser(file: file, columns: columns, header: header, splitter: splitter)
-                // Reserve for the whole file, estimated from the first line's length.
-                let estimate = min(fileSize / max(line.count + 1, 8) + 16, 1 << 31)
-                users.reserveCapacity(estimate); items.reserveCapacity(estimate); timestamps.reserveCapacity(estimate)
-                sessions?.reserveCapacity(estimate); weights?.reserveCapacity(estimate)
                 if hasHeader { return }
             }
             try parse(line, lineNumber)
         }
 
         func parse(_ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int) throws(DataError) {
+            if report.lines == 0 {
+                // Reserve for the whole file, estimated from the first data line's length.
+                let estimate = min(fileSize / max(line.count + 1, 8) + 16, 1 << 31)
+                users.reserveCapacity(estimate); items.reserveCapacity(estimate); timestamps.reserveCapacity(estimate)
+                sessions?.reserveCapacity(estimate); weights?.reserveCapacity(estimate)
+            }
             report.lines += 1
             do {
                 let row = try state!.parse(line, line: lineNumber)

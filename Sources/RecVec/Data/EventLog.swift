@@ -115,8 +115,11 @@ public struct EventLog: Equatable, Sendable {
         if weights != nil { weights!.append(e.weight) }
     }
 
-    /// Appends an event by external ids, adding ids not seen before.
+    /// Appends an event by external ids, adding ids not seen before. A session must be given
+    /// exactly when the log has a session column.
     public mutating func append(user: String, item: String, timestamp: Int64, session: String? = nil, weight: Float = 1) {
+        precondition((session == nil) == (sessionIDs == nil), "append(user:item:...): session given for a log without a session column, or missing for one with it")
+        precondition(weight == 1 || weights != nil, "append(user:item:...): weight \(weight) for a log without a weight column")
         let u = userIDs.insert(user), i = itemIDs.insert(item)
         let s = session.map { sessionIDs!.insert($0) }
         append(Event(user: u, item: i, timestamp: timestamp, session: s, weight: weight))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator (SplitMix64, Steele et al. 2014). Every random choice in
 /// the data layer goes through one, so a seed reproduces a workload bit for bit.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
@@ -30,16 +32,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func gaussian() -> Double {
         let u1 = 1 - unit() // (0, 1]: log is finite
         let u2 = unit()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Darwin
-@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif

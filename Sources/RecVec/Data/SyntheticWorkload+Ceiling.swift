@@ -7,61 +7,53 @@ import Foundation
 extension SyntheticWorkload {
     /// `P(item | user)` of the model, for every item (sums to 1).
     public func itemProbabilities(user u: Int) -> [Float] {
-        var scores = [Float](repeating: 0, count: config.items)
-        _ = SyntheticWorkload.softmaxNumerators(user: userFactors.values[u * config.dimension ..< (u + 1) * config.dimension],
-                                                itemsByDimension: itemFactorsByDimension, items: config.items, into: &scores)
-        let share = Float(config.preferenceShare)
-        return (0 ..< config.items).map { j in share * Foundation.exp(scores[j] - logNormalizers[u]) + (1 - share) * popularity[j] }
+        var weights = [Float](repeating: 0, count: config.items)
+        let sum = weights.withUnsafeMutableBufferPointer { out in
+            SyntheticWorkload.preferenceWeights(user: u, factors: userFactors.values, dimension: config.dimension,
+                                                itemsByDimension: itemFactorsByDimension, items: config.items, into: out.baseAddress!).sum
+        }
+        let a = Float(config.preferenceShare / sum), b = Float(1 - config.preferenceShare)
+        return (0 ..< config.items).map { j in a * weights[j] + b * popularity[j] }
     }
 
-    /// `prevs.count x items`: row `m` is `sum_u P(prevs[m] | u) P(j | u)` for every item `j`,
-    /// proportional to `P(next = j | prev = prevs[m])`. Cost `users x items x (dimension + prevs.count)`,
-    /// threaded over blocks of items.
+    /// `prevs.count x items`: row `q` is `sum_u P(prevs[q] | u) P(j | u)` for every item `j`,
+    /// proportional to `P(next = j | prev = prevs[q])`. Cost `users x items x (dimension + prevs.count)`
+    /// multiply-adds, done by the C scoring kernel over blocks of items: for a block, the softmax
+    /// terms `S[j, u] = share * exp(item_j . user_u - logZ_u)` (items x users), then
+    /// `W S^T` with `W[q, u] = P(prevs[q] | u)`; the popularity part is added in closed form.
     public func nextItemScores(prevs: [Int32]) -> Matrix {
         let (nu, ni, d, m) = (config.users, config.items, config.dimension, prevs.count)
         let share = Float(config.preferenceShare)
-        // weights[u * m + q] = P(prevs[q] | u)
-        var weights = [Float](repeating: 0, count: nu * m)
+        // weights[q, u] = P(prevs[q] | u)
+        var weights = Matrix(rows: m, cols: nu)
         var weightSums = [Float](repeating: 0, count: m)
-        for u in 0 ..< nu {
-            for (q, p) in prevs.enumerated() {
+        for (q, p) in prevs.enumerated() {
+            for u in 0 ..< nu {
                 var s: Float = 0
                 for c in 0 ..< d { s += userFactors.values[u * d + c] * itemFactors.values[Int(p) * d + c] }
-                let w = share * Foundation.exp(s - logNormalizers[u]) + (1 - share) * popularity[Int(p)]
-                weights[u * m + q] = w
+                let w = share * fastExp(s - logNormalizers[u]) + (1 - share) * popularity[Int(p)]
+                weights[q, u] = w
                 weightSums[q] += w
             }
         }
         var out = Matrix(rows: m, cols: ni)
-        let chunk = 256
-        let chunks = (ni + chunk - 1) / chunk
-        let (users, logZ, itemsT, pop) = (userFactors.values, logNormalizers, itemFactorsByDimension, popularity)
-        out.values.withUnsafeMutableBufferPointer { buffer in
-            let acc = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { block in
-                let lo = block * chunk, hi = min(ni, lo + chunk), width = hi - lo
-                var soft = [Float](repeating: 0, count: width)
-                soft.withUnsafeMutableBufferPointer { soft in
-                    itemsT.withUnsafeBufferPointer { v in
-                        weights.withUnsafeBufferPointer { w in
-                            for u in 0 ..< nu {
-                                for j in 0 ..< width { soft[j] = 0 }
-                                for c in 0 ..< d {
-                                    let x = users[u * d + c], row = v.baseAddress! + c * ni + lo
-                                    for j in 0 ..< width { soft[j] += x * row[j] }
-                                }
-                                for j in 0 ..< width { soft[j] = share * Foundation.exp(soft[j] - logZ[u]) }
-                                for q in 0 ..< m {
-                                    let wq = w[u * m + q], dst = acc.baseAddress! + q * ni + lo
-                                    for j in 0 ..< width { dst[j] += wq * soft[j] }
-                                }
-                            }
-                        }
+        // At most about 4M softmax terms (16 MB) per block.
+        let block = max(1, min(ni, (1 << 22) / nu))
+        for lo in stride(from: 0, to: ni, by: block) {
+            let hi = min(ni, lo + block)
+            // The inputs are valid by construction (finite, matching dims), so the kernel cannot refuse them.
+            let items = try! Matrix(rows: hi - lo, cols: d, values: Array(itemFactors.values[lo * d ..< hi * d]))
+            var soft = try! Kernels.scores(queries: items, rows: userFactors, metric: .dot, threads: config.threads)
+            soft.values.withUnsafeMutableBufferPointer { terms in
+                logNormalizers.withUnsafeBufferPointer { logZ in
+                    for j in 0 ..< hi - lo {
+                        for u in 0 ..< nu { terms[j * nu + u] = share * fastExp(terms[j * nu + u] - logZ[u]) }
                     }
                 }
-                for q in 0 ..< m {
-                    for j in lo ..< hi { acc[q * ni + j] += (1 - share) * pop[j] * weightSums[q] }
-                }
+            }
+            let part = try! Kernels.scores(queries: weights, rows: soft, metric: .dot, threads: config.threads)
+            for q in 0 ..< m {
+                for j in lo ..< hi { out[q, j] = part[q, j - lo] + (1 - share) * popularity[j] * weightSums[q] }
             }
         }
         return out
@@ -84,20 +76,31 @@ extension SyntheticWorkload {
     /// top `k`.
     public func ceilingRecall(pairs: [(prev: Int32, next: Int32)], k: Int, excludePrevious: Bool = true,
                               progress: ((String) -> Void)? = nil) -> Double {
-        guard !pairs.isEmpty else { return 0 }
+        let both = ceilingRecalls(pairs: pairs, k: k, progress: progress)
+        return excludePrevious ? both.excludingPrevious : both.includingPrevious
+    }
+
+    /// Both ceilings of `ceilingRecall(pairs:k:excludePrevious:)` from one pass over the model
+    /// (whose cost is `users x items x (dimension + 128)` per 128 distinct previous items).
+    public func ceilingRecalls(pairs: [(prev: Int32, next: Int32)], k: Int,
+                               progress: ((String) -> Void)? = nil) -> (excludingPrevious: Double, includingPrevious: Double) {
+        guard !pairs.isEmpty else { return (0, 0) }
         let distinct = Array(Set(pairs.map(\.prev))).sorted()
-        var topSets: [Int32: Set<Int32>] = [:]
+        var excluding: [Int32: Set<Int32>] = [:], including: [Int32: Set<Int32>] = [:]
         let batch = 128
         for start in stride(from: 0, to: distinct.count, by: batch) {
             let prevs = Array(distinct[start ..< min(distinct.count, start + batch)])
             let scores = nextItemScores(prevs: prevs)
             for (q, p) in prevs.enumerated() {
-                topSets[p] = Set(SyntheticWorkload.topIndices(scores.values[q * config.items ..< (q + 1) * config.items], k: k, excluding: excludePrevious ? p : nil))
+                let row = scores.values[q * config.items ..< (q + 1) * config.items]
+                excluding[p] = Set(SyntheticWorkload.topIndices(row, k: k, excluding: p))
+                including[p] = Set(SyntheticWorkload.topIndices(row, k: k, excluding: nil))
             }
             progress?("ceiling: ranked \(min(distinct.count, start + batch)) of \(distinct.count) distinct previous items")
         }
-        let hits = pairs.reduce(0) { $0 + (topSets[$1.prev]!.contains($1.next) ? 1 : 0) }
-        return Double(hits) / Double(pairs.count)
+        let hitsExcluding = pairs.reduce(0) { $0 + (excluding[$1.prev]!.contains($1.next) ? 1 : 0) }
+        let hitsIncluding = pairs.reduce(0) { $0 + (including[$1.prev]!.contains($1.next) ? 1 : 0) }
+        return (Double(hitsExcluding) / Double(pairs.count), Double(hitsIncluding) / Double(pairs.count))
     }
 
     /// Consecutive `(prev, next)` pairs of the first `sessionCount` sessions (the seed protocol

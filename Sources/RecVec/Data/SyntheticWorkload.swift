@@ -35,6 +35,8 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
     public var startTime: Int64 = 1_600_000_000
     public var eventSpacing: Int64 = 30
     public var seed: UInt64 = 42
+    /// Threads for generation and the ceiling (0 = all cores). The workload does not depend on it.
+    public var threads = 0
 
     public init() {}
 
@@ -57,6 +59,7 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
         guard contentNoise >= 0, contentDimension >= 1 || contentModalities.isEmpty else {
             throw .invalidArgument(name: "contentNoise/contentDimension", value: "\(contentNoise)/\(contentDimension)", expected: ">= 0 / >= 1")
         }
+        guard threads >= 0 else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: ">= 0 (0 = all cores)") }
         guard eventSpacing >= 1 else { throw .invalidArgument(name: "eventSpacing", value: "\(eventSpacing)", expected: ">= 1") }
     }
 }
@@ -68,6 +71,10 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
 /// threaded over users) and draws all that user's events from its cumulative distribution by
 /// binary search, so it scales to 100k items and 10M events. Each user draws from its own random
 /// stream: the result does not depend on the number of threads.
+///
+/// Timestamps: session `s` starts at `startTime + s * sessionSpacing`, so time increases with the
+/// session index (the leak-free splits rely on it); 10M events span decades, which nothing here
+/// minds.
 public struct SyntheticWorkload: Sendable {
     public let config: SyntheticConfig
     /// `users x dimension`.
@@ -133,20 +140,26 @@ public struct SyntheticWorkload: Sendable {
         let pop = popularity
         let userValues = userFactors.values
         let blocks = min(nu, 64 * ProcessInfo.processInfo.activeProcessorCount)
+        let threads = config.threads
         tokens.withUnsafeMutableBufferPointer { tokenBuffer in
             logZ.withUnsafeMutableBufferPointer { logZBuffer in
                 let tokenOut = tokenBuffer, logZOut = logZBuffer
-                DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                    var scores = [Float](repeating: 0, count: ni)
-                    var cdf = [Double](repeating: 0, count: ni)
+                parallelFor(blocks, threads: threads) { block in
+                    let weights = UnsafeMutablePointer<Float>.allocate(capacity: ni)
+                    let cdf = UnsafeMutableBufferPointer<Double>.allocate(capacity: ni)
+                    defer { weights.deallocate(); cdf.deallocate() }
                     for u in (block * nu / blocks) ..< ((block + 1) * nu / blocks) {
-                        let z = SyntheticWorkload.softmaxNumerators(user: userValues[u * d ..< (u + 1) * d],
-                                                                     itemsByDimension: transposed, items: ni, into: &scores)
+                        let (z, sum) = SyntheticWorkload.preferenceWeights(user: u, factors: userValues, dimension: d,
+                                                                           itemsByDimension: transposed, items: ni, into: weights)
                         logZOut[u] = z
+                        // weights[j] / sum is the softmax; mix in popularity.
+                        let a = Float(share / sum), b = Float(1 - share)
                         var total = 0.0
-                        for j in 0 ..< ni {
-                            total += share * Double(Foundation.exp(scores[j] - z)) + (1 - share) * Double(pop[j])
-                            cdf[j] = total
+                        pop.withUnsafeBufferPointer { pop in
+                            for j in 0 ..< ni {
+                                total += Double(a * weights[j] + b * pop[j])
+                                cdf[j] = total
+                            }
                         }
                         var rng = SplitMix64(seed: seed, stream: Stream.userEvents + UInt64(u))
                         for slot in userOffsets[u] ..< userOffsets[u + 1] {
@@ -160,6 +173,7 @@ public struct SyntheticWorkload: Sendable {
             }
         }
         logNormalizers = logZ
+        progress?("synthetic: events drawn")
 
         var offsets = [Int64](repeating: 0, count: config.sessions + 1)
         for s in 0 ... config.sessions { offsets[s] = Int64(s * length) }
@@ -199,6 +213,7 @@ public struct SyntheticWorkload: Sendable {
             content.append(ContentModality(name: name, vectors: vectors))
         }
         self.content = content
+        progress?("synthetic: content done")
     }
 
     /// Stream numbers of the independent random streams.
@@ -207,27 +222,23 @@ public struct SyntheticWorkload: Sendable {
         static let contentMap: UInt64 = 1 << 20, contentNoise: UInt64 = 2 << 20, userEvents: UInt64 = 1 << 32
     }
 
-    /// Writes `user . item_j` for every item into `scores` and returns the log of the softmax
-    /// normaliser `log sum_j exp(score_j)` (computed around the maximum, so it cannot overflow).
-    static func softmaxNumerators(user: ArraySlice<Float>, itemsByDimension: [Float], items: Int, into scores: inout [Float]) -> Float {
-        scores.withUnsafeMutableBufferPointer { out in
+    /// Writes `exp(user . item_j - max_j user . item_j)` for every item into `out`; returns their
+    /// sum and the log of the softmax normaliser, `log sum_j exp(user . item_j)`.
+    static func preferenceWeights(user u: Int, factors: [Float], dimension d: Int, itemsByDimension: [Float], items: Int,
+                                  into out: UnsafeMutablePointer<Float>) -> (logNormalizer: Float, sum: Double) {
+        factors.withUnsafeBufferPointer { f in
             itemsByDimension.withUnsafeBufferPointer { v in
-                for j in 0 ..< items { out[j] = 0 }
-                for (c, x) in user.enumerated() {
-                    let row = v.baseAddress! + c * items
-                    for j in 0 ..< items { out[j] += x * row[j] }
-                }
-                var maxScore = -Float.infinity
-                for j in 0 ..< items { maxScore = max(maxScore, out[j]) }
-                var sum: Double = 0
-                for j in 0 ..< items { sum += Double(Foundation.exp(out[j] - maxScore)) }
-                return maxScore + Float(Foundation.log(sum))
+                dotScores(user: f.baseAddress! + u * d, dimension: d, itemsByDimension: v.baseAddress!, items: items,
+                          range: 0 ..< items, into: out)
             }
         }
+        let shift = maximum(out, count: items)
+        let sum = exponentiate(out, count: items, shift: shift)
+        return (shift + Float(Foundation.log(sum)), sum)
     }
 
     /// The first index whose cumulative value exceeds `r`.
-    static func search(_ cdf: [Double], _ r: Double) -> Int {
+    static func search(_ cdf: UnsafeMutableBufferPointer<Double>, _ r: Double) -> Int {
         var lo = 0, hi = cdf.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -16,6 +16,9 @@ extension Kernels {
     /// 4 GiB. Larger catalogs go through `cooccurrenceSparse`.
     public static let cooccurrenceDenseMaxVocabulary = 32768
 
+    /// The widest co-occurrence window (the C kernels pack neighbour counts into 12 bits).
+    public static let cooccurrenceMaxWindow = Int(RV_COOC_MAX_WINDOW)
+
     /// Symmetric windowed co-occurrence counts as a dense `vocabularySize x vocabularySize`
     /// matrix, for small catalogs. Pairs never cross a session boundary; an item paired with
     /// itself (a repeat inside the window) counts on the diagonal.
@@ -90,11 +93,14 @@ extension Kernels {
 
     /// The checks both co-occurrence entry points share (the corpus validated itself).
     private static func checkCooccurrence(_ corpus: Corpus, window: Int, threads: Int) throws(KernelError) {
-        guard window >= 1, window <= Int(Int32.max) else {
-            throw .invalidArgument(name: "window", value: "\(window)", expected: "1 ... \(Int32.max)")
+        guard window >= 1, window <= cooccurrenceMaxWindow else {
+            throw .invalidArgument(name: "window", value: "\(window)", expected: "1 ... \(cooccurrenceMaxWindow)")
         }
         guard !corpus.tokens.isEmpty else {
             throw .invalidArgument(name: "corpus", value: "0 tokens in \(corpus.sessionCount) sessions", expected: "at least one token")
+        }
+        guard Int64(corpus.tokens.count) <= RV_COOC_MAX_TOKENS else {
+            throw .invalidArgument(name: "corpus", value: "\(corpus.tokens.count) tokens", expected: "at most \(RV_COOC_MAX_TOKENS)")
         }
         try checkThreads(threads)
     }

@@ -141,7 +141,7 @@ extension Kernels {
 
     private static func checkK(_ k: Int, count: Int, name: String) throws(KernelError) {
         guard k >= 1 && k <= count else {
-            throw .invalidArgument(name: "k", value: "\(k)", expected: count >= 1 ? "1 ... \(count) (\(name))" : "k <= \(name) = 0")
+            throw .invalidArgument(name: "k", value: "\(k)", expected: count >= 1 ? "1 ... \(count) (\(name))" : "1 ... \(name), but \(name) is 0")
         }
         guard count <= Int(Int32.max) else { throw .invalidArgument(name: name, value: "\(count)", expected: "<= \(Int32.max) (ids are Int32)") }
     }

@@ -32,9 +32,29 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     public var shrinkWindow = true
 
     public init() {}
+
+    /// Decodes a configuration; a missing key keeps its default (so configurations written
+    /// before a field existed still load).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SkipGramConfig()
+        dimension = try c.decodeIfPresent(Int.self, forKey: .dimension) ?? d.dimension
+        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
+        negatives = try c.decodeIfPresent(Int.self, forKey: .negatives) ?? d.negatives
+        noiseExponent = try c.decodeIfPresent(Double.self, forKey: .noiseExponent) ?? d.noiseExponent
+        subsample = try c.decodeIfPresent(Double.self, forKey: .subsample) ?? d.subsample
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
+        minLearningRate = try c.decodeIfPresent(Float.self, forKey: .minLearningRate) ?? d.minLearningRate
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        shrinkWindow = try c.decodeIfPresent(Bool.self, forKey: .shrinkWindow) ?? d.shrinkWindow
+    }
 }
 
-/// Trained SGNS vectors: `input` (center, "syn0") and `output` (context, "syn1neg").
+/// Trained SGNS vectors: `input` ("syn0", the item embeddings) and `output` ("syn1neg"). As in
+/// word2vec, a context item's input vector is trained against the center's output vector; the
+/// windows are symmetric, so every item is trained in both roles.
 public struct SkipGramModel: Sendable {
     public var input: Matrix
     public var output: Matrix

@@ -6,7 +6,7 @@ public struct RecommenderConfig: Sendable, Equatable {
     public var userVectorRule: UserVectorRule = .default
     /// The ANN stage returns K' = max(k x candidateFactor, k + 10) candidates for ranking.
     public var candidateFactor = 5
-    /// HNSW candidate list size; nil = the index's default (raised to K' when smaller).
+    /// HNSW candidate list size; nil = the index's default. Raised to K' when smaller.
     public var efSearch: Int?
     /// Subtracted from each exact score, times the item's popularity normalised to [0, 1]
     /// as log(1 + p) / log(1 + max p). 0 = off.
@@ -75,7 +75,7 @@ public struct RecommendResponse: Codable, Equatable, Sendable {
 }
 
 /// The online path over one published version:
-/// user vector (`UserVectorRule`) -> ANN top-K' with the hard rules as a search filter ->
+/// user vector (`UserVectorRule`, over the query-side vectors when the version has them) -> ANN top-K' with the hard rules as a search filter ->
 /// exact re-score (`Kernels.scores`, C kernel `rv_score_f32`) with an optional popularity
 /// penalty -> greedy selection with optional MMR diversity and the per-category cap -> response.
 public final class Recommender: @unchecked Sendable {
@@ -152,16 +152,17 @@ public final class Recommender: @unchecked Sendable {
         // Stage 1: the user vector, by the rule evaluation used, over the history's rows.
         let dimension = version.dimension
         var historyMatrix = Matrix(rows: 0, cols: dimension)
-        for row in historyRows { try historyMatrix.append(row: Array(version.vectors.row(Int(row)))) }
+        for row in historyRows { try historyMatrix.append(row: Array(version.userSideVectors.row(Int(row)))) }
         guard let userVector = config.userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix) else {
             throw ServeError.emptyHistory
         }
 
         // Stage 2: ANN top-K', the hard rules applied as a search filter.
         let filter = makeFilter(historyRows: historyRows, rules: rules)
-        let allowed = filter.map { $0.allowedBits.reduce(0) { $0 + $1.nonzeroBitCount } } ?? version.count
+        let allowed = filter?.allowedCount ?? version.count
         let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
-        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: config.efSearch.map { max($0, kPrime) }, filter: filter)
+        let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
+        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
 
         // Stage 3: exact re-score and popularity penalty.
         var candidateMatrix = Matrix(rows: 0, cols: dimension)

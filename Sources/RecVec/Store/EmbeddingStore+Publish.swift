@@ -2,13 +2,17 @@ import Foundation
 
 /// What `publish` turns into a version.
 public struct PublishInput: Sendable {
+    /// Item-side vectors: what the index searches and ranking scores.
     public var vectors: Matrix
+    /// Query-side vectors, one row per item like `vectors`, that user vectors are built from;
+    /// nil = user vectors come from `vectors`.
+    public var queryVectors: Matrix?
     /// Item ids in row order.
     public var ids: [String]
     public var method: String
     public var configuration: [String: String]
     public var metrics: [String: Double]
-    /// A fingerprint of the training data; nil = XXH64 of the vectors and ids.
+    /// A fingerprint of the training data; nil = XXH64 of the ids seeded with XXH64 of the vectors.
     public var inputFingerprint: String?
     public var metric: Metric
     /// The ANN index to build; nil = none (the version serves by exact search).
@@ -56,6 +60,14 @@ extension EmbeddingStore {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
         }
         guard input.vectors.rows > 0 else { throw StoreError.invalidInput(file: "vectors", reason: "no rows to publish") }
+        if let query = input.queryVectors {
+            guard query.cols == input.vectors.cols else {
+                throw StoreError.dimensionMismatch(file: "query vectors", expected: input.vectors.cols, found: query.cols)
+            }
+            guard query.rows == input.vectors.rows else {
+                throw StoreError.countMismatch(file: "query vectors", expected: input.vectors.rows, found: query.rows)
+            }
+        }
         let idBytes = ItemIDTable.encode(input.ids)
         // The checks a reader applies (empty, whitespace, duplicates), on the bytes to be written.
         let table = try ItemIDTable(bytes: idBytes, path: "ids")
@@ -80,61 +92,62 @@ extension EmbeddingStore {
             try DurableIO.syncDirectory(versionsPath)
             try step(.staged)
 
-            progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
-            let vectorsPath = staging + "/" + Manifest.vectorsFile
-            let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
-            var files = [Manifest.vectorsFile: Manifest.FileRecord(
-                bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
-            try step(.vectorsWritten)
+            // Any failure before the rename removes the staging directory (a kill leaves it
+            // for the next publish or gc); the served version is never touched.
+            do {
+                progress?("writing \(input.vectors.rows) x \(input.vectors.cols) vectors")
+                let vectorsPath = staging + "/" + Manifest.vectorsFile
+                let vectorsChecksum = try VectorFile.write(input.vectors, to: vectorsPath)
+                var files = [Manifest.vectorsFile: Manifest.FileRecord(
+                    bytes: VectorFile.headerBytes + input.vectors.values.count * 4 + 8, checksum: vectorsChecksum)]
+                if let query = input.queryVectors {
+                    let checksum = try VectorFile.write(query, to: staging + "/" + Manifest.queryVectorsFile)
+                    files[Manifest.queryVectorsFile] = .init(bytes: VectorFile.headerBytes + query.values.count * 4 + 8, checksum: checksum)
+                }
+                try step(.vectorsWritten)
 
-            try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
-            files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
-            try step(.idsWritten)
+                try DurableIO.write(path: staging + "/" + Manifest.idsFile, data: idBytes)
+                files[Manifest.idsFile] = .init(bytes: idBytes.count, checksum: XXH64.hash(idBytes))
+                try step(.idsWritten)
 
-            if let config = input.index {
-                progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
-                let every = max(1, input.vectors.rows / 10)
-                let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
-                    { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
-                })
-                let indexPath = staging + "/" + Manifest.indexFile
-                try index.write(to: URL(fileURLWithPath: indexPath), vectorsChecksum: vectorsChecksum)
-                try DurableIO.syncFile(indexPath)
-                let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
-                files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
-            }
-            try step(.indexWritten)
+                if let config = input.index {
+                    progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
+                    let every = max(1, input.vectors.rows / 10)
+                    let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
+                        { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
+                    })
+                    let indexPath = staging + "/" + Manifest.indexFile
+                    try index.write(to: URL(fileURLWithPath: indexPath), vectorsChecksum: vectorsChecksum)
+                    try DurableIO.syncFile(indexPath)
+                    let (bytes, checksum) = try DurableIO.checksum(path: indexPath)
+                    files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
+                }
+                try step(.indexWritten)
 
-            let fingerprint = input.inputFingerprint ?? {
-                var hasher = XXH64()
-                input.vectors.values.withUnsafeBytes { hasher.update($0) }
-                hasher.update(idBytes)
-                return checksumHex(hasher.digest())
-            }()
-            var config = input.index
-            config?.threads = 0
-            let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
-                                    inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
-                                    dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
-            try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
-            try step(.manifestWritten)
-            try DurableIO.syncDirectory(staging)
-            try step(.stagingSynced)
+                let fingerprint = input.inputFingerprint ?? {
+                    let vectors = input.vectors.values.withUnsafeBytes { XXH64.hash($0) }
+                    return checksumHex(XXH64.hash(idBytes, seed: vectors))
+                }()
+                var config = input.index
+                config?.threads = 0
+                let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
+                                        inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
+                                        dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
+                try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
+                try step(.manifestWritten)
+                try DurableIO.syncDirectory(staging)
+                try step(.stagingSynced)
 
-            if let gate, let previous {
-                progress?("checking the publish gate against \(previous)")
-                let reasons: [String]
-                do {
+                if let gate, let previous {
+                    progress?("checking the publish gate against \(previous)")
+                    let reasons: [String]
                     let candidate = try StoreVersion(path: staging, name: name, verify: .quick)
                     reasons = try gate.evaluate(candidate: candidate, current: try open(previous))
-                } catch {
-                    try? FileManager.default.removeItem(atPath: staging)
-                    throw error
+                    if !reasons.isEmpty { throw StoreError.gateRefused(candidate: name, reasons: reasons) }
                 }
-                if !reasons.isEmpty {
-                    try? FileManager.default.removeItem(atPath: staging)
-                    throw StoreError.gateRefused(candidate: name, reasons: reasons)
-                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: staging)
+                throw error
             }
 
             try DurableIO.rename(staging, versionPath(name))

@@ -46,10 +46,20 @@ public final class MappedFile: @unchecked Sendable {
 
 /// Durable file writes: data reaches the disk (fsync) before a rename makes it visible.
 enum DurableIO {
-    /// Writes `parts` one after the other to a new file at `path` (replacing any), then fsyncs it.
-    static func write(path: String, parts: [UnsafeRawBufferPointer]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+    /// Writes `parts` one after the other to a new file at `path` (replacing any), then fsyncs it
+    /// unless `sync` is false.
+    static func write(path: String, parts: [UnsafeRawBufferPointer], sync: Bool = true) throws {
+        try write(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, parts: parts, sync: sync)
+    }
+
+    /// Appends `bytes` to the file at `path`, then fsyncs it.
+    static func append(path: String, bytes: UnsafeRawBufferPointer) throws {
+        try write(path: path, flags: O_WRONLY | O_APPEND, parts: [bytes], sync: true)
+    }
+
+    private static func write(path: String, flags: Int32, parts: [UnsafeRawBufferPointer], sync: Bool) throws {
+        let fd = open(path, flags | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open for writing", errno: errno) }
         defer { close(fd) }
         for part in parts {
             var offset = 0
@@ -62,7 +72,7 @@ enum DurableIO {
                 offset += n
             }
         }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+        guard !sync || fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
     }
 
     static func write(path: String, data: [UInt8]) throws {

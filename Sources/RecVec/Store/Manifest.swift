@@ -2,7 +2,7 @@ import Foundation
 
 /// What a version is: written last into the version's directory, read first when it opens.
 public struct Manifest: Codable, Equatable, Sendable {
-    /// Size and XXH64 checksum of one file of the version. For the vectors file the checksum is
+    /// Size and XXH64 checksum of one file of the version. For vector files the checksum is
     /// the one in its trailer (of every byte before the trailer); for other files, of the whole file.
     public struct FileRecord: Codable, Equatable, Sendable {
         public var bytes: Int
@@ -14,6 +14,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static let currentFormatVersion = 1
     public static let fileName = "manifest.json"
     public static let vectorsFile = "vectors.rvv"
+    /// Optional query-side vectors (same rows and dimension), for methods that score a user
+    /// vector built from other vectors than the item side (`recvec train`'s query.npy).
+    public static let queryVectorsFile = "query.rvv"
     public static let idsFile = "ids.txt"
     public static let indexFile = "index.hnsw"
 

@@ -8,6 +8,10 @@ public final class StoreVersion: @unchecked Sendable {
     public let path: String
     public let manifest: Manifest
     public let vectors: VectorFile
+    /// Query-side vectors user vectors are built from, when the version has them.
+    public let queryVectors: VectorFile?
+    /// The rows user vectors are built from: the query side if present, else the item side.
+    public var userSideVectors: VectorFile { queryVectors ?? vectors }
     /// Item ids in row order (read from the mapped ids file on access).
     public let ids: ItemIDTable
     /// The ANN index, nil for a version published without one (exact search).
@@ -52,12 +56,28 @@ public final class StoreVersion: @unchecked Sendable {
             throw StoreError.countMismatch(file: vectorsPath, expected: manifest.count, found: vectors.count)
         }
 
+        var queryVectors: VectorFile?
+        if let record = manifest.files[Manifest.queryVectorsFile] {
+            let queryPath = path + "/" + Manifest.queryVectorsFile
+            let query = try VectorFile(path: queryPath, verify: verify)
+            guard query.checksum == record.checksum else {
+                throw StoreError.checksumMismatch(file: queryPath, expected: record.checksum ?? 0, found: query.checksum)
+            }
+            guard query.dimension == vectors.dimension else {
+                throw StoreError.dimensionMismatch(file: queryPath, expected: vectors.dimension, found: query.dimension)
+            }
+            guard query.count == vectors.count else {
+                throw StoreError.countMismatch(file: queryPath, expected: vectors.count, found: query.count)
+            }
+            queryVectors = query
+        }
+
         let idsPath = path + "/" + Manifest.idsFile
         let idsFile = try MappedFile(path: idsPath)
         if verify == .full {
             try Self.verify(idsFile, record: manifest.files[Manifest.idsFile]!)
         }
-        let ids = try ItemIDTable(file: idsFile)
+        let ids = try ItemIDTable(file: idsFile, checkCharacters: verify == .full)
         guard ids.count == vectors.count else {
             throw StoreError.countMismatch(file: idsPath, expected: vectors.count, found: ids.count)
         }
@@ -66,10 +86,12 @@ public final class StoreVersion: @unchecked Sendable {
         var index: HNSWIndex?
         if manifest.index != nil {
             let indexPath = path + "/" + Manifest.indexFile
+            // The index's own checksum is skipped (verify: false): at `.full` the manifest's
+            // checksum of the whole file covers it, in one read.
             if verify == .full {
                 try Self.verify(try MappedFile(path: indexPath), record: manifest.files[Manifest.indexFile]!)
             }
-            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath))
+            let loaded = try HNSWIndex.load(from: URL(fileURLWithPath: indexPath), verify: false)
             guard loaded.vectorsChecksum == vectors.checksum else {
                 throw StoreError.indexMismatch(file: indexPath, indexVectorsChecksum: loaded.vectorsChecksum, vectorsChecksum: vectors.checksum)
             }
@@ -86,6 +108,7 @@ public final class StoreVersion: @unchecked Sendable {
         self.path = path
         self.manifest = manifest
         self.vectors = vectors
+        self.queryVectors = queryVectors
         self.ids = ids
         self.index = index
         self.exactRows = index == nil ? vectors.matrix() : nil

@@ -113,16 +113,14 @@ public final class VectorFile: @unchecked Sendable {
             h.storeBytes(of: UInt64(matrix.rows).littleEndian, toByteOffset: 24, as: UInt64.self)
         }
         // Float32 is stored as the host's bytes: every platform Swift targets here is little-endian.
-        var hasher = XXH64()
-        hasher.update(header)
-        matrix.values.withUnsafeBytes { hasher.update($0) }
-        let checksum = hasher.digest()
-        var trailer = checksum.littleEndian
+        // Header and rows are written first, then hashed back through a map (the page cache),
+        // then the trailer is appended and the file fsync'd.
         try header.withUnsafeBytes { h in
-            try matrix.values.withUnsafeBytes { data in
-                try withUnsafeBytes(of: &trailer) { t in try DurableIO.write(path: path, parts: [h, data, t]) }
-            }
+            try matrix.values.withUnsafeBytes { data in try DurableIO.write(path: path, parts: [h, data], sync: false) }
         }
+        let checksum = try MappedFile(path: path).withBytes { XXH64.hash($0) }
+        var trailer = checksum.littleEndian
+        try withUnsafeBytes(of: &trailer) { try DurableIO.append(path: path, bytes: $0) }
         return checksum
     }
 

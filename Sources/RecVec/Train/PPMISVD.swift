@@ -1,0 +1,54 @@
+/// Family 1: windowed co-occurrence -> PPMI -> truncated SVD by randomized SVD;
+/// item vectors are `U S^eigenvalueExponent`.
+public struct PPMISVDConfig: Equatable, Sendable, Codable {
+    public var dimension = 32
+    /// Co-occurrence window inside a session (pairs at distance 1 ... window).
+    public var window = 5
+    public var weighting: CooccurrenceWeighting = .count
+    public var ppmi = PPMIConfig()
+    /// Exponent p of the singular values in `U S^p`: 0, 0.5 (the usual best, Levy et al.) or 1.
+    public var eigenvalueExponent = 0.5
+    public var oversampling = 10
+    public var powerIterations = 4
+    /// Catalogs larger than this take the sparse path (CSR counts, sparse PPMI, sparse products).
+    public var denseLimit = 4096
+    public var threads = 0
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+public enum PPMISVD {
+    /// Item vectors (`corpus.vocabularySize x dimension`) from `corpus`.
+    /// `progress` receives a line per stage.
+    public static func train(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> Matrix {
+        try factorize(corpus, config: config, progress: progress).rowEmbedding(exponent: config.eigenvalueExponent)
+    }
+
+    /// The truncated SVD of the PPMI matrix of `corpus` (for callers that want `V` or `S` too).
+    public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
+        guard config.dimension >= 1, config.dimension <= corpus.vocabularySize else {
+            throw .invalidArgument(name: "dimension", value: "\(config.dimension)", expected: "1 ... \(corpus.vocabularySize) (the catalog size)")
+        }
+        guard [0, 0.5, 1].contains(config.eigenvalueExponent) else {
+            throw .invalidArgument(name: "eigenvalueExponent", value: "\(config.eigenvalueExponent)", expected: "0, 0.5 or 1")
+        }
+        let svdConfig = RandomizedSVDConfig(rank: config.dimension, oversampling: config.oversampling,
+                                            powerIterations: config.powerIterations, seed: config.seed)
+        let svd: TruncatedSVD
+        if corpus.vocabularySize <= config.denseLimit {
+            progress?("ppmi-svd: dense co-occurrence, window \(config.window)")
+            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+            let ppmi = try PPMI.dense(counts, config: config.ppmi)
+            progress?("ppmi-svd: randomized SVD, rank \(config.dimension)")
+            svd = try TruncatedSVD(ppmi, config: svdConfig)
+        } else {
+            progress?("ppmi-svd: sparse co-occurrence, window \(config.window)")
+            let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+            let ppmi = try PPMI.sparse(counts, config: config.ppmi)
+            progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
+            svd = try TruncatedSVD(ppmi, config: svdConfig)
+        }
+        return svd
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+import TestSupport
+
+/// `recvec table`, `eval` and `train` end to end, on a small synthetic workload so the debug build stays fast.
+final class TrainEvalTableTests: XCTestCase {
+    private let small = ["--users", "60", "--items", "40", "--sessions", "200", "--session-length", "8", "--epochs", "1", "--threads", "1"]
+
+    func testTableJSONHasEveryRowAndTheCeiling() throws {
+        let result = try runRecVec(["table", "--json", "--protocol", "all"] + small)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+        let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
+        let methods = ["PPMI+SVD", "Item2Vec", "Graph-walk", "Multimodal", "Fused", "Popularity", "Random"]
+        for p in ["seed-pairs", "leave-last-out"] {
+            XCTAssertEqual(rows.filter { $0["protocol"] as? String == p }.compactMap { $0["method"] as? String }, methods, p)
+        }
+        for row in rows {
+            for key in ["recall@20", "ndcg@20", "coverage@20", "seconds"] {
+                let value = try XCTUnwrap(row[key] as? Double, "\(key) in \(row)")
+                XCTAssertTrue(value >= 0 && (key == "seconds" || value <= 1), "\(key) = \(value)")
+            }
+        }
+        let ceiling = try XCTUnwrap((object["ceiling"] as? [String: Any])?["recall@20"] as? Double)
+        XCTAssertTrue(ceiling > 0 && ceiling <= 1)
+        XCTAssertTrue(result.stderr.contains("training item2vec"), "progress goes to stderr")
+    }
+
+    func testBadFlagsFailWithMessages() throws {
+        let badProtocol = try runRecVec(["table", "--protocol", "nope"])
+        XCTAssertNotEqual(badProtocol.status, 0)
+        XCTAssertTrue(badProtocol.stderr.contains("--protocol must be seed-pairs, leave-last-out or all, got 'nope'"), badProtocol.stderr)
+        XCTAssertTrue(badProtocol.stdout.isEmpty)
+
+        let badThreads = try runRecVec(["table", "--threads", "-2"])
+        XCTAssertNotEqual(badThreads.status, 0)
+        XCTAssertTrue(badThreads.stderr.contains("--threads"), badThreads.stderr)
+
+        let noPath = try runRecVec(["eval", "--dataset", "movielens"])
+        XCTAssertNotEqual(noPath.status, 0)
+        XCTAssertTrue(noPath.stderr.contains("--dataset movielens needs --path"), noPath.stderr)
+
+        let badMethod = try runRecVec(["train", "--method", "svd", "--out", "/tmp/never"])
+        XCTAssertNotEqual(badMethod.status, 0)
+        XCTAssertTrue(badMethod.stderr.contains("--method must be one of ppmi-svd, item2vec, walks, content, fused, got 'svd'"), badMethod.stderr)
+    }
+
+    func testEvalNamesTheBadFileAndLine() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        try "1\t10\t4\t881250949\n1\t11\t4\tlater\n".write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
+        let result = try runRecVec(["eval", "--dataset", "movielens", "--path", dir.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("u.data:2: column 'timestamp' has 'later' (expected unix seconds)"), result.stderr)
+    }
+
+    func testTrainWritesVectorsAndLeavesNothingOnFailure() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let out = dir.appendingPathComponent("ppmi")
+        let result = try runRecVec(["train", "--method", "ppmi-svd", "--out", out.path, "--json"] + small)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(files, ["ids.txt", "items.npy", "method.json", "query.npy"])
+        let ids = try String(contentsOf: out.appendingPathComponent("ids.txt"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(ids.count, 40)
+        // A failing run (bad MovieLens folder) leaves neither the folder nor a partial one.
+        let failed = dir.appendingPathComponent("failed")
+        let bad = try runRecVec(["train", "--method", "ppmi-svd", "--dataset", "movielens", "--path", dir.appendingPathComponent("missing").path, "--out", failed.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("u.data"), bad.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["ppmi"])
+    }
+}
