@@ -58,7 +58,15 @@ struct rv_hnsw {
 static inline size_t stride0(const rv_hnsw *ix) { return 1 + 2 * (size_t)ix->m; }
 static inline size_t stride_upper(const rv_hnsw *ix) { return 1 + (size_t)ix->m; }
 static inline const float *vector_of(const rv_hnsw *ix, uint32_t id) { return ix->vectors + (size_t)id * (size_t)ix->dim; }
-static inline int allowed_id(const uint64_t *bits, uint32_t id) { return !bits || ((bits[id >> 6] >> (id & 63)) & 1); }
+/// A search's filter: `bits` (NULL = every id) over ids below `count`.
+typedef struct {
+    const uint64_t *bits;
+    size_t count;
+} id_filter;
+
+static inline int allowed_id(const id_filter *f, uint32_t id) {
+    return !f->bits || (id < f->count && ((f->bits[id >> 6] >> (id & 63)) & 1));
+}
 
 /// The list [count, ids...] of `node` on `layer`, or NULL where the node has no such layer (or a
 /// corrupt file points outside the arrays).
@@ -301,7 +309,7 @@ static uint32_t greedy_step(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const f
 /// Best-first search of one layer from `entry` with a candidate list of `ef`; leaves the best `ef`
 /// allowed nodes in s->results. Filtered-out nodes are expanded but never become results.
 static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *q, uint32_t entry,
-                         float entry_score, int layer, size_t ef, const uint64_t *allowed, int locked) {
+                         float entry_score, int layer, size_t ef, const id_filter *allowed, int locked) {
     next_epoch(ix, s);
     s->count_candidates = s->count_results = 0;
     const size_t dim = (size_t)ix->dim;
@@ -315,7 +323,7 @@ static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const floa
     while (s->count_candidates) {
         scored c = s->candidates[0];
         // hnswlib's stop rule: with a filter, go on until ef allowed results are held.
-        if (c.score < lower && (s->count_results >= ef || !allowed)) break;
+        if (c.score < lower && (s->count_results >= ef || !allowed->bits)) break;
         heap_pop(s->candidates, &s->count_candidates, 1);
         if (layer == 0 && s->count_candidates) prefetch_links0(ix, s->candidates[0].id);
         const int32_t *list = read_links(ix, s, c.id, layer, locked);
@@ -422,7 +430,8 @@ static void insert(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t node) {
     for (int layer = top; layer > level; layer--)
         current = greedy_step(ix, s, dot, q, current, &current_score, layer, 1);
     for (int layer = level < top ? level : top; layer >= 0; layer--) {
-        search_layer(ix, s, dot, q, current, current_score, layer, (size_t)ix->ef_construction, NULL, 1);
+        const id_filter everything = {NULL, 0};
+        search_layer(ix, s, dot, q, current, current_score, layer, (size_t)ix->ef_construction, &everything, 1);
         size_t found = take_sorted_results(s, SIZE_MAX);
         // The node itself is not reachable yet; drop it defensively.
         size_t w = 0;
@@ -726,19 +735,20 @@ static void write_results(const scratch *s, size_t n, int32_t k, int32_t *ids, f
 }
 
 static void exact_one(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *q, int32_t k,
-                      const uint64_t *allowed, int32_t *ids, float *scores) {
+                      const id_filter *allowed, int32_t *ids, float *scores) {
     s->count_results = 0;
     size_t dim = (size_t)ix->dim;
-    if (!allowed) {
+    if (!allowed->bits) {
         for (size_t i = 0; i < ix->count; i++)
             push_result(s, (scored){dot(q, vector_of(ix, (uint32_t)i), dim), (uint32_t)i}, (size_t)k);
     } else {
-        for (size_t w = 0; w * 64 < ix->count; w++) {
-            uint64_t bits = allowed[w];
+        size_t limit = allowed->count < ix->count ? allowed->count : ix->count;
+        for (size_t w = 0; w * 64 < limit; w++) {
+            uint64_t bits = allowed->bits[w];
             while (bits) {
                 size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
                 bits &= bits - 1;
-                if (i >= ix->count) break;
+                if (i >= limit) break;
                 push_result(s, (scored){dot(q, vector_of(ix, (uint32_t)i), dim), (uint32_t)i}, (size_t)k);
             }
         }
@@ -753,7 +763,7 @@ typedef struct {
     size_t count_queries, query_stride;
     int32_t k;
     size_t ef;
-    const uint64_t *allowed;
+    id_filter allowed;
     int exact; // scan instead of walking the graph
     int32_t *out_ids;
     float *out_scores;
@@ -775,14 +785,14 @@ static void search_one(search_context *c, scratch *s, size_t qi) {
         return;
     }
     if (c->exact) {
-        exact_one(ix, s, c->dot, q, c->k, c->allowed, ids, scores);
+        exact_one(ix, s, c->dot, q, c->k, &c->allowed, ids, scores);
         return;
     }
     uint32_t current = (uint32_t)ix->entry_point;
     float score = c->dot(q, vector_of(ix, current), (size_t)ix->dim);
     for (int layer = ix->max_level; layer > 0; layer--)
         current = greedy_step(ix, s, c->dot, q, current, &score, layer, 0);
-    search_layer(ix, s, c->dot, q, current, score, 0, c->ef, c->allowed, 0);
+    search_layer(ix, s, c->dot, q, current, score, 0, c->ef, &c->allowed, 0);
     write_results(s, take_sorted_results(s, (size_t)c->k), c->k, ids, scores);
 }
 
@@ -805,8 +815,8 @@ static void search_task(void *context, int thread, int count_threads) {
 }
 
 static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_queries, size_t query_stride, int32_t k,
-                            int32_t ef_search, const uint64_t *allowed, int count_threads, int32_t *out_ids,
-                            float *out_scores, int force_exact) {
+                            int32_t ef_search, const uint64_t *allowed, size_t count_allowed_ids, int count_threads,
+                            int32_t *out_ids, float *out_scores, int force_exact) {
     if (!ix || k <= 0 || ef_search < 0 || (count_queries > 0 && (!queries || !out_ids || !out_scores)) ||
         query_stride < (size_t)ix->dim)
         return RV_ERR_INVALID_ARGUMENT;
@@ -814,18 +824,19 @@ static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_quer
     pthread_rwlock_rdlock(&ix->rw);
     size_t ef = (size_t)(ef_search > k ? ef_search : k);
     int exact = force_exact;
+    size_t limit = count_allowed_ids < ix->count ? count_allowed_ids : ix->count;
     if (allowed && !exact) {
-        size_t allowed_count = 0, words = (ix->count + 63) / 64;
+        size_t allowed_count = 0, words = (limit + 63) / 64;
         for (size_t w = 0; w < words; w++) {
             uint64_t bits = allowed[w];
-            if (w == words - 1 && ix->count % 64) bits &= (1ULL << (ix->count % 64)) - 1;
+            if (w == words - 1 && limit % 64) bits &= (1ULL << (limit % 64)) - 1;
             allowed_count += (size_t)__builtin_popcountll(bits);
         }
         exact = allowed_count <= ef || allowed_count < ix->count / 32;
     }
     search_context c = {
         .ix = ix, .dot = active_dot(), .queries = queries, .count_queries = count_queries,
-        .query_stride = query_stride, .k = k, .ef = ef, .allowed = allowed, .exact = exact,
+        .query_stride = query_stride, .k = k, .ef = ef, .allowed = {allowed, limit}, .exact = exact,
         .out_ids = out_ids, .out_scores = out_scores, .next = 0, .failed = 0,
     };
     int threads = rv_threads_resolve(count_threads);
@@ -836,15 +847,15 @@ static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_quer
 }
 
 rv_status rv_hnsw_search_f32(rv_hnsw *ix, const float *queries, size_t count_queries, size_t query_stride_in_floats,
-                             int32_t k, int32_t ef_search, const uint64_t *allowed_bits, int count_threads,
-                             int32_t *out_ids, float *out_scores) {
-    return run_search(ix, queries, count_queries, query_stride_in_floats, k, ef_search, allowed_bits, count_threads,
-                      out_ids, out_scores, 0);
+                             int32_t k, int32_t ef_search, const uint64_t *allowed_bits, size_t count_allowed_ids,
+                             int count_threads, int32_t *out_ids, float *out_scores) {
+    return run_search(ix, queries, count_queries, query_stride_in_floats, k, ef_search, allowed_bits, count_allowed_ids,
+                      count_threads, out_ids, out_scores, 0);
 }
 
 rv_status rv_hnsw_search_exact_f32(rv_hnsw *ix, const float *queries, size_t count_queries,
                                    size_t query_stride_in_floats, int32_t k, const uint64_t *allowed_bits,
-                                   int count_threads, int32_t *out_ids, float *out_scores) {
-    return run_search(ix, queries, count_queries, query_stride_in_floats, k, 0, allowed_bits, count_threads, out_ids,
-                      out_scores, 1);
+                                   size_t count_allowed_ids, int count_threads, int32_t *out_ids, float *out_scores) {
+    return run_search(ix, queries, count_queries, query_stride_in_floats, k, 0, allowed_bits, count_allowed_ids,
+                      count_threads, out_ids, out_scores, 1);
 }

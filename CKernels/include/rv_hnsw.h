@@ -72,20 +72,22 @@ rv_status rv_hnsw_add_f32(rv_hnsw *index, const float *rows, size_t count_rows, 
                           int count_threads);
 
 /// The `k` best ids per query, best first (ties: lower id first), searched with a candidate
-/// list of max(ef_search, k). `allowed_bits` (NULL = all): bit i of word i / 64 set means id i may
-/// be returned; filtered-out nodes are still traversed. When few ids are allowed
+/// list of max(ef_search, k). `allowed_bits` (NULL = all) covers ids 0 ... count_allowed_ids - 1
+/// ((count_allowed_ids + 63) / 64 words): bit i of word i / 64 set means id i may be returned; ids
+/// beyond it are not allowed. Filtered-out nodes are still traversed. When few ids are allowed
 /// (fewer than count / 32, or at most ef), the query scans the allowed ids exactly instead.
 /// Where fewer than k ids are allowed, the tail is id -1, score -infinity.
 /// out_ids and out_scores hold count_queries x k. Queries must be finite.
 rv_status rv_hnsw_search_f32(rv_hnsw *index, const float *queries, size_t count_queries,
                              size_t query_stride_in_floats, int32_t k, int32_t ef_search,
-                             const uint64_t *allowed_bits, int count_threads, int32_t *out_ids, float *out_scores);
+                             const uint64_t *allowed_bits, size_t count_allowed_ids, int count_threads,
+                             int32_t *out_ids, float *out_scores);
 
 /// Exact search over the index's vectors (every allowed id scored), same output as
 /// rv_hnsw_search_f32: the oracle for recall.
 rv_status rv_hnsw_search_exact_f32(rv_hnsw *index, const float *queries, size_t count_queries,
                                    size_t query_stride_in_floats, int32_t k, const uint64_t *allowed_bits,
-                                   int count_threads, int32_t *out_ids, float *out_scores);
+                                   size_t count_allowed_ids, int count_threads, int32_t *out_ids, float *out_scores);
 
 #ifdef __cplusplus
 }

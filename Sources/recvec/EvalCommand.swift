@@ -46,7 +46,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs)
+        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
         let table: ResultsTable
         switch dataset {
         case "movielens":

@@ -32,7 +32,7 @@ struct TableCommand: ParsableCommand {
         let progress = Progress()
         let protocols: [EvalProtocol] = `protocol` == "all" ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`)!]
         let table = try Tables.synthetic(workload: workload.config(seed: global.seed),
-                                         configs: try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs),
+                                         configs: try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload),
                                          protocols: protocols, k: ranking.k, excludePrevious: !rankPrevious,
                                          userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
         progress.line("done")
@@ -67,6 +67,10 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Synthetic workload: sessions.") var sessions = SyntheticConfig().sessions
     @Option(help: "Synthetic workload: events per session.") var sessionLength = SyntheticConfig().sessionLength
     @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
+    @Option(help: "Embedding dimension of every behaviour method; default: the preset's.") var dimension: Int?
+    @Option(help: "Co-occurrence and SGNS window; default: the preset's.") var window: Int?
+    @Option(help: "Scoring of the behaviour methods: cosine or asymmetric-dot; default: the preset's.") var scoring: String?
+    @Option(help: "PPMI+SVD with asymmetric-dot: add log popularity to the score (true/false); default: the preset's.") var popularityBias: Bool?
 
     func validate() throws {
         for (flag, value) in [("--users", users), ("--items", items), ("--sessions", sessions), ("--session-length", sessionLength)] where value < 1 {
@@ -74,6 +78,9 @@ struct WorkloadOptions: ParsableArguments {
         }
         guard sessionLength >= 2 else { throw ValidationError("--session-length must be at least 2 (next-item pairs), got \(sessionLength)") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
+        if let d = dimension, d < 1 || d > items { throw ValidationError("--dimension must be in 1 ... \(items) (the catalog size), got \(d)") }
+        if let w = window, w < 1 { throw ValidationError("--window must be at least 1, got \(w)") }
+        if let s = scoring, Scoring(rawValue: s) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got '\(s)'") }
     }
 
     func config(seed: UInt64) -> SyntheticConfig {
@@ -84,17 +91,20 @@ struct WorkloadOptions: ParsableArguments {
 }
 
 enum Presets {
-    static func configs(_ name: String, seed: UInt64, threads: Int, epochs: Int? = nil) throws -> MethodConfigs {
+    /// `tuned` means `MethodConfigs.tunedMovieLens` on MovieLens.
+    static func configs(_ name: String, seed: UInt64, threads: Int, overrides: WorkloadOptions? = nil, movieLens: Bool = false) throws -> MethodConfigs {
         var c: MethodConfigs
         switch name {
         case "seed": c = .seed(seed: seed, threads: threads)
-        case "tuned": c = .tuned(seed: seed, threads: threads)
+        case "tuned": c = movieLens ? .tunedMovieLens(seed: seed, threads: threads) : .tuned(seed: seed, threads: threads)
         default: throw ValidationError("--preset must be seed or tuned, got '\(name)'")
         }
-        if let epochs {
-            c.item2vec.epochs = epochs
-            c.walks.sgns.epochs = epochs
-        }
+        guard let o = overrides else { return c }
+        if let epochs = o.epochs { (c.item2vec.epochs, c.walks.sgns.epochs) = (epochs, epochs) }
+        if let d = o.dimension { (c.ppmiSVD.dimension, c.item2vec.dimension, c.walks.sgns.dimension) = (d, d, d) }
+        if let w = o.window { (c.ppmiSVD.window, c.item2vec.window, c.walks.sgns.window) = (w, w, w) }
+        if let s = o.scoring.flatMap(Scoring.init(rawValue:)) { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
+        if let b = o.popularityBias { c.ppmiPopularityBias = b }
         return c
     }
 }

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, epochs: workload.epochs)
+        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
         let corpus: Corpus, content: [ContentModality], ids: [String]
         if dataset == "movielens" {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))

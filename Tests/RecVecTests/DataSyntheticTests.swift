@@ -76,20 +76,30 @@ final class DataSyntheticTests: XCTestCase {
         XCTAssertGreaterThan(diff / Float(w.content[0].vectors.values.count), 0.3)
     }
 
-    /// Empirical item counts against the model's expectation E_j = L * sum_s P(j | user_s).
-    /// Each session is a multinomial, so Var(c_j) <= E_j and the chi-square statistic has mean
-    /// <= 49 (50 items); the bound 49 + 5 * sqrt(2 * 49) = 98.5 is about 5 sigma. The same
-    /// statistic against the popularity part alone must exceed it (the check has power).
+    /// Empirical item counts against the model's expectation E_j = L * sum_s P(j | user_s), over
+    /// 4000 sessions of 25 (100000 events). Each session is a multinomial, so Var(c_j) <= E_j and
+    /// the chi-square statistic has mean <= 49 (50 items); the bound 49 + 5 * sqrt(2 * 49) = 98.5
+    /// is about 5 sigma. The same statistic against the popularity part alone, and against the
+    /// model with the popularity share halved, must exceed it (the check has power).
     func testItemFrequenciesFollowTheModel() throws {
-        let w = try SyntheticWorkload(config: small())
+        var config = small()
+        config.sessions = 4000; config.sessionLength = 25
+        let w = try SyntheticWorkload(config: config)
         let probabilities = (0 ..< w.config.users).map { modelProbabilities(w, user: $0) }
-        var expected = [Double](repeating: 0, count: 50)
-        for u in w.sessionUsers { for j in 0 ..< 50 { expected[j] += 10 * probabilities[Int(u)][j] } }
+        var expected = [Double](repeating: 0, count: 50), perturbed = expected
+        for u in w.sessionUsers {
+            for j in 0 ..< 50 {
+                expected[j] += 25 * probabilities[Int(u)][j]
+                // 0.8 softmax + 0.1 popularity, renormalised by 0.9.
+                perturbed[j] += 25 * (probabilities[Int(u)][j] - 0.1 * Double(w.popularity[j])) / 0.9
+            }
+        }
         let counts = w.events.itemCounts()
         func chiSquare(_ e: [Double]) -> Double { (0 ..< 50).reduce(0) { $0 + pow(Double(counts[$1]) - e[$1], 2) / e[$1] } }
         let bound = 49 + 5 * (2 * 49.0).squareRoot()
         XCTAssertLessThan(chiSquare(expected), bound)
-        XCTAssertGreaterThan(chiSquare(w.popularity.map { 20000 * Double($0) }), bound)
+        XCTAssertGreaterThan(chiSquare(w.popularity.map { 100_000 * Double($0) }), bound)
+        XCTAssertGreaterThan(chiSquare(perturbed), bound)
         // The library's own probabilities agree with the formula (Float vs Double: 1e-5 absolute).
         for u in [0, 57, 199] {
             for (a, b) in zip(w.itemProbabilities(user: u), probabilities[u]) { XCTAssertEqual(Double(a), b, accuracy: 1e-5) }

@@ -334,6 +334,36 @@ final class HNSWTests: XCTestCase {
         XCTAssertEqual(try empty.search(small.row(7), k: 1).first?.id, 7)
     }
 
+    func testSearchesWritesAndAddsMayRunConcurrently() throws {
+        let first = clustered(rows: 600, dim: 8, seed: 31)
+        let more = clustered(rows: 300, dim: 8, seed: 32)
+        let index = try HNSWIndex(vectors: first, config: config(.cosine))
+        let dir = try TestSupport.temporaryDirectory(self)
+        let failures = NSLock()
+        var errors: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { task in
+            do {
+                switch task {
+                case 0: try index.add(more)
+                case 1: try index.write(to: dir.appendingPathComponent("concurrent.hnsw"), vectorsChecksum: 5)
+                default:
+                    // Each row finds itself (approximate search: a few may miss).
+                    var hits = 0
+                    for r in 0 ..< 50 where try index.search(first.row(r), k: 1).first?.id == Int32(r) { hits += 1 }
+                    if hits < 45 { throw IndexError.corrupt(file: "-", reason: "only \(hits) of 50 rows found themselves") }
+                }
+            } catch {
+                failures.lock()
+                errors.append("task \(task): \(error)")
+                failures.unlock()
+            }
+        }
+        XCTAssertEqual(errors, [])
+        XCTAssertEqual(index.count, 900)
+        let loaded = try HNSWIndex.load(from: dir.appendingPathComponent("concurrent.hnsw"))
+        XCTAssertTrue([600, 900].contains(loaded.count))
+    }
+
     func testProgressReportsEveryRowOnce() throws {
         var seen: [Int] = []
         _ = try HNSWIndex(vectors: clustered(rows: 2500, dim: 8, seed: 3), config: config(.cosine)) { seen.append($0) }

@@ -145,4 +145,38 @@ final class TrainFamiliesTests: XCTestCase {
         // items); the content map must do several times better.
         XCTAssertGreaterThan(overlap, 80, "cold items share \(overlap)/200 true neighbours")
     }
+
+    func testPPMISVDSparsePathMatchesDenseAndIsDeterministic() throws {
+        var config = SyntheticConfig()
+        (config.users, config.items, config.sessions, config.sessionLength) = (80, 50, 300, 8)
+        let corpus = try SyntheticWorkload(config: config).sessions
+        var dense = PPMISVDConfig()
+        dense.dimension = 8
+        var sparse = dense
+        sparse.denseLimit = 0 // forces CSR counts, sparse PPMI and sparse products
+        let a = try PPMISVD.factorize(corpus, config: dense), b = try PPMISVD.factorize(corpus, config: sparse)
+        // Same matrix up to Float rounding of the sparse PPMI values (1e-7 relative): 1e-5 is generous.
+        for i in 0 ..< 8 { XCTAssertEqual(a.singularValues[i], b.singularValues[i], accuracy: 1e-5 * a.singularValues[0], "σ\(i)") }
+        XCTAssertEqual(try PPMISVD.train(corpus, config: dense), try PPMISVD.train(corpus, config: dense))
+    }
+
+    func testGraphWalkTrainingIsReproducibleWithOneThread() throws {
+        let g = try ItemGraph(nodeCount: 8, edges: (0 ..< 8).map { (Int32($0), Int32(($0 + 1) % 8), 1) })
+        var config = GraphWalkConfig()
+        config.walks = WalkConfig(walksPerNode: 4, walkLength: 10, p: 0.5, q: 2)
+        config.sgns.dimension = 4
+        config.sgns.epochs = 2
+        config.sgns.threads = 1
+        config.chunkNodes = 3
+        var passes: [Int] = []
+        let a = try GraphWalks.train(graph: g, config: config) { pass, tokens, planned in
+            passes.append(pass)
+            XCTAssertEqual(planned, 2 * 4 * 8 * 10)
+            XCTAssertEqual(tokens, (pass + 1) * 4 * 8 * 10)
+        }
+        let b = try GraphWalks.train(graph: g, config: config)
+        XCTAssertEqual(passes, [0, 1])
+        XCTAssertEqual(a.input, b.input)
+        XCTAssertEqual(a.output, b.output)
+    }
 }

@@ -16,55 +16,44 @@ extension SyntheticWorkload {
         return (0 ..< config.items).map { j in a * weights[j] + b * popularity[j] }
     }
 
-    /// `prevs.count x items`: row `m` is `sum_u P(prevs[m] | u) P(j | u)` for every item `j`,
-    /// proportional to `P(next = j | prev = prevs[m])`. Cost `users x items x (dimension + prevs.count)`,
-    /// threaded over blocks of items.
+    /// `prevs.count x items`: row `q` is `sum_u P(prevs[q] | u) P(j | u)` for every item `j`,
+    /// proportional to `P(next = j | prev = prevs[q])`. Cost `users x items x (dimension + prevs.count)`
+    /// multiply-adds, done by the C scoring kernel over blocks of items: for a block, the softmax
+    /// terms `S[j, u] = share * exp(item_j . user_u - logZ_u)` (items x users), then
+    /// `W S^T` with `W[q, u] = P(prevs[q] | u)`; the popularity part is added in closed form.
     public func nextItemScores(prevs: [Int32]) -> Matrix {
         let (nu, ni, d, m) = (config.users, config.items, config.dimension, prevs.count)
         let share = Float(config.preferenceShare)
-        // weights[u * m + q] = P(prevs[q] | u)
-        var weights = [Float](repeating: 0, count: nu * m)
+        // weights[q, u] = P(prevs[q] | u)
+        var weights = Matrix(rows: m, cols: nu)
         var weightSums = [Float](repeating: 0, count: m)
-        for u in 0 ..< nu {
-            for (q, p) in prevs.enumerated() {
+        for (q, p) in prevs.enumerated() {
+            for u in 0 ..< nu {
                 var s: Float = 0
                 for c in 0 ..< d { s += userFactors.values[u * d + c] * itemFactors.values[Int(p) * d + c] }
                 let w = share * fastExp(s - logNormalizers[u]) + (1 - share) * popularity[Int(p)]
-                weights[u * m + q] = w
+                weights[q, u] = w
                 weightSums[q] += w
             }
         }
         var out = Matrix(rows: m, cols: ni)
-        let chunk = 256
-        let chunks = (ni + chunk - 1) / chunk
-        let (logZ, itemsT, pop) = (logNormalizers, itemFactorsByDimension, popularity)
-        let userBuffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: userFactors.values.count)
-        defer { userBuffer.deallocate() }
-        _ = userBuffer.initialize(from: userFactors.values)
-        let users = UnsafePointer(userBuffer.baseAddress!)
-        out.values.withUnsafeMutableBufferPointer { buffer in
-            let acc = buffer
-            parallelFor(chunks, threads: config.threads) { block in
-                let lo = block * chunk, hi = min(ni, lo + chunk), width = hi - lo
-                var soft = [Float](repeating: 0, count: width)
-                soft.withUnsafeMutableBufferPointer { soft in
-                    itemsT.withUnsafeBufferPointer { v in
-                        weights.withUnsafeBufferPointer { w in
-                            for u in 0 ..< nu {
-                                SyntheticWorkload.dotScores(user: users + u * d, dimension: d, itemsByDimension: v.baseAddress!,
-                                                            items: ni, range: lo ..< hi, into: soft.baseAddress!)
-                                _ = SyntheticWorkload.exponentiate(soft.baseAddress!, count: width, shift: logZ[u])
-                                for j in 0 ..< width { soft[j] *= share }
-                                for q in 0 ..< m {
-                                    SyntheticWorkload.addScaled(soft.baseAddress!, w[u * m + q], into: acc.baseAddress! + q * ni + lo, count: width)
-                                }
-                            }
-                        }
+        // At most about 4M softmax terms (16 MB) per block.
+        let block = max(1, min(ni, (1 << 22) / nu))
+        for lo in stride(from: 0, to: ni, by: block) {
+            let hi = min(ni, lo + block)
+            // The inputs are valid by construction (finite, matching dims), so the kernel cannot refuse them.
+            let items = try! Matrix(rows: hi - lo, cols: d, values: Array(itemFactors.values[lo * d ..< hi * d]))
+            var soft = try! Kernels.scores(queries: items, rows: userFactors, metric: .dot, threads: config.threads)
+            soft.values.withUnsafeMutableBufferPointer { terms in
+                logNormalizers.withUnsafeBufferPointer { logZ in
+                    for j in 0 ..< hi - lo {
+                        for u in 0 ..< nu { terms[j * nu + u] = share * fastExp(terms[j * nu + u] - logZ[u]) }
                     }
                 }
-                for q in 0 ..< m {
-                    for j in lo ..< hi { acc[q * ni + j] += (1 - share) * pop[j] * weightSums[q] }
-                }
+            }
+            let part = try! Kernels.scores(queries: weights, rows: soft, metric: .dot, threads: config.threads)
+            for q in 0 ..< m {
+                for j in lo ..< hi { out[q, j] = part[q, j - lo] + (1 - share) * popularity[j] * weightSums[q] }
             }
         }
         return out

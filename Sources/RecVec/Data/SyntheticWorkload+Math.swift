@@ -47,12 +47,6 @@ extension SyntheticWorkload {
         return total
     }
 
-    /// `out[j] += scale * x[j]` for `j < count` (a plain loop: the compiler vectorises it in
-    /// release builds, and it stays quick in debug builds, unlike SIMD8 operations).
-    static func addScaled(_ x: UnsafePointer<Float>, _ scale: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
-        for j in 0 ..< count { out[j] += scale * x[j] }
-    }
-
     /// The largest of `count` values.
     static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
         var m = -Float.infinity

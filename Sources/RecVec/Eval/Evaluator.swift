@@ -24,7 +24,9 @@ public struct Retrieval: Sendable {
 
 public enum Evaluator {
     /// Ranks the whole catalog for every case (`Kernels.topK` with the case's exclusions, C
-    /// kernel `rv_score_topk_f32`), in batches so the score matrix is never held whole.
+    /// kernel `rv_score_topk_f32`), in batches so the score matrix is never held whole. Cases with
+    /// the same history and exclusions get the same list, so each distinct query is ranked once
+    /// (the seed protocol's 57000 pairs have only as many queries as items).
     /// A case whose history gives no user vector (empty history) gets an empty list.
     public static func evaluate(_ cases: [EvalCase], retrieval: Retrieval, k: Int, popularity: [Int],
                                 threads: Int = 0, batch: Int = 2048) throws(KernelError) -> RankingMetrics {
@@ -34,38 +36,61 @@ public enum Evaluator {
         guard popularity.count == retrieval.itemVectors.rows else {
             throw .sizeMismatch(name: "popularity", expected: retrieval.itemVectors.rows, found: popularity.count)
         }
-        var lists = [[Int32]](repeating: [], count: cases.count)
+        let (queries, queryOf) = distinctQueries(cases)
+        var lists = [[Int32]](repeating: [], count: queries.count)
         var start = 0
-        while start < cases.count {
-            let end = min(start + batch, cases.count)
-            var queries = Matrix(rows: 0, cols: retrieval.itemVectors.cols)
+        while start < queries.count {
+            let end = min(start + batch, queries.count)
+            var matrix = Matrix(rows: 0, cols: retrieval.itemVectors.cols)
             var rowsOf: [Int] = [], exclude: [[Int32]] = []
             for i in start ..< end {
-                guard let v = retrieval.rule.vector(history: cases[i].history, items: retrieval.queryVectors) else { continue }
-                try queries.append(row: v)
+                guard let v = retrieval.rule.vector(history: queries[i].history, items: retrieval.queryVectors) else { continue }
+                try matrix.append(row: v)
                 rowsOf.append(i)
-                exclude.append(cases[i].exclude)
+                exclude.append(queries[i].exclude)
             }
-            if queries.rows > 0 {
-                let top = try Kernels.topK(queries: queries, rows: retrieval.itemVectors, k: k, metric: retrieval.metric,
+            if matrix.rows > 0 {
+                let top = try Kernels.topK(queries: matrix, rows: retrieval.itemVectors, k: k, metric: retrieval.metric,
                                            exclude: exclude, threads: threads)
                 for (q, i) in rowsOf.enumerated() { lists[i] = top.ids(ofQuery: q) }
             }
             start = end
         }
-        return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
+        return Metrics.evaluate(lists: queryOf.map { lists[$0] }, targets: cases.map(\.target), k: k, popularity: popularity)
+    }
+
+    private struct Query: Hashable {
+        var history: [Int32]
+        var exclude: [Int32]
+    }
+
+    /// The distinct (history, exclusions) pairs of `cases`, and each case's index among them.
+    private static func distinctQueries(_ cases: [EvalCase]) -> ([Query], [Int]) {
+        var index: [Query: Int] = [:], queries: [Query] = [], queryOf: [Int] = []
+        queryOf.reserveCapacity(cases.count)
+        for c in cases {
+            let q = Query(history: c.history, exclude: c.exclude)
+            if let i = index[q] { queryOf.append(i); continue }
+            index[q] = queries.count
+            queryOf.append(queries.count)
+            queries.append(q)
+        }
+        return (queries, queryOf)
     }
 
     /// Baseline: the most popular training items, minus each case's exclusions.
     public static func popularity(_ cases: [EvalCase], k: Int, popularity: [Int]) -> RankingMetrics {
         let ranked = (0 ..< popularity.count).sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+        var listOf: [[Int32]: [Int32]] = [:]
         let lists = cases.map { c -> [Int32] in
+            if let cached = listOf[c.exclude] { return cached }
             let excluded = Set(c.exclude)
             var out: [Int32] = []
             for i in ranked where !excluded.contains(Int32(i)) {
                 out.append(Int32(i))
                 if out.count == k { break }
             }
+            listOf[c.exclude] = out
             return out
         }
         return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
@@ -75,14 +100,17 @@ public enum Evaluator {
     public static func random(_ cases: [EvalCase], k: Int, popularity: [Int], seed: UInt64) -> RankingMetrics {
         var random = SplitMix64(seed: seed)
         let n = popularity.count
+        var taken = [Bool](repeating: false, count: n)
         let lists = cases.map { c -> [Int32] in
-            let excluded = Set(c.exclude)
-            var picked = Set<Int32>(), out: [Int32] = []
-            let available = n - excluded.filter { $0 >= 0 && Int($0) < n }.count
-            while out.count < min(k, available) {
-                let i = Int32(random.below(n))
-                if !excluded.contains(i), picked.insert(i).inserted { out.append(i) }
+            var marked: [Int] = []
+            for e in c.exclude where e >= 0 && Int(e) < n && !taken[Int(e)] { taken[Int(e)] = true; marked.append(Int(e)) }
+            var out: [Int32] = []
+            let wanted = min(k, n - marked.count)
+            while out.count < wanted {
+                let i = random.below(n)
+                if !taken[i] { taken[i] = true; marked.append(i); out.append(Int32(i)) }
             }
+            for i in marked { taken[i] = false }
             return out
         }
         return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)

@@ -79,6 +79,9 @@ public enum Tables {
                 rule = .meanOfLast(1)
                 start = Date()
                 table.ceilings[.seedPairs] = workload.ceilingRecall(pairs: workload.consecutivePairs(), k: k, excludePrevious: excludePrevious)
+                if excludePrevious {
+                    table.notes.append("seed-pairs excludes the previous item, so a repeated item is a miss: the ceiling is below the seed's published numbers (PPMI+SVD 0.3354), which only a ranking that keeps the previous item (--rank-previous) can reach")
+                }
             case .leaveLastOut:
                 let users = EvalProtocols.userSessions(workload.sessions, sessionUsers: workload.sessionUsers, userCount: config.users)
                 // Repeats are part of this workload (events are independent draws), so seen items stay rankable.

@@ -78,6 +78,8 @@ extension HNSWIndex {
     /// was built from) is stored in the header and becomes `self.vectorsChecksum`.
     /// The checksum is the C function `rv_checksum64`.
     public func write(to url: URL, vectorsChecksum: UInt64) throws {
+        mutationLock.lock()
+        defer { mutationLock.unlock() }
         let path = url.path
         var layout = rv_hnsw_layout()
         try Kernels.check(rv_hnsw_get_layout(handle, &layout), "rv_hnsw_get_layout")
@@ -127,7 +129,7 @@ extension HNSWIndex {
         func put(_ bytes: UnsafeRawPointer?, _ length: Int) throws {
             var offset = 0
             while offset < length {
-                let n = Glibc.write(fd, bytes! + offset, min(length - offset, 1 << 30))
+                let n = writeSome(fd, bytes! + offset, min(length - offset, 1 << 30))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw IndexError.io(file: temporary, operation: "write", errno: errno)
@@ -277,6 +279,9 @@ extension HNSWIndex {
                          vectorsChecksum: vectorsChecksum)
     }
 }
+
+/// write(2); a free function so the name does not resolve to `HNSWIndex.write(to:)`.
+private func writeSome(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
 
 private extension [UInt8] {
     mutating func appendLE<T: FixedWidthInteger>(_ value: T) {

@@ -77,8 +77,8 @@ public struct SearchFilter: Sendable {
 
 /// An HNSW index over `count` vectors of `dimension` floats. The hot loops (distance, greedy
 /// layer search, neighbour selection) are the C kernels `rv_hnsw_*`; the graph lives in flat
-/// arrays (see `rv_hnsw.h`). Searches may run concurrently; `add` waits for running searches
-/// and blocks new ones while it inserts.
+/// arrays (see `rv_hnsw.h`). Searches may run concurrently with each other and with `write`;
+/// `add` waits for running searches and blocks new ones (and writes) while it inserts.
 public final class HNSWIndex: @unchecked Sendable {
     public let config: HNSWConfig
     /// The C index (`rv_hnsw *`).
@@ -87,6 +87,8 @@ public final class HNSWIndex: @unchecked Sendable {
     let mapping: FileMapping?
     public let dimension: Int
     private let checksumLock = NSLock()
+    /// Serialises `add` and `write`: a write reads the C arrays that an add reallocates.
+    let mutationLock = NSLock()
     private var storedVectorsChecksum: UInt64
 
     public var count: Int { Int(rv_hnsw_count(handle)) }
@@ -140,6 +142,8 @@ public final class HNSWIndex: @unchecked Sendable {
         guard vectors.cols == dimension else {
             throw IndexError.dimensionMismatch(name: "vectors", expected: dimension, found: vectors.cols)
         }
+        mutationLock.lock()
+        defer { mutationLock.unlock() }
         try insert(vectors, threads: config.threads, progress: nil)
     }
 
@@ -213,12 +217,12 @@ public final class HNSWIndex: @unchecked Sendable {
         let status = queries.values.withUnsafeBufferPointer { q in
             ids.withUnsafeMutableBufferPointer { outIds in
                 scores.withUnsafeMutableBufferPointer { outScores in
-                    withAllowedBits(filter) { bits in
+                    withAllowedBits(filter) { bits, covered in
                         exact
                             ? rv_hnsw_search_exact_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k), bits,
-                                                       Int32(threads), outIds.baseAddress!, outScores.baseAddress!)
+                                                       covered, Int32(threads), outIds.baseAddress!, outScores.baseAddress!)
                             : rv_hnsw_search_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k),
-                                                 Int32(min(ef, Int(Int32.max))), bits, Int32(threads),
+                                                 Int32(min(ef, Int(Int32.max))), bits, covered, Int32(threads),
                                                  outIds.baseAddress!, outScores.baseAddress!)
                     }
                 }
@@ -235,9 +239,11 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 }
 
-private func withAllowedBits<R>(_ filter: SearchFilter?, _ body: (UnsafePointer<UInt64>?) -> R) -> R {
-    guard let filter else { return body(nil) }
-    return filter.allowedBits.withUnsafeBufferPointer { body($0.baseAddress) }
+/// The filter's bits and the ids they cover (the C side never reads past them, even when an
+/// `add` on another thread grew the index after the filter was checked).
+private func withAllowedBits<R>(_ filter: SearchFilter?, _ body: (UnsafePointer<UInt64>?, Int) -> R) -> R {
+    guard let filter else { return body(nil, 0) }
+    return filter.allowedBits.withUnsafeBufferPointer { body($0.baseAddress, min(filter.count, $0.count * 64)) }
 }
 
 extension Metric {
