@@ -34,13 +34,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "kbench",
-            dependencies: ["RecVec", "KernelTwins", "CKernels"],
+            dependencies: ["RecVec", "KernelTwins", "CKernels", "BenchSupport"],
             path: "Benchmarks/kbench"
         ),
         // HNSW recall, QPS and build time against exact search (and hnswlib through Benchmarks/peers).
-        .executableTarget(name: "annbench", dependencies: ["RecVec"], path: "Benchmarks/annbench"),
+        .executableTarget(name: "annbench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/annbench"),
         // Online path: request latency p50/p99 over a published version.
-        .executableTarget(name: "servebench", dependencies: ["RecVec"], path: "Benchmarks/servebench"),
+        .executableTarget(name: "servebench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/servebench"),
+        // What the three benchmarks share: seeded inputs, the header's machine and build, clocks.
+        .target(name: "BenchSupport", dependencies: ["RecVec"], path: "Benchmarks/BenchSupport"),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

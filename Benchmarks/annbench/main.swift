@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import RecVec
 
@@ -74,25 +75,11 @@ struct Options {
     }
 }
 
-/// SplitMix64 plus Box-Muller: deterministic under the seed.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-    mutating func gaussian() -> Float { Float((-2 * log(unit())).squareRoot() * cos(2 * .pi * unit())) }
-}
-
 /// The generative model above: `rows` vectors; `stream` separates items from queries.
 func embeddings(rows: Int, options o: Options, stream: UInt64) -> Matrix {
-    var shared = Random(state: o.seed)
-    let centres = (0 ..< o.clusters * o.latentDim).map { _ in shared.gaussian() }
-    let map = (0 ..< o.dim * o.latentDim).map { _ in shared.gaussian() / Float(o.latentDim).squareRoot() }
+    var shared = BenchRandom(seed: o.seed)
+    let centres = (0 ..< o.clusters * o.latentDim).map { _ in shared.gaussianFloat() }
+    let map = (0 ..< o.dim * o.latentDim).map { _ in shared.gaussianFloat() / Float(o.latentDim).squareRoot() }
     // Zipf popularity: cumulative weights of 1 / (c + 1).
     var cumulative: [Double] = []
     var total = 0.0
@@ -100,52 +87,36 @@ func embeddings(rows: Int, options o: Options, stream: UInt64) -> Matrix {
         total += 1 / Double(c + 1)
         cumulative.append(total)
     }
-    var random = Random(state: o.seed &+ 0x1234_5678 &* (stream + 1))
+    var random = BenchRandom(seed: o.seed &+ 0x1234_5678 &* (stream + 1))
     var out = Matrix(rows: rows, cols: o.dim)
     var z = [Float](repeating: 0, count: o.latentDim)
     out.values.withUnsafeMutableBufferPointer { x in
         for r in 0 ..< rows {
-            let u = random.unit() * total
+            let u = random.openUnit() * total
             var lo = 0, hi = o.clusters - 1
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if cumulative[mid] < u { lo = mid + 1 } else { hi = mid }
             }
-            for l in 0 ..< o.latentDim { z[l] = centres[lo * o.latentDim + l] + 0.5 * random.gaussian() }
+            for l in 0 ..< o.latentDim { z[l] = centres[lo * o.latentDim + l] + 0.5 * random.gaussianFloat() }
             for d in 0 ..< o.dim {
                 var v: Float = 0
                 for l in 0 ..< o.latentDim { v += map[d * o.latentDim + l] * z[l] }
-                x[r * o.dim + d] = v + 0.2 * random.gaussian()
+                x[r * o.dim + d] = v + 0.2 * random.gaussianFloat()
             }
         }
     }
     return out
 }
 
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// CPU seconds of the calling thread (searches run inline on it with 1 thread) or of the process
-/// (the build's threads): unlike wall time, unaffected by other jobs on a shared machine.
-func cpuSeconds(_ clock: clockid_t) -> Double {
-    var t = timespec()
-    clock_gettime(clock, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
+func now() -> Double { clockSeconds(CLOCK_MONOTONIC) }
 
 func writeRaw(_ m: Matrix, to url: URL) throws {
     try m.values.withUnsafeBytes { try Data($0).write(to: url) } // little-endian on every supported host
 }
 
 let o = Options.parse(Array(CommandLine.arguments.dropFirst()))
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-#if DEBUG
-let build = "debug (numbers are meaningless: use -c release)"
-#else
-let build = "release"
-#endif
-print("annbench  cpu: \(cpu)  isa: \(Kernels.simdLevel.rawValue)  build: \(build)  seed: \(o.seed)")
+print("annbench  cpu: \(BenchMachine.cpu)  isa: \(Kernels.simdLevel.rawValue)  build: \(BenchMachine.build)  seed: \(o.seed)")
 print("  data: latent \(o.latentDim) -> \(o.dim) dims, \(o.clusters) Zipf clusters, noise 0.2; metric \(o.metric.rawValue); "
       + "M \(o.m), efConstruction \(o.efConstruction), build threads \(o.buildThreads), search threads 1, k 10")
 func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
@@ -178,7 +149,7 @@ for n in o.sizes {
     config.efConstruction = o.efConstruction
     config.threads = o.buildThreads
     config.seed = o.seed
-    let t0 = now(), c0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID)
+    let t0 = now(), c0 = clockSeconds(CLOCK_PROCESS_CPUTIME_ID)
     var lastReport = 0
     let cached = o.indexFile.map { URL(fileURLWithPath: "\($0)-\(n)") }
     let index: HNSWIndex
@@ -193,7 +164,7 @@ for n in o.sizes {
             }
         }
         buildSeconds = now() - t0
-        buildCPU = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - c0
+        buildCPU = clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - c0
         if let cached { try index.write(to: cached, vectorsChecksum: 0) }
     }
     let truth = try index.exactSearch(queries, k: 10)
@@ -202,9 +173,9 @@ for n in o.sizes {
         var best = Double.infinity, bestWall = Double.infinity
         var result: TopK?
         for _ in 0 ..< 5 {
-            let t = now(), c = cpuSeconds(CLOCK_THREAD_CPUTIME_ID)
+            let t = now(), c = clockSeconds(CLOCK_THREAD_CPUTIME_ID)
             result = try index.search(queries, k: 10, efSearch: ef, threads: 1)
-            best = min(best, cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - c)
+            best = min(best, clockSeconds(CLOCK_THREAD_CPUTIME_ID) - c)
             bestWall = min(bestWall, now() - t)
         }
         var hits = 0

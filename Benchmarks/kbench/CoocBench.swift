@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import KernelTwins
 import RecVec
@@ -53,34 +54,6 @@ func coocBench(_ bench: Bench) throws {
     }
 }
 
-/// `sessions` sessions of `sessionLength` items, each drawn from P(rank k) ~ 1 / (k + 1)
-/// over `items` items; rank k is item permutation[k].
-private func zipfCorpus(items: Int, sessions: Int, sessionLength: Int, seed: UInt64) throws -> Corpus {
-    var random = BenchRandom(seed: seed)
-    var cumulative = [Double](repeating: 0, count: items)
-    var total = 0.0
-    for k in 0 ..< items {
-        total += 1 / Double(k + 1)
-        cumulative[k] = total
-    }
-    var permutation = (0 ..< items).map { Int32($0) }
-    for k in stride(from: items - 1, to: 0, by: -1) { permutation.swapAt(k, random.below(k + 1)) }
-    let count = sessions * sessionLength
-    let tokens = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-        for t in 0 ..< count {
-            let u = Double(random.next() >> 11) / Double(1 << 53) * total
-            var lo = 0, hi = items - 1 // the first k with cumulative[k] > u
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
-            }
-            buffer[t] = permutation[lo]
-        }
-        initialized = count
-    }
-    let offsets = (0 ... sessions).map { Int64($0 * sessionLength) }
-    return try Corpus(tokens: tokens, offsets: offsets, vocabularySize: items)
-}
 
 private func writeCoocInputs(_ bench: Bench, key: String, label: String, corpus: Corpus, window: Int, pairs: Int,
                              result: SparseMatrix) {

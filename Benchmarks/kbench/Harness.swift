@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import RecVec
 
@@ -65,14 +66,7 @@ final class Bench {
     init(options: BenchOptions) { self.options = options }
 
     func header() {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }?
-            .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        #if DEBUG
-        let build = "debug (numbers are meaningless: use -c release)"
-        #else
-        let build = "release"
-        #endif
+        let cpu = BenchMachine.cpu, build = BenchMachine.build
         let info: [String: String] = [
             "cpu": cpu, "isa": Kernels.simdLevel.rawValue, "best_isa": Kernels.bestSIMDLevel.rawValue,
             "threads": "\(Kernels.maxThreads)", "build": build, "seed": "\(options.seed)",
@@ -91,11 +85,7 @@ final class Bench {
     func time(_ body: () throws -> Void) rethrows -> (median: Double, p90: Double) {
         try body()
         var samples: [Double] = []
-        for _ in 0 ..< max(1, options.repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
+        for _ in 0 ..< max(1, options.repeats) { samples.append(try wallMilliseconds(body)) }
         samples.sort()
         return (samples[samples.count / 2], samples[min(samples.count - 1, (samples.count * 9) / 10)])
     }
@@ -142,19 +132,31 @@ final class Bench {
 /// Keeps the optimiser from deleting work whose result is unused (swift-numerics' blackHole).
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
-/// A deterministic generator for benchmark inputs (SplitMix64).
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+/// `sessions` sessions of `sessionLength` items, each drawn from P(rank k) ~ 1 / (k + 1)
+/// over `items` items; rank k is item permutation[k] (the cooc and sgns inputs).
+func zipfCorpus(items: Int, sessions: Int, sessionLength: Int, seed: UInt64) throws -> Corpus {
+    var random = BenchRandom(seed: seed)
+    var cumulative = [Double](repeating: 0, count: items)
+    var total = 0.0
+    for k in 0 ..< items {
+        total += 1 / Double(k + 1)
+        cumulative[k] = total
     }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    /// Uniform in [0, n).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    var permutation = (0 ..< items).map { Int32($0) }
+    for k in stride(from: items - 1, to: 0, by: -1) { permutation.swapAt(k, random.below(k + 1)) }
+    let count = sessions * sessionLength
+    let tokens = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+        for t in 0 ..< count {
+            let u = Double(random.next() >> 11) / Double(1 << 53) * total
+            var lo = 0, hi = items - 1 // the first k with cumulative[k] > u
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+            }
+            buffer[t] = permutation[lo]
+        }
+        initialized = count
+    }
+    let offsets = (0 ... sessions).map { Int64($0 * sessionLength) }
+    return try Corpus(tokens: tokens, offsets: offsets, vocabularySize: items)
 }

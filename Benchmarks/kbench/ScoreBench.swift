@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import KernelTwins
 import RecVec
@@ -26,7 +27,7 @@ func scoreSuite(_ bench: Bench) throws {
 
 /// Uniform values in [-1, 1).
 private func benchMatrix(_ rows: Int, _ cols: Int, _ random: inout BenchRandom) -> Matrix {
-    try! Matrix(rows: rows, cols: cols, values: (0 ..< rows * cols).map { _ in random.unit() * 2 - 1 })
+    try! Matrix(rows: rows, cols: cols, values: (0 ..< rows * cols).map { _ in random.unitFloat() * 2 - 1 })
 }
 
 private func scoreTopKCase(_ bench: Bench, size name: String, queries: Matrix, rows: Matrix, k: Int, twinQueries: Int) throws {

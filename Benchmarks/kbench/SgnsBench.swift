@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import KernelTwins
 import RecVec
@@ -35,7 +36,7 @@ func sgnsBench(_ bench: Bench) throws {
     config.epochs = 1
     config.seed = bench.options.seed
     for size in cases where bench.options.wants(size: size.key) {
-        let corpus = try sgnsCorpus(items: size.items, sessions: size.sessions, sessionLength: 20, seed: bench.options.seed)
+        let corpus = try zipfCorpus(items: size.items, sessions: size.sessions, sessionLength: 20, seed: bench.options.seed)
         let counts = corpus.counts()
         let pairs = fullWindowPairs(corpus, window: config.window)
         writeSgnsInputs(bench, key: size.key, label: size.label, corpus: corpus, config: config, pairs: pairs)
@@ -130,30 +131,4 @@ private func writeSgnsInputs(_ bench: Bench, key: String, label: String, corpus:
     ]
     let data = try! JSONSerialization.data(withJSONObject: sidecar, options: [.sortedKeys, .prettyPrinted])
     try! data.write(to: dir.appendingPathComponent("sgns_\(key).json"))
-}
-
-/// `sessions` sessions of `sessionLength` items, each drawn from P(rank k) ~ 1 / (k + 1)
-/// over `items` items; rank k is item permutation[k].
-private func sgnsCorpus(items: Int, sessions: Int, sessionLength: Int, seed: UInt64) throws -> Corpus {
-    var random = BenchRandom(seed: seed)
-    var cumulative = [Double](repeating: 0, count: items)
-    var total = 0.0
-    for k in 0 ..< items {
-        total += 1 / Double(k + 1)
-        cumulative[k] = total
-    }
-    var permutation = (0 ..< items).map { Int32($0) }
-    for k in stride(from: items - 1, to: 0, by: -1) { permutation.swapAt(k, random.below(k + 1)) }
-    var tokens = [Int32](repeating: 0, count: sessions * sessionLength)
-    for t in tokens.indices {
-        let u = Double(random.next() >> 11) / Double(1 << 53) * total
-        var lo = 0, hi = items - 1 // the first k with cumulative[k] > u
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
-        }
-        tokens[t] = permutation[lo]
-    }
-    let offsets = (0 ... sessions).map { Int64($0 * sessionLength) }
-    return try Corpus(tokens: tokens, offsets: offsets, vocabularySize: items)
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import RecVec
 
@@ -51,45 +52,18 @@ struct Options {
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 /// Clustered vectors (1 cluster per 100 items): centres uniform in [-1, 1), items = centre +
 /// uniform noise of half that scale, so neighbourhoods are meaningful as in trained embeddings.
 func clusteredVectors(rows: Int, dim: Int, seed: UInt64) -> Matrix {
-    var random = SplitMix(state: seed)
+    var random = BenchRandom(seed: seed)
     let clusters = max(1, rows / 100)
-    let centres = (0 ..< clusters * dim).map { _ in random.unit() * 2 - 1 }
+    let centres = (0 ..< clusters * dim).map { _ in random.unitFloat() * 2 - 1 }
     var values = [Float](repeating: 0, count: rows * dim)
     for r in 0 ..< rows {
         let c = random.below(clusters)
-        for d in 0 ..< dim { values[r * dim + d] = centres[c * dim + d] + (random.unit() - 0.5) }
+        for d in 0 ..< dim { values[r * dim + d] = centres[c * dim + d] + (random.unitFloat() - 0.5) }
     }
     return try! Matrix(rows: rows, cols: dim, values: values)
-}
-
-/// CPU time of this thread, in milliseconds: what a request costs when the scheduler does not
-/// preempt it (on a loaded machine, wall-clock p99 mostly measures preemption).
-func threadCPUMilliseconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
-}
-
-func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
 }
 
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
@@ -97,12 +71,7 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 }
 
 let options = Options.parse()
-#if DEBUG
-let build = "debug"
-#else
-let build = "release"
-#endif
-print("servebench: one request, one thread; cpu cores \(ProcessInfo.processInfo.activeProcessorCount), isa \(Kernels.simdLevel.rawValue), build \(build), seed \(options.seed)")
+print("servebench: one request, one thread; cpu cores \(ProcessInfo.processInfo.activeProcessorCount), isa \(Kernels.simdLevel.rawValue), build \(BenchMachine.build), seed \(options.seed)")
 print("dim \(options.dim), k \(options.k), HNSW M \(options.m) efConstruction \(options.efConstruction) efSearch \(options.efSearch), K' = max(5k, k + 10), history 1-5 items, exclude seen")
 print("items      build_s  open_quick_ms  open_full_ms  requests  p50_ms  p90_ms  p99_ms  max_ms  cpu_p50_ms  cpu_p99_ms")
 
@@ -118,19 +87,19 @@ for count in options.items {
         config.efSearch = options.efSearch
         config.seed = options.seed
         let input = PublishInput(vectors: vectors, ids: (0 ..< count).map { "i\($0)" }, method: "servebench", index: config)
-        buildSeconds = try milliseconds { _ = try store.publish(input, progress: { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }) } / 1000
+        buildSeconds = try wallMilliseconds { _ = try store.publish(input, progress: { FileHandle.standardError.write(Data("  \($0)\n".utf8)) }) } / 1000
     }
     // Open times: the median of 5 opens per level (the page cache is warm after the first).
     var quick: [Double] = [], full: [Double] = []
     for _ in 0 ..< 5 {
-        quick.append(try milliseconds { _ = try store.open(verify: .quick) })
-        full.append(try milliseconds { _ = try store.open(verify: .full) })
+        quick.append(try wallMilliseconds { _ = try store.open(verify: .quick) })
+        full.append(try wallMilliseconds { _ = try store.open(verify: .full) })
     }
     let version = try store.open(verify: .quick)
     var config = RecommenderConfig()
     config.efSearch = options.efSearch
     let recommender = try Recommender(version: version, config: config)
-    var random = SplitMix(state: options.seed ^ 0xABCD)
+    var random = BenchRandom(seed: options.seed ^ 0xABCD)
     func request() throws {
         let history = (0 ..< 1 + random.below(5)).map { _ in version.ids[random.below(count)] }
         let response = try recommender.recommend(.history(history), k: options.k)
@@ -139,9 +108,9 @@ for count in options.items {
     for _ in 0 ..< 200 { try request() }  // warm-up
     var latencies: [Double] = [], cpu: [Double] = []
     for _ in 0 ..< options.requests {
-        let cpuStart = threadCPUMilliseconds()
-        latencies.append(try milliseconds { try request() })
-        cpu.append(threadCPUMilliseconds() - cpuStart)
+        let cpuStart = clockSeconds(CLOCK_THREAD_CPUTIME_ID) * 1000
+        latencies.append(try wallMilliseconds { try request() })
+        cpu.append(clockSeconds(CLOCK_THREAD_CPUTIME_ID) * 1000 - cpuStart)
     }
     latencies.sort()
     cpu.sort()

@@ -3,6 +3,7 @@
 #define RV_INTERNAL_H
 
 #include "rv_core.h"
+#include <stdint.h>
 
 /// A task run on every thread of a parallel region: thread in [0, count_threads).
 typedef void (*rv_task_fn)(void *context, int thread, int count_threads);
@@ -20,6 +21,15 @@ static inline void rv_slice(size_t count, int thread, int count_threads, size_t 
     size_t t = (size_t)thread;
     *begin = t * per + (t < extra ? t : extra);
     *end = *begin + per + (t < extra ? 1 : 0);
+}
+
+/// Whether `count` vectors of `dim` floats, `stride` apart, can be addressed: a non-NULL pointer
+/// (unless count is 0), stride >= dim and no size_t overflow.
+static inline int rv_matrix_ok(const float *values, size_t count, size_t stride, size_t dim) {
+    if (stride < dim) return 0;
+    if (count == 0) return 1;
+    if (values == NULL) return 0;
+    return count - 1 <= (SIZE_MAX / sizeof(float) - dim) / (stride > 0 ? stride : 1);
 }
 
 #endif

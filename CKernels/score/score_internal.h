@@ -52,38 +52,48 @@ extern const rv_score_isa rv_score_isa_avx2;
 /// The kernels of the ISA active now (rv_isa_active), chosen once per batch call.
 const rv_score_isa *rv_score_isa_active(void);
 
-/// Rows per packed block: about 128 KiB of rows, a multiple of 16, between 16 and 4096.
-size_t rv_score_block_rows(size_t dim);
+/// What rv_score_f32 and rv_score_topk_f32 share: the queries, the rows walked in blocks of
+/// block_rows, the ISA, and one packing buffer per thread.
+typedef struct rv_score_plan {
+    const rv_score_isa *isa;
+    rv_query_block queries; // inverse_norms owned by the plan (cosine)
+    const float *rows;
+    size_t count_rows, row_stride, dim, block_rows;
+    int cosine;
+    int count_threads; // resolved (> 0)
+    int split_rows;    // threads split the rows (few queries) rather than the queries
+    float *packed;
+    size_t packed_floats_per_thread;
+} rv_score_plan;
 
-/// Whether a call with count_queries queries splits rows rather than queries among threads:
-/// when there are too few queries to give every thread several register tiles.
-static inline int rv_score_split_rows(size_t count_queries, int count_threads) {
-    return count_threads > 1 && count_queries < (size_t)count_threads * 24;
+/// The argument checks the two share: dim > 0, a known metric, addressable queries and rows.
+static inline int rv_score_args_ok(const float *queries, size_t count_queries, size_t query_stride, const float *rows,
+                                   size_t count_rows, size_t row_stride, size_t dim, rv_metric metric) {
+    return dim > 0 && (metric == RV_METRIC_DOT || metric == RV_METRIC_COSINE)
+        && rv_matrix_ok(queries, count_queries, query_stride, dim) && rv_matrix_ok(rows, count_rows, row_stride, dim);
 }
 
-/// The queries [*query_begin, *query_end) and rows [*row_begin, *row_end) that `thread` works on.
-static inline void rv_score_slices(int split_rows, size_t count_queries, size_t count_rows, int thread,
-                                   int count_threads, size_t *query_begin, size_t *query_end, size_t *row_begin,
-                                   size_t *row_end) {
-    *query_begin = 0, *query_end = count_queries, *row_begin = 0, *row_end = count_rows;
-    if (split_rows) rv_slice(count_rows, thread, count_threads, row_begin, row_end);
-    else rv_slice(count_queries, thread, count_threads, query_begin, query_end);
-}
+/// Fills `plan` (arguments already checked) and allocates its packing buffers and, for cosine,
+/// the queries' reciprocal norms: RV_OK, or RV_ERR_OUT_OF_MEMORY with nothing left allocated.
+rv_status rv_score_plan_make(rv_score_plan *plan, const float *queries, size_t count_queries, size_t query_stride,
+                             const float *rows, size_t count_rows, size_t row_stride, size_t dim, rv_metric metric,
+                             int count_threads);
 
-/// One packing buffer of `*floats_per_thread` floats per thread, 64-byte aligned (free()), or NULL.
-float *rv_score_packing_buffers(const rv_score_isa *isa, size_t block_rows, size_t dim, int count_threads,
-                                size_t *floats_per_thread);
+/// Frees what rv_score_plan_make allocated.
+void rv_score_plan_free(rv_score_plan *plan);
 
-/// The reciprocal norms of `count` queries (free()), or NULL when the allocation fails.
-float *rv_score_inverse_norms(const float *queries, size_t count, size_t stride, size_t dim);
-
-/// Whether `count` vectors of `dim` floats, `stride` apart, can be addressed: a non-NULL pointer
-/// (unless count is 0), stride >= dim and no size_t overflow.
-static inline int rv_matrix_ok(const float *values, size_t count, size_t stride, size_t dim) {
-    if (stride < dim) return 0;
-    if (count == 0) return 1;
-    if (values == NULL) return 0;
-    return count - 1 <= (SIZE_MAX / sizeof(float) - dim) / (stride > 0 ? stride : 1);
+/// The part of the plan `thread` works on: its queries (from *query_begin), its rows
+/// [*row_begin, *row_end); returns its packing buffer.
+static inline float *rv_score_plan_slice(const rv_score_plan *plan, int thread, int count_threads, rv_query_block *queries,
+                                         size_t *query_begin, size_t *row_begin, size_t *row_end) {
+    size_t query_end = plan->queries.count;
+    *query_begin = 0, *row_begin = 0, *row_end = plan->count_rows;
+    if (plan->split_rows) rv_slice(plan->count_rows, thread, count_threads, row_begin, row_end);
+    else rv_slice(plan->queries.count, thread, count_threads, query_begin, &query_end);
+    const rv_query_block *all = &plan->queries;
+    *queries = (rv_query_block){all->values + *query_begin * all->stride, query_end - *query_begin, all->stride,
+                                all->inverse_norms ? all->inverse_norms + *query_begin : NULL};
+    return plan->packed + (size_t)thread * plan->packed_floats_per_thread;
 }
 
 #endif

@@ -11,32 +11,23 @@ static int compare_ids(const void *a, const void *b) {
 }
 
 typedef struct {
-    const rv_score_isa *isa;
-    rv_query_block queries;
-    const float *rows;
-    size_t count_rows, row_stride, dim, block_rows;
-    int cosine, split_rows;
-    float *packed;
-    size_t packed_floats_per_thread;
+    rv_score_plan plan;
     rv_heap *heaps; // count_queries per thread when rows are split, else count_queries
 } score_topk_job;
 
 static void score_topk_task(void *context, int thread, int count_threads) {
     score_topk_job *job = context;
-    size_t query_begin, query_end, row_begin, row_end;
-    rv_score_slices(job->split_rows, job->queries.count, job->count_rows, thread, count_threads, &query_begin,
-                    &query_end, &row_begin, &row_end);
-    rv_query_block queries = {job->queries.values + query_begin * job->queries.stride, query_end - query_begin,
-                              job->queries.stride,
-                              job->queries.inverse_norms ? job->queries.inverse_norms + query_begin : NULL};
-    rv_heap *heaps = job->heaps + (job->split_rows ? (size_t)thread * job->queries.count : query_begin);
-    float *packed = job->packed + (size_t)thread * job->packed_floats_per_thread;
-    for (size_t r = row_begin; r < row_end; r += job->block_rows) {
-        size_t n = row_end - r < job->block_rows ? row_end - r : job->block_rows;
-        job->isa->pack(job->rows + r * job->row_stride, n, job->row_stride, job->dim, job->cosine, packed);
-        job->isa->topk(&queries, packed, n, job->dim, (int32_t)r, heaps);
+    const rv_score_plan *plan = &job->plan;
+    rv_query_block queries;
+    size_t query_begin, row_begin, row_end;
+    float *packed = rv_score_plan_slice(plan, thread, count_threads, &queries, &query_begin, &row_begin, &row_end);
+    rv_heap *heaps = job->heaps + (plan->split_rows ? (size_t)thread * plan->queries.count : query_begin);
+    for (size_t r = row_begin; r < row_end; r += plan->block_rows) {
+        size_t n = row_end - r < plan->block_rows ? row_end - r : plan->block_rows;
+        plan->isa->pack(plan->rows + r * plan->row_stride, n, plan->row_stride, plan->dim, plan->cosine, packed);
+        plan->isa->topk(&queries, packed, n, plan->dim, (int32_t)r, heaps);
     }
-    if (!job->split_rows)
+    if (!plan->split_rows)
         for (size_t q = 0; q < queries.count; q++) rv_heap_finish(&heaps[q]);
 }
 
@@ -45,11 +36,10 @@ rv_status rv_score_topk_f32(const float *queries, size_t count_queries, size_t q
                             rv_metric metric, size_t k, const size_t *exclude_offsets,
                             const int32_t *exclude_ids, int32_t *out_ids, float *out_scores,
                             int count_threads) {
-    if (dim == 0 || (metric != RV_METRIC_DOT && metric != RV_METRIC_COSINE)) return RV_ERR_INVALID_ARGUMENT;
+    if (!rv_score_args_ok(queries, count_queries, query_stride_in_floats, rows, count_rows, row_stride_in_floats, dim, metric))
+        return RV_ERR_INVALID_ARGUMENT;
     if (k == 0 || k > count_rows || count_rows > INT32_MAX) return RV_ERR_INVALID_ARGUMENT;
-    if (!rv_matrix_ok(queries, count_queries, query_stride_in_floats, dim)
-        || !rv_matrix_ok(rows, count_rows, row_stride_in_floats, dim)
-        || !rv_matrix_ok(out_scores, count_queries, k, k) || (count_queries > 0 && out_ids == NULL))
+    if (!rv_matrix_ok(out_scores, count_queries, k, k) || (count_queries > 0 && out_ids == NULL))
         return RV_ERR_INVALID_ARGUMENT;
     size_t count_excluded = 0;
     if (exclude_offsets) {
@@ -64,25 +54,21 @@ rv_status rv_score_topk_f32(const float *queries, size_t count_queries, size_t q
     }
     if (count_queries == 0) return RV_OK;
 
-    int threads = rv_threads_resolve(count_threads);
-    score_topk_job job = {rv_score_isa_active(), {queries, count_queries, query_stride_in_floats, NULL}, rows,
-                          count_rows, row_stride_in_floats, dim, rv_score_block_rows(dim),
-                          metric == RV_METRIC_COSINE, rv_score_split_rows(count_queries, threads), NULL, 0, NULL};
-    size_t heap_sets = job.split_rows ? (size_t)threads : 1;
+    score_topk_job job = {.heaps = NULL};
+    rv_status status = rv_score_plan_make(&job.plan, queries, count_queries, query_stride_in_floats, rows, count_rows,
+                                          row_stride_in_floats, dim, metric, count_threads);
+    if (status != RV_OK) return status;
+    size_t heap_sets = job.plan.split_rows ? (size_t)job.plan.count_threads : 1;
     // Heaps of thread 0 (or of the only set) live in the output; other threads' in `spare`.
     size_t spare_entries = (heap_sets - 1) * count_queries * k;
     float *spare_scores = malloc((spare_entries > 0 ? spare_entries : 1) * sizeof(float));
     int32_t *spare_ids = malloc((spare_entries > 0 ? spare_entries : 1) * sizeof(int32_t));
     int32_t *excluded = malloc((count_excluded > 0 ? count_excluded : 1) * sizeof(int32_t));
     job.heaps = malloc(heap_sets * count_queries * sizeof(rv_heap));
-    job.packed = rv_score_packing_buffers(job.isa, job.block_rows, dim, threads, &job.packed_floats_per_thread);
-    float *inverse_norms = job.cosine ? rv_score_inverse_norms(queries, count_queries, query_stride_in_floats, dim) : NULL;
-    rv_status status = RV_OK;
-    if (!spare_scores || !spare_ids || !excluded || !job.heaps || !job.packed || (job.cosine && !inverse_norms)) {
+    if (!spare_scores || !spare_ids || !excluded || !job.heaps) {
         status = RV_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    job.queries.inverse_norms = inverse_norms;
     if (count_excluded > 0) {
         memcpy(excluded, exclude_ids + exclude_offsets[0], count_excluded * sizeof(int32_t));
         for (size_t q = 0; q < count_queries; q++)
@@ -97,8 +83,8 @@ rv_status rv_score_topk_f32(const float *queries, size_t count_queries, size_t q
             size_t count_mine = exclude_offsets ? exclude_offsets[q + 1] - exclude_offsets[q] : 0;
             job.heaps[set * count_queries + q] = rv_heap_make(scores, ids, k, mine, count_mine);
         }
-    rv_parallel(threads, score_topk_task, &job);
-    if (job.split_rows) {
+    rv_parallel(job.plan.count_threads, score_topk_task, &job);
+    if (job.plan.split_rows) {
         // The best k of the union of every thread's best k is the best k overall.
         for (size_t q = 0; q < count_queries; q++) {
             rv_heap *merged = &job.heaps[q];
@@ -110,8 +96,7 @@ rv_status rv_score_topk_f32(const float *queries, size_t count_queries, size_t q
         }
     }
 done:
-    free(inverse_norms);
-    free(job.packed);
+    rv_score_plan_free(&job.plan);
     free(job.heaps);
     free(excluded);
     free(spare_ids);

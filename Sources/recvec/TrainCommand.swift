@@ -38,9 +38,9 @@ struct TrainCommand: ParsableCommand {
         let corpus: Corpus, content: [ContentModality], ids: [String]
         if dataset == "movielens" {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
-            corpus = try Corpus(sessions: data.users.flatMap { $0 }, vocabularySize: data.itemCount)
+            corpus = try data.events.corpus(rule: .inactivityGap(seconds: 3600))
             content = [data.genres]
-            ids = data.itemIDs.map(String.init)
+            ids = data.itemIDs
         } else {
             let config = workload.config(seed: global.seed)
             let w = try SyntheticWorkload(config: config, progress: progress.line)

@@ -50,7 +50,45 @@ final class TrainEvalTableTests: XCTestCase {
         try "1\t10\t4\t881250949\n1\t11\t4\tlater\n".write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
         let result = try runRecVec(["eval", "--dataset", "movielens", "--path", dir.path])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("u.data:2: column 'timestamp' has 'later' (expected unix seconds)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("u.data:2: column 'timestamp (field 4)' has 'later' (expected epoch seconds or an ISO 8601 date-time)"),
+                      result.stderr)
+    }
+
+    func testEvalTimeCutoffTrainsBeforeAndTestsAfterTheCutoff() throws {
+        // MovieLens files for 3 users and 5 movies. Before the cutoff (881250060 = 1997-12-04T15:41:00Z)
+        // five ratings; at or after it four, movie 5 only among them.
+        let dir = try TestSupport.temporaryDirectory(self)
+        let ratings = [(1, 1, 10), (1, 2, 20), (2, 2, 30), (2, 3, 40), (3, 4, 50), (1, 5, 60), (2, 5, 70), (3, 2, 80), (1, 3, 90)]
+        try ratings.map { "\($0.0)\t\($0.1)\t4\t\(881_250_000 + $0.2)\n" }.joined()
+            .write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
+        try (1 ... 5).map { movie in "\(movie)|Movie \(movie)|01-Jan-1995||url|" + (0 ..< 19).map { $0 == movie ? "1" : "0" }.joined(separator: "|") + "\n" }
+            .joined().write(to: dir.appendingPathComponent("u.item"), atomically: true, encoding: .utf8)
+        let base = ["eval", "--dataset", "movielens", "--path", dir.path, "--protocol", "time-cutoff", "--methods", "content",
+                    "--cold-fraction", "0", "--k", "2", "--threads", "1", "--json"]
+        for cutoff in ["1997-12-04T15:41:00Z", "881250060"] {
+            let result = try runRecVec(base + ["--cutoff", cutoff])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+            let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
+            XCTAssertEqual(rows.compactMap { $0["method"] as? String }, ["Multimodal", "Popularity", "Random"])
+            XCTAssertEqual(Set(rows.compactMap { $0["protocol"] as? String }), ["time-cutoff"])
+            // The four later ratings are the cases; popularity counts only the five earlier ones
+            // ([1, 2, 1, 1, 0] over movies 1...5): top 2 lists [3, 4], [1, 4], [2, 1], [3, 4] hit two
+            // targets (5, 5, 2, 3). Counting every rating it would hit all four.
+            let popularity = try XCTUnwrap(rows.first { $0["method"] as? String == "Popularity" })
+            XCTAssertEqual(popularity["cases"] as? Int, 4)
+            XCTAssertEqual(popularity["recall@2"] as? Double, 0.5)
+            let notes = try XCTUnwrap(object["notes"] as? [String])
+            XCTAssertTrue(notes.contains { $0.contains("trained on the 5 events before 1997-12-04T15:41:00Z") }, "\(notes)")
+        }
+
+        let notADate = try runRecVec(base + ["--cutoff", "soon"])
+        XCTAssertNotEqual(notADate.status, 0)
+        XCTAssertTrue(notADate.stderr.contains("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got 'soon'"),
+                      notADate.stderr)
+        let wrongProtocol = try runRecVec(["eval", "--dataset", "movielens", "--path", dir.path, "--cutoff", "881250060"])
+        XCTAssertNotEqual(wrongProtocol.status, 0)
+        XCTAssertTrue(wrongProtocol.stderr.contains("--cutoff needs --protocol time-cutoff"), wrongProtocol.stderr)
     }
 
     func testTrainWritesVectorsAndLeavesNothingOnFailure() throws {

@@ -23,36 +23,70 @@ final class EvalTests: XCTestCase {
         XCTAssertEqual(Metrics.popularityPercentiles([5, 1, 5, 0]), [5.0 / 6, 1.0 / 3, 5.0 / 6, 0])
     }
 
+    /// An event log from (user, item, time) triples over `users` users and `items` items (ids "0", "1", ...).
+    private func log(_ events: [(Int32, Int32, Int64)], users: Int, items: Int) throws -> EventLog {
+        try EventLog(users: events.map(\.0), items: events.map(\.1), timestamps: events.map(\.2),
+                     userIDs: .identity(count: users), itemIDs: .identity(count: items))
+    }
+
     func testLeaveLastOutHoldsTargetOutOfTrainingAndExcludesSeen() throws {
-        let users: UserSessions = [[[0, 1], [2, 1]], [[3]], [[4, 4, 0]]]
-        let split = EvalProtocols.leaveLastOut(users)
+        // User 0: sessions [0, 1] and [2, 1] (a gap over an hour between); user 1: [3]; user 2: [4, 4, 0].
+        let events: [(Int32, Int32, Int64)] = [(0, 0, 0), (0, 1, 10), (1, 3, 5), (2, 4, 20), (2, 4, 30), (2, 0, 40),
+                                               (0, 2, 10_000), (0, 1, 10_010)]
+        let all = try log(events, users: 3, items: 5)
+        let split = try EvalProtocols.leakFree(all, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 3600))
         // User 1 has one event: no case, its session stays in training.
         XCTAssertEqual(split.cases, [EvalCase(history: [0, 1, 2], target: 1, exclude: [0, 1, 2], user: 0),
                                      EvalCase(history: [4, 4], target: 0, exclude: [4], user: 2)])
-        XCTAssertEqual(split.training, [[0, 1], [2], [3], [4, 4]])
+        // Training sessions in order of their first event: [0, 1] at 0, [3] at 5, [4, 4] at 20, [2] at 10000.
+        XCTAssertEqual((0 ..< split.training.sessionCount).map { Array(split.training.session($0)) }, [[0, 1], [3], [4, 4], [2]])
         // Counts: training + targets = all events, item by item.
-        let all = try Corpus(sessions: users.flatMap { $0 }, vocabularySize: 5).counts()
-        var rebuilt = try Corpus(sessions: split.training, vocabularySize: 5).counts()
+        var rebuilt = split.training.counts()
         for c in split.cases { rebuilt[Int(c.target)] += 1 }
-        XCTAssertEqual(rebuilt, all)
+        XCTAssertEqual(rebuilt, all.itemCounts())
     }
 
     func testLeakFreeSplitOfSyntheticWorkloadNeverTrainsOnTarget() throws {
         var config = SyntheticConfig()
         (config.users, config.items, config.sessions, config.sessionLength) = (40, 30, 120, 6)
         let w = try SyntheticWorkload(config: config)
-        let users = EvalProtocols.userSessions(w.sessions, sessionUsers: w.sessionUsers, userCount: config.users)
-        let split = EvalProtocols.leaveLastOut(users, excludeSeen: false)
-        let training = try Corpus(sessions: split.training, vocabularySize: config.items)
-        XCTAssertEqual(training.tokens.count + split.cases.count, w.sessions.tokens.count)
-        var rebuilt = training.counts()
+        let split = try EvalProtocols.leakFree(w.events, protocol: .leaveLastOut, sessions: .sessionColumn, excludeSeen: false)
+        XCTAssertEqual(split.training.tokens.count + split.cases.count, w.sessions.tokens.count)
+        var rebuilt = split.training.counts()
         for c in split.cases { rebuilt[Int(c.target)] += 1 }
         XCTAssertEqual(rebuilt, w.sessions.counts())
-        // Each case's target is the user's last event, and the history is every earlier event.
+        // Each case's target is the user's last event, and the history is every earlier event
+        // (the workload's sessions are in time order).
         for c in split.cases {
-            let events = users[c.user!].flatMap { $0 }
+            let events = (0 ..< w.sessions.sessionCount).filter { w.sessionUsers[$0] == Int32(c.user!) }.flatMap { w.sessions.session($0) }
             XCTAssertEqual(c.history + [c.target], events)
         }
+    }
+
+    func testTimeCutoffKeepsEverythingAfterTheCutoffOutOfTraining() throws {
+        // Before the cutoff (60): five events. At or after it: item 4 appears for the first time.
+        let events: [(Int32, Int32, Int64)] = [(0, 0, 10), (0, 1, 20), (1, 1, 30), (1, 2, 40), (2, 3, 50),
+                                               (0, 4, 60), (1, 4, 70), (2, 1, 80), (0, 2, 90)]
+        let all = try log(events, users: 3, items: 5)
+        let split = try EvalProtocols.leakFree(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600))
+        // Training counts (what popularity and the SGNS noise distribution are built from) see
+        // only the events before 60.
+        XCTAssertEqual(split.training.counts(), [1, 2, 1, 1, 0])
+        XCTAssertEqual(split.training.tokens.count, 5)
+        // Every later event is a case; its history includes earlier test events, as a live system saw them.
+        XCTAssertEqual(split.cases, [EvalCase(history: [0, 1], target: 4, exclude: [0, 1], user: 0),
+                                     EvalCase(history: [1, 2], target: 4, exclude: [1, 2], user: 1),
+                                     EvalCase(history: [3], target: 1, exclude: [3], user: 2),
+                                     EvalCase(history: [0, 1, 4], target: 2, exclude: [0, 1, 4], user: 0)])
+        // The table's popularity baseline ranks by training counts [1, 2, 1, 1, 0] (ties: lower id)
+        // at k = 2: lists [2, 3], [0, 3], [1, 0], [2, 3] hit two of four targets. Counted over all
+        // events ([1, 3, 2, 1, 2]) it would hit all four.
+        let table = try Tables.leakFree(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600), content: [],
+                                        configs: MethodConfigs(), methods: [], k: 2, userRule: .meanOfLast(5), excludeSeen: true)
+        let popularity = try XCTUnwrap(table.rows.first { $0.method == "Popularity" })
+        XCTAssertEqual(popularity.evalProtocol, .timeCutoff)
+        XCTAssertEqual(popularity.metrics.cases, 4)
+        XCTAssertEqual(popularity.metrics.recall, 0.5)
     }
 
     func testEvaluatorNeverReturnsExcludedItems() throws {
@@ -85,19 +119,29 @@ final class EvalTests: XCTestCase {
 
     func testMovieLensReaderNamesFileLineAndValue() throws {
         let dir = try TestSupport.temporaryDirectory(self)
-        try "1\t10\t4\t881250949\n2\tx\t3\t881250950\n".write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
-        try "10|A (1995)|01-Jan-1995||url|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n".write(to: dir.appendingPathComponent("u.item"), atomically: true, encoding: .utf8)
+        let uData = dir.appendingPathComponent("u.data"), uItem = dir.appendingPathComponent("u.item")
+        try "10|A (1995)|01-Jan-1995||url|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n".write(to: uItem, atomically: true, encoding: .utf8)
+        try "1\t10\t4\t881250949\n2\t10\t3\tlater\n".write(to: uData, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try MovieLensData(directory: dir)) { error in
-            XCTAssertEqual(error as? DataError, .badValue(file: dir.appendingPathComponent("u.data").path, line: 2, column: "item_id", value: "x", expected: "a positive integer"))
+            XCTAssertEqual(error as? DataError, .badValue(file: uData.path, line: 2, column: "timestamp (field 4)", value: "later",
+                                                          expected: "epoch seconds or an ISO 8601 date-time"))
+        }
+        // A rated movie that u.item does not list is named, with the file that lacks it.
+        try "1\t10\t4\t881250949\n2\t11\t3\t881250950\n".write(to: uData, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MovieLensData(directory: dir)) { error in
+            XCTAssertEqual(error as? DataError, .missingItems(file: uItem.path, count: 1, examples: ["11"]))
         }
     }
 
     func testMovieLensReaderOnSharedData() throws {
         let data = try MovieLensData(directory: TestSupport.sharedData("ml-100k"))
         // u.info: 943 users, 1682 items, 100000 ratings.
-        XCTAssertEqual(data.users.count, 943)
+        XCTAssertEqual(data.events.userIDs.count, 943)
         XCTAssertEqual(data.itemCount, 1682)
-        XCTAssertEqual(data.users.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }, 100_000)
+        XCTAssertEqual(data.events.count, 100_000)
+        // Dense indices follow the MovieLens ids, whatever order u.data lists them in.
+        XCTAssertEqual(data.itemIDs, (1 ... 1682).map(String.init))
+        XCTAssertEqual(data.events.userIDs.ids, (1 ... 943).map(String.init))
         XCTAssertEqual(data.genres.vectors.cols, 19)
         // Toy Story (movie 1): Animation, Children's, Comedy = genre flags 3, 4, 5.
         XCTAssertEqual(data.genres.vectors.row(0).enumerated().filter { $0.element == 1 }.map(\.offset), [3, 4, 5])

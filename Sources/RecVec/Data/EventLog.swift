@@ -156,6 +156,23 @@ public struct EventLog: Equatable, Sendable {
         }
     }
 
+    /// The same events with dense user and item indices in id order: canonical decimal ids by
+    /// value, before any other id (those by string). MovieLens user 1 and movie 1 become index 0.
+    public func withIDsInOrder() -> EventLog {
+        func ordered(_ map: IDMap) -> (map: IDMap, newIndex: [Int32]) {
+            let order = map.ids.indices.sorted {
+                (IDMap.canonicalNumber(map.ids[$0].utf8) ?? .max, map.ids[$0]) < (IDMap.canonicalNumber(map.ids[$1].utf8) ?? .max, map.ids[$1])
+            }
+            var newIndex = [Int32](repeating: 0, count: map.count)
+            for (new, old) in order.enumerated() { newIndex[old] = Int32(new) }
+            return (try! IDMap(ids: order.map { map.ids[$0] }), newIndex) // the ids of a map are distinct
+        }
+        let u = ordered(userIDs), i = ordered(itemIDs)
+        // Every index is a permutation of a valid one: the columns cannot be rejected.
+        return try! EventLog(users: users.map { u.newIndex[Int($0)] }, items: items.map { i.newIndex[Int($0)] }, timestamps: timestamps,
+                             sessions: sessions, weights: weights, userIDs: u.map, itemIDs: i.map, sessionIDs: sessionIDs)
+    }
+
     /// Drops users with fewer than `minUserCount` events and items with fewer than
     /// `minItemCount`, repeating until both hold for every remaining event (removing an item can
     /// push a user below the minimum and back). Ids are re-numbered densely, in their old

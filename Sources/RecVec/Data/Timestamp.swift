@@ -1,7 +1,13 @@
 /// Parses timestamps without building strings: epoch seconds ("881250949", "1260759144.5": the
 /// fraction is dropped) or ISO 8601 ("2020-01-02", "2020-01-02T03:04:05Z",
 /// "2020-01-02 03:04:05.250+02:00"; no zone means UTC).
-enum Timestamp {
+public enum Timestamp {
+    /// Epoch seconds of `text`, or nil when it is neither form.
+    public static func parse(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !b.isEmpty else { return nil }
         if let seconds = epochSeconds(b) { return seconds }

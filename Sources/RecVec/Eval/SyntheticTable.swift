@@ -6,7 +6,9 @@ public enum EvalProtocol: String, CaseIterable, Sendable, Codable {
     case seedPairs = "seed-pairs"
     /// Each user's last event held out of training; query = the user vector of the history.
     case leaveLastOut = "leave-last-out"
-    /// Leave-last-out restricted to cases whose target item had no training events at all.
+    /// Every event before a time cutoff trains; every later event is a case.
+    case timeCutoff = "time-cutoff"
+    /// A leak-free protocol restricted to cases whose target item had no training events at all.
     case coldStart = "cold-start"
 }
 
@@ -62,10 +64,11 @@ public enum Tables {
     /// - Parameters:
     ///   - excludePrevious: seed protocol only: the previous item is not ranked. The seed ranked it
     ///     (its ceiling of about 0.45 is reached only that way), so the default keeps it.
-    ///   - userRule: leave-last-out: how a user's history becomes a query.
+    ///   - userRule: leave-last-out and time-cutoff: how a user's history becomes a query.
+    ///   - cutoff: time-cutoff only (epoch seconds); nil means `LeakFreeProtocol.defaultCutoff`.
     public static func synthetic(workload config: SyntheticConfig, configs: MethodConfigs, protocols: [EvalProtocol],
                                  k: Int = 20, excludePrevious: Bool = false, userRule: UserVectorRule = .meanOfLast(50),
-                                 threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
+                                 cutoff: Int64? = nil, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
         var table = ResultsTable()
         var start = Date()
         let workload = try SyntheticWorkload(config: config, progress: progress)
@@ -83,17 +86,18 @@ public enum Tables {
                 if excludePrevious {
                     table.notes.append("seed-pairs excludes the previous item, so a repeated item is a miss: the ceiling is below the seed's published numbers (PPMI+SVD 0.3354), which only a ranking that keeps the previous item (the default) can reach")
                 }
-            case .leaveLastOut:
-                let users = EvalProtocols.userSessions(workload.sessions, sessionUsers: workload.sessionUsers, userCount: config.users)
+            case .leaveLastOut, .timeCutoff:
+                let leakFree: LeakFreeProtocol = evalProtocol == .leaveLastOut
+                    ? .leaveLastOut : .timeCutoff(try cutoff ?? LeakFreeProtocol.defaultCutoff(workload.events))
                 // Repeats are part of this workload (events are independent draws), so seen items stay rankable.
-                let split = EvalProtocols.leaveLastOut(users, excludeSeen: false)
-                corpus = try Corpus(sessions: split.training, vocabularySize: config.items)
+                let split = try EvalProtocols.leakFree(workload.events, protocol: leakFree, sessions: .sessionColumn, excludeSeen: false)
+                corpus = split.training
                 cases = split.cases
                 rule = userRule
                 start = Date()
-                table.ceilings[.leaveLastOut] = oracleRecall(cases, workload: workload, k: k)
+                table.ceilings[evalProtocol] = oracleRecall(cases, workload: workload, k: k)
             case .coldStart:
-                throw KernelError.invalidArgument(name: "protocol", value: evalProtocol.rawValue, expected: "seed-pairs or leave-last-out for the synthetic table")
+                throw KernelError.invalidArgument(name: "protocol", value: evalProtocol.rawValue, expected: "seed-pairs, leave-last-out or time-cutoff for the synthetic table")
             }
             table.notes.append(String(format: "\(evalProtocol.rawValue) ceiling %.3f s", Date().timeIntervalSince(start)))
             table.rows += try methodRows(Method.allCases, corpus: corpus, cases: cases, content: workload.content, cold: [], configs: configs,
