@@ -41,7 +41,7 @@ static inline uint64_t merge64(uint64_t acc, uint64_t lane) {
 }
 
 uint64_t rv_checksum64(const void *data, size_t count_bytes, uint64_t seed) {
-    const unsigned char *p = data;
+    const unsigned char *p = count_bytes ? data : (const unsigned char *)""; // no arithmetic on NULL
     const unsigned char *end = p + count_bytes;
     uint64_t h;
     if (count_bytes >= 32) {

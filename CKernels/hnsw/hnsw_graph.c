@@ -703,7 +703,8 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
     }
     status = reserve_upper(ix, upper);
     if (status != RV_OK) goto done;
-    memset(ix->upper_links + ix->count_upper_links, 0, (upper - ix->count_upper_links) * sizeof(int32_t));
+    if (upper > ix->count_upper_links) // (upper_links is still NULL while no node has an upper layer)
+        memset(ix->upper_links + ix->count_upper_links, 0, (upper - ix->count_upper_links) * sizeof(int32_t));
     ix->count_upper_links = upper;
     memset(ix->links0 + base * stride0(ix), 0, count_rows * stride0(ix) * sizeof(int32_t));
     for (size_t i = 0; i < count_rows; i++)

@@ -49,4 +49,31 @@ final class StoreExportTests: XCTestCase {
             XCTAssertEqual(try ItemIDTable.read(path: dir + "/back.npy.ids"), input.ids, "\(format)")
         }
     }
+
+    /// An export larger than the writer's 4 MB chunk: the pieces join into the same file.
+    func testLargeBinaryExportSpansSeveralChunks() throws {
+        let dir = try TestSupport.temporaryDirectory(self).path
+        let store = try EmbeddingStore(path: dir + "/store", create: true)
+        let input = storeTestInput(rows: 20000, dim: 64, seed: 8, index: nil)  // about 5.3 MB as word2vec binary
+        _ = try store.publish(input)
+        try store.open().export(to: dir + "/big.bin", format: .word2vecBinary)
+        let script = """
+        import numpy as np, sys
+        data = open(sys.argv[1], 'rb').read()
+        head, rest = data.split(b'\\n', 1)
+        n, d = map(int, head.split())
+        rows, pos = [], 0
+        for _ in range(n):
+            space = rest.index(b' ', pos)
+            rows.append(np.frombuffer(rest[space + 1:space + 1 + 4 * d], dtype='<f4')); pos = space + 1 + 4 * d + 1
+        assert pos == len(rest), (pos, len(rest))
+        np.save(sys.argv[2], np.array(rows, dtype=np.float32))
+        """
+        guard let result = try runPython(script, arguments: [dir + "/big.bin", dir + "/back.npy"]) else {
+            throw XCTSkip("python3 with numpy not available")
+        }
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: dir + "/big.bin")[.size] as! Int, 1 << 22)
+        XCTAssertEqual(try NPY.read(path: dir + "/back.npy"), input.vectors)
+    }
 }

@@ -107,3 +107,39 @@ extension DurableIO {
         guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
     }
 }
+
+extension DurableIO {
+    /// A new file written in pieces, fsync'd by `finish`.
+    final class Writer {
+        let path: String
+        private var fd: Int32
+
+        init(path: String) throws {
+            self.path = path
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+        }
+
+        func append(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { part in
+                var offset = 0
+                while offset < part.count {
+                    let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw StoreError.io(path: path, operation: "write", errno: errno)
+                    }
+                    offset += n
+                }
+            }
+        }
+
+        /// fsyncs and closes the file.
+        func finish() throws {
+            defer { close(fd); fd = -1 }
+            guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+    }
+}

@@ -29,8 +29,9 @@ extension StoreVersion {
             try DurableIO.rename(temporary, idsPath)
             return [path, idsPath]
         case .word2vecText, .word2vecBinary:
+            // Written in chunks of about 4 MB, so a million rows never sit in memory as text.
+            let writer = try DurableIO.Writer(path: temporary)
             var out: [UInt8] = Array("\(count) \(dimension)\n".utf8)
-            out.reserveCapacity(count * (dimension * (format == .word2vecBinary ? 4 : 12) + 16))
             for row in 0 ..< count {
                 out.append(contentsOf: ids[row].utf8)
                 let values = vectors.row(row)
@@ -42,8 +43,13 @@ extension StoreVersion {
                     out.append(contentsOf: UnsafeRawBufferPointer(values))
                 }
                 out.append(0x0A)
+                if out.count >= 1 << 22 {
+                    try writer.append(out)
+                    out.removeAll(keepingCapacity: true)
+                }
             }
-            try DurableIO.write(path: temporary, data: out)
+            try writer.append(out)
+            try writer.finish()
             try DurableIO.rename(temporary, path)
             return [path]
         }
