@@ -47,7 +47,7 @@ final class TrainEvalTableTests: XCTestCase {
 
     func testEvalNamesTheBadFileAndLine() throws {
         let dir = try TestSupport.temporaryDirectory(self)
-        try "1\t10\t4\t881250949\n1\t11\t4\tlater\n".write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
+        try "1\t10\t4\t881200000\n1\t11\t4\tlater\n".write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
         let result = try runRecVec(["eval", "--dataset", "movielens", "--path", dir.path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("u.data:2: column 'timestamp (field 4)' has 'later' (expected epoch seconds or an ISO 8601 date-time)"),

@@ -121,13 +121,13 @@ final class EvalTests: XCTestCase {
         let dir = try TestSupport.temporaryDirectory(self)
         let uData = dir.appendingPathComponent("u.data"), uItem = dir.appendingPathComponent("u.item")
         try "10|A (1995)|01-Jan-1995||url|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n".write(to: uItem, atomically: true, encoding: .utf8)
-        try "1\t10\t4\t881250949\n2\t10\t3\tlater\n".write(to: uData, atomically: true, encoding: .utf8)
+        try "1\t10\t4\t881200000\n2\t10\t3\tlater\n".write(to: uData, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try MovieLensData(directory: dir)) { error in
             XCTAssertEqual(error as? DataError, .badValue(file: uData.path, line: 2, column: "timestamp (field 4)", value: "later",
                                                           expected: "epoch seconds or an ISO 8601 date-time"))
         }
         // A rated movie that u.item does not list is named, with the file that lacks it.
-        try "1\t10\t4\t881250949\n2\t11\t3\t881250950\n".write(to: uData, atomically: true, encoding: .utf8)
+        try "1\t10\t4\t881200000\n2\t11\t3\t881200001\n".write(to: uData, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try MovieLensData(directory: dir)) { error in
             XCTAssertEqual(error as? DataError, .missingItems(file: uItem.path, count: 1, examples: ["11"]))
         }

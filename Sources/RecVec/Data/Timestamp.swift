@@ -1,4 +1,4 @@
-/// Parses timestamps without building strings: epoch seconds ("881250949", "1260759144.5": the
+/// Parses timestamps without building strings: epoch seconds ("881200000", "1260759144.5": the
 /// fraction is dropped) or ISO 8601 ("2020-01-02", "2020-01-02T03:04:05Z",
 /// "2020-01-02 03:04:05.250+02:00"; no zone means UTC).
 public enum Timestamp {
