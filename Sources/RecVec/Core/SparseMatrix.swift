@@ -28,6 +28,17 @@ public struct SparseMatrix: Equatable, Sendable {
         self.values = values
     }
 
+    /// Wraps arrays a C kernel built and documents as well-formed (offsets from 0 to the
+    /// non-zero count, columns in range), without another pass over every non-zero.
+    init(kernelOutputRows rows: Int, cols: Int, rowOffsets: [Int64], columns: [Int32], values: [Float]) {
+        assert(rowOffsets.count == rows + 1 && rowOffsets.last == Int64(columns.count) && columns.count == values.count)
+        self.rows = rows
+        self.cols = cols
+        self.rowOffsets = rowOffsets
+        self.columns = columns
+        self.values = values
+    }
+
     /// The non-zeros of row `r` as (column, value) pairs.
     public func row(_ r: Int) -> Zip2Sequence<ArraySlice<Int32>, ArraySlice<Float>> {
         let range = Int(rowOffsets[r]) ..< Int(rowOffsets[r + 1])

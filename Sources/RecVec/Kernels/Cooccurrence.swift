@@ -88,7 +88,7 @@ extension Kernels {
             rowCount = takeStatus == RV_OK ? n + 1 : 0
         }
         try check(takeStatus, "rv_cooc_csr_take")
-        return try SparseMatrix(rows: n, cols: n, rowOffsets: rowOffsets, columns: columns, values: values)
+        return SparseMatrix(kernelOutputRows: n, cols: n, rowOffsets: rowOffsets, columns: columns, values: values)
     }
 
     /// The checks both co-occurrence entry points share (the corpus validated itself).
