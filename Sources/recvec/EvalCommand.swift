@@ -32,6 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Hyperparameters: seed or tuned.") var preset = "tuned"
     @Option(help: "Fraction of items made cold for the cold-start rows (0 = none).") var coldFraction = 0.1
     @Option(help: "MovieLens: a gap longer than this many seconds starts a new session.") var sessionGap: Int64 = 3600
+    @Flag(help: "MovieLens: count and skip lines of u.data that do not parse instead of stopping at the first.") var skipBadLines = false
     @OptionGroup var ranking: RankingOptions
 
     func validate() throws {
@@ -68,7 +69,8 @@ struct EvalCommand: ParsableCommand {
         switch dataset {
         case "movielens":
             progress.line("reading MovieLens from \(path!)")
-            let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
+            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: skipBadLines)
+            if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             let leakFree: LeakFreeProtocol = `protocol` == "time-cutoff"
                 ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(data.events)) : .leaveLastOut
             table = try Tables.leakFree(data.events, protocol: leakFree, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres],

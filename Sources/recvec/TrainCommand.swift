@@ -15,6 +15,7 @@ struct TrainCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "MovieLens: count and skip lines of u.data that do not parse instead of stopping at the first.") var skipBadLines = false
     @OptionGroup var workload: WorkloadOptions
     @Option(help: "ppmi-svd, item2vec, walks, content or fused.") var method: String
     @Option(help: "movielens or synthetic.") var dataset = "synthetic"
@@ -37,7 +38,8 @@ struct TrainCommand: ParsableCommand {
         let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
         let corpus: Corpus, content: [ContentModality], ids: [String]
         if dataset == "movielens" {
-            let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
+            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: skipBadLines)
+            if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             corpus = try data.events.corpus(rule: .inactivityGap(seconds: 3600))
             content = [data.genres]
             ids = data.itemIDs

@@ -54,6 +54,22 @@ final class TrainEvalTableTests: XCTestCase {
                       result.stderr)
     }
 
+    func testSkipBadLinesCountsTheBadLineInsteadOfStopping() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let ratings = [(1, 1, 10), (1, 2, 20), (2, 2, 30), (2, 3, 40), (3, 1, 50), (3, 3, 60)]
+        try (ratings.map { "\($0.0)\t\($0.1)\t4\t\(881_250_000 + $0.2)\n" } + ["3\t2\t4\tlater\n"]).joined()
+            .write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
+        try (1 ... 3).map { movie in "\(movie)|Movie \(movie)|01-Jan-1995||url|" + (0 ..< 19).map { $0 == movie ? "1" : "0" }.joined(separator: "|") + "\n" }
+            .joined().write(to: dir.appendingPathComponent("u.item"), atomically: true, encoding: .utf8)
+        let base = ["eval", "--dataset", "movielens", "--path", dir.path, "--methods", "content", "--cold-fraction", "0", "--k", "1", "--threads", "1"]
+        let stopped = try runRecVec(base)
+        XCTAssertNotEqual(stopped.status, 0)
+        XCTAssertTrue(stopped.stderr.contains("u.data:7:"), stopped.stderr)
+        let skipped = try runRecVec(base + ["--skip-bad-lines"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertTrue(skipped.stderr.contains("u.data: skipped 1 bad lines"), skipped.stderr)
+    }
+
     func testEvalTimeCutoffTrainsBeforeAndTestsAfterTheCutoff() throws {
         // MovieLens files for 3 users and 5 movies. Before the cutoff (881250060 = 1997-12-04T15:41:00Z)
         // five ratings; at or after it four, movie 5 only among them.

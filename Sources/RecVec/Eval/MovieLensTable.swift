@@ -12,10 +12,18 @@ public struct MovieLensData: Sendable {
     /// MovieLens ids of the dense items.
     public var itemIDs: [String] { events.itemIDs.ids }
 
-    /// Reads `directory/u.data` and `directory/u.item`. Errors (`DataError`) name the file, line and value.
-    public init(directory: URL) throws(DataError) {
+    /// Lines of u.data skipped as bad (only with `skipBadLines`).
+    public var skippedLines: Int
+
+    /// Reads `directory/u.data` and `directory/u.item`. Errors (`DataError`) name the file, line
+    /// and value; with `skipBadLines`, bad lines of u.data are counted in `skippedLines` instead.
+    public init(directory: URL, skipBadLines: Bool = false) throws(DataError) {
         let dataFile = directory.appendingPathComponent("u.data"), itemFile = directory.appendingPathComponent("u.item")
-        events = try EventLog.load(dataFile, columns: .movieLensUData).log.withIDsInOrder()
+        var options = EventLoadOptions()
+        options.skipBadLines = skipBadLines
+        let (log, report) = try EventLog.load(dataFile, columns: .movieLensUData, options: options)
+        events = log.withIDsInOrder()
+        skippedLines = report.skippedLines
         genres = try ContentLoader.loadMovieLensGenres(itemFile, aligningTo: events.itemIDs)
     }
 }
