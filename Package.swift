@@ -38,7 +38,8 @@ let package = Package(
             path: "Benchmarks/kbench"
         ),
         // HNSW recall, QPS and build time against exact search (and hnswlib through Benchmarks/peers).
-        .executableTarget(name: "annbench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/annbench"),
+        .executableTarget(name: "annbench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/annbench",
+                         exclude: ["RESULTS.md"]),
         // Online path: request latency p50/p99 over a published version.
         .executableTarget(name: "servebench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/servebench"),
         // What the three benchmarks share: seeded inputs, the header's machine and build, clocks.

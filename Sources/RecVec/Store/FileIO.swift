@@ -61,18 +61,21 @@ enum DurableIO {
         let fd = open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io(path: path, operation: "open for writing", errno: errno) }
         defer { close(fd) }
-        for part in parts {
-            var offset = 0
-            while offset < part.count {
-                let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw StoreError.io(path: path, operation: "write", errno: errno)
-                }
-                offset += n
-            }
-        }
+        for part in parts { try writeAll(fd, part, path: path) }
         guard !sync || fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+    }
+
+    /// write(2) until every byte of `part` is written, retrying on EINTR.
+    fileprivate static func writeAll(_ fd: Int32, _ part: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < part.count {
+            let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io(path: path, operation: "write", errno: errno)
+            }
+            offset += n
+        }
     }
 
     static func write(path: String, data: [UInt8]) throws {
@@ -81,10 +84,19 @@ enum DurableIO {
 
     /// Makes a directory's entries (creations, renames) durable.
     static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open directory", errno: errno) }
+        try sync(path, flags: O_RDONLY | O_DIRECTORY, what: " directory")
+    }
+
+    /// fsyncs a file someone else wrote.
+    static func syncFile(_ path: String) throws {
+        try sync(path, flags: O_RDONLY, what: "")
+    }
+
+    private static func sync(_ path: String, flags: Int32, what: String) throws {
+        let fd = open(path, flags | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open" + what, errno: errno) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync directory", errno: errno) }
+        guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync" + what, errno: errno) }
     }
 
     /// rename(2): atomic within one file system.
@@ -95,16 +107,6 @@ enum DurableIO {
     /// The checksum (XXH64) of a whole file, read through a memory map.
     static func checksum(path: String) throws -> (bytes: Int, checksum: UInt64) {
         try MappedFile(path: path).withBytes { ($0.count, XXH64.hash($0)) }
-    }
-}
-
-extension DurableIO {
-    /// fsyncs a file someone else wrote.
-    static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
     }
 }
 
@@ -121,17 +123,7 @@ extension DurableIO {
         }
 
         func append(_ bytes: [UInt8]) throws {
-            try bytes.withUnsafeBytes { part in
-                var offset = 0
-                while offset < part.count {
-                    let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw StoreError.io(path: path, operation: "write", errno: errno)
-                    }
-                    offset += n
-                }
-            }
+            try bytes.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: path) }
         }
 
         /// fsyncs and closes the file.
