@@ -52,9 +52,8 @@ struct TrainCommand: ParsableCommand {
         }
         let trained = try Methods.train(Method(rawValue: method)!, corpus: corpus, content: content, configs: configs, progress: progress.line)
         let final = URL(fileURLWithPath: out)
-        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: temporary)
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        // A fresh folder with an unpredictable name beside --out, made by mkdir (never through a symlink).
+        let temporary = try TemporaryFolder.create(beside: final)
         do {
             try NPY.write(trained.retrieval.queryVectors, to: temporary.appendingPathComponent("query.npy"))
             try NPY.write(trained.retrieval.itemVectors, to: temporary.appendingPathComponent("items.npy"))

@@ -54,7 +54,7 @@ final class StoreCLITests: XCTestCase {
         XCTAssertEqual(try json(result)["to"] as? String, "v000001")
         result = try runRecVec(["rollback", "--store", dir + "/store"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("cannot roll back: v000001 is the oldest version"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot roll back: no version served before v000001 is left"), result.stderr)
         result = try runRecVec(["rollback", "--store", dir + "/store", "--to", "v000002"])
         XCTAssertEqual(result.status, 0, result.stderr)
 

@@ -6,6 +6,8 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A user id with no known history.
     case unknownUser(id: String)
     case emptyHistory
+    /// A score that is not finite (a version whose rows overflow float32 scores).
+    case nonFiniteScore(item: String, version: String, score: Float)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
             return "unknown item id \(id): version \(version) has no vector for it"
         case let .unknownUser(id):
             return "unknown user id \(id): no history for this user"
+        case let .nonFiniteScore(item, version, score):
+            return "item \(item) of version \(version) scored \(score): its vector overflows float32 scores (republish with smaller vectors)"
         case .emptyHistory:
             return "the user's history is empty: nothing to build a user vector from"
         }
