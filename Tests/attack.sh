@@ -170,6 +170,12 @@ run fail "publish --m huge" publish "$WORK/s" "$WORK/a.npy" --m 9223372036854775
 run fail "publish --ef-construction huge" publish "$WORK/s" "$WORK/a.npy" --ef-construction 9223372036854775807
 run fail "publish --ef-search huge" publish "$WORK/s" "$WORK/a.npy" --ef-search 4294967297
 run fail "--threads huge" publish "$WORK/s" "$WORK/a.npy" --threads 9223372036854775807
+for flag in --users --items --sessions --session-length; do
+    run fail "generate $flag huge" "$RECVEC" generate --out "$WORK/gen" "$flag" 4611686018427387904
+done
+for flag in --window --epochs --session-length --dimension; do
+    run fail "train $flag huge" "$RECVEC" train --method item2vec --users 40 --items 30 --sessions 60 --out "$WORK/train$flag" "$flag" 4611686018427387904
+done
 run fail "gc --keep 0" "$RECVEC" gc --store "$WORK/s" --keep 0
 run ok "gc --keep huge" "$RECVEC" gc --store "$WORK/s" --keep 9223372036854775807
 run ok "publish --keep huge" publish "$WORK/s" "$WORK/a.npy" --keep 9223372036854775807
