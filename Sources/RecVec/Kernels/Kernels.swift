@@ -52,8 +52,7 @@ public enum Kernels {
     public static let threadLimit = 4096
 
     static func checkThreads(_ threads: Int) throws(KernelError) {
-        guard threads >= 0 && threads <= threadLimit else {
-            throw .invalidArgument(name: "threads", value: "\(threads)", expected: "0 (all) ... \(threadLimit)")
-        }
+        guard threads >= 0 else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: ">= 0 (0 = all)") }
+        guard threads <= threadLimit else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: "<= \(threadLimit)") }
     }
 }

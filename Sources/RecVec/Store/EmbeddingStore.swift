@@ -131,7 +131,7 @@ public struct EmbeddingStore: Sendable {
 
     /// Runs `body` holding the store's exclusive lock (flock on LOCK).
     func withLock<T>(_ body: () throws -> T) throws -> T {
-        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io(path: lockPath, operation: "open lock", errno: errno) }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {

@@ -125,6 +125,10 @@ public final class StoreVersion: @unchecked Sendable {
         guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
 
+    /// Drops every cached `.full` verdict of this process: the next full open of any version
+    /// checks every byte again (benchmarks, or after repairing files by hand).
+    public static func forgetVerifiedVersions() { VerifiedVersions.reset() }
+
     /// The row of item `id`, nil when the version has no vector for it.
     public func row(of id: String) -> Int32? { ids.row(of: id) }
 
