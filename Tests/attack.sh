@@ -176,6 +176,8 @@ done
 for flag in --window --epochs --session-length --dimension; do
     run fail "train $flag huge" "$RECVEC" train --method item2vec --users 40 --items 30 --sessions 60 --out "$WORK/train$flag" "$flag" 4611686018427387904
 done
+run fail "table --k huge" "$RECVEC" table --k 9223372036854775807 --users 30 --items 20 --sessions 40
+run fail "eval --k huge" "$RECVEC" eval --dataset synthetic --k 9223372036854775807 --users 30 --items 20 --sessions 40
 run fail "gc --keep 0" "$RECVEC" gc --store "$WORK/s" --keep 0
 run ok "gc --keep huge" "$RECVEC" gc --store "$WORK/s" --keep 9223372036854775807
 run ok "publish --keep huge" publish "$WORK/s" "$WORK/a.npy" --keep 9223372036854775807
