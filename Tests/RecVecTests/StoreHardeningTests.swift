@@ -146,6 +146,15 @@ final class StoreHardeningTests: XCTestCase {
         // The destination symlink was replaced by the exported file, not followed.
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLinkSafe(out), nil)
         XCTAssertEqual(try NPY.read(path: out).rows, 60)
+        // A symlink planted as HISTORY: the switch is refused before CURRENT changes.
+        try FileManager.default.moveItem(atPath: store.path + "/HISTORY", toPath: dir + "/history-moved")
+        try FileManager.default.createSymbolicLink(atPath: store.path + "/HISTORY", withDestinationPath: victim)
+        let current = try store.currentVersion()
+        XCTAssertThrowsError(try store.publish(indexed(seed: 4))) { error in
+            XCTAssertTrue("\(error)".contains("HISTORY: is not a regular file"), "\(error)")
+        }
+        XCTAssertEqual(try store.currentVersion(), current)
+        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
     }
 
     func testExportRefusesToWriteIntoTheStoreOrOverAHardLinkedVersionFile() throws {

@@ -82,7 +82,14 @@ extension EmbeddingStore {
     /// Writes the implied history of a store that has no HISTORY yet (atomic replace), so that
     /// the next append continues it. Call with the lock held, before CURRENT changes.
     func materializeHistory() throws {
-        guard !FileManager.default.fileExists(atPath: historyPath) else { return }
+        var info = stat()
+        if lstat(historyPath, &info) == 0 {
+            // Checked before CURRENT changes, so a switch never fails half-way on a planted link.
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw StoreError.invalidInput(file: historyPath, reason: "is not a regular file (a symlink?); move it away and retry")
+            }
+            return
+        }
         try DurableIO.replace(path: historyPath, data: Array(try impliedHistory().map(\.line).joined().utf8))
     }
 
