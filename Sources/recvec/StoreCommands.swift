@@ -46,6 +46,11 @@ struct Publish: ParsableCommand {
     @Option(help: "Training data file whose checksum is recorded as the input fingerprint (default: of vectors and ids).")
     var data: String?
     @Option(help: "Similarity: cosine or dot.") var metric = "cosine"
+    @Option(help: "Scoring recorded in the manifest: cosine or asymmetric-dot (query side vs item side).") var scoring: String?
+    @Option(help: "User vector rule recorded in the manifest, the recommender's default: last:N or recency:N:DECAY (default: \(Defaults.standard.userVectorRule)).")
+    var rule: String?
+    @Option(help: "Training counts, one integer per line in row order (`recvec train`'s popularity.txt): the fallback for histories with no known item.")
+    var popularity: String?
     @Option(help: "ANN index: hnsw, or none for exact search (small catalogs).") var index = "hnsw"
     @Option(help: "HNSW links per node.") var m = 16
     @Option(help: "HNSW build candidate list size.") var efConstruction = 200
@@ -59,6 +64,8 @@ struct Publish: ParsableCommand {
     func validate() throws {
         guard ["hnsw", "none"].contains(index) else { throw ValidationError("--index must be hnsw or none, got \(index)") }
         _ = try parseMetric(metric)
+        if let rule { _ = try parseRule(rule) }
+        if let scoring, Scoring(rawValue: scoring) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got \(scoring)") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
         guard m >= 2 else { throw ValidationError("--m must be at least 2, got \(m)") }
         guard efConstruction >= 1, efSearch >= 1 else { throw ValidationError("--ef-construction and --ef-search must be positive") }
@@ -104,6 +111,9 @@ struct Publish: ParsableCommand {
         var input = PublishInput(vectors: matrix, ids: itemIDs, method: method, configuration: configuration,
                                  metrics: metricValues, inputFingerprint: fingerprint, metric: similarity, index: hnsw)
         input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
+        input.scoring = scoring.flatMap(Scoring.init(rawValue:))
+        input.userVectorRule = try rule.map(parseRule) ?? Defaults.standard.userVectorRule
+        input.popularity = try popularity.map(readCounts)
         var gate = PublishGate()
         gate.recallMetric = gateMetric
         gate.maxRecallDrop = maxRecallDrop
@@ -118,6 +128,18 @@ struct Publish: ParsableCommand {
             if !result.removedVersions.isEmpty { print("removed old versions: \(result.removedVersions.joined(separator: ", "))") }
         }
     }
+}
+
+/// Reads one non-negative integer per line (`popularity.txt`); errors name the line and value.
+func readCounts(path: String) throws -> [Int] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
+    var counts: [Int] = []
+    for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        if line.isEmpty { continue }
+        guard let n = Int(line), n >= 0 else { throw StoreError.invalidLine(file: path, line: number + 1, reason: "'\(line)' is not a count (an integer >= 0)") }
+        counts.append(n)
+    }
+    return counts
 }
 
 struct Versions: ParsableCommand {

@@ -6,8 +6,8 @@ public enum SessionRule: Equatable, Sendable {
     /// Per user, in time order, a new session starts after more than `seconds` without events.
     case inactivityGap(seconds: Int64)
 
-    /// Thirty minutes of inactivity.
-    public static let `default` = SessionRule.inactivityGap(seconds: 30 * 60)
+    /// An hour of inactivity (`Defaults.standard.sessionRule`).
+    public static var `default`: SessionRule { Defaults.standard.sessionRule }
 }
 
 extension EventLog {
