@@ -6,7 +6,7 @@ public enum SessionRule: Equatable, Sendable {
     /// Per user, in time order, a new session starts after more than `seconds` without events.
     case inactivityGap(seconds: Int64)
 
-    /// An hour of inactivity (`Defaults.standard.sessionRule`).
+    /// Thirty minutes of inactivity (`Defaults.standard.sessionRule`).
     public static var `default`: SessionRule { Defaults.standard.sessionRule }
 }
 
