@@ -76,11 +76,11 @@ struct EvalCommand: ParsableCommand {
             table = try Tables.leakFree(data.events, protocol: leakFree, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres],
                                         configs: configs, methods: try parsedMethods(), k: ranking.k,
                                         userRule: ranking.rule(defaultHistory: 5, defaultDecay: 0.8), excludeSeen: true,
-                                        coldFraction: coldFraction, seed: global.seed, threads: global.threads, progress: progress.line)
+                                        coldFraction: coldFraction, ties: ranking.ties, seed: global.seed, threads: global.threads, progress: progress.line)
         default:
             let config = workload.config(seed: global.seed)
             table = try Tables.synthetic(workload: config, configs: configs, protocols: [EvalProtocol(rawValue: `protocol`)!],
-                                         k: ranking.k, userRule: ranking.rule(defaultHistory: 50), cutoff: cutoff.flatMap(Timestamp.parse), threads: global.threads, progress: progress.line)
+                                         k: ranking.k, userRule: ranking.rule(defaultHistory: 50), cutoff: cutoff.flatMap(Timestamp.parse), ties: ranking.ties, threads: global.threads, progress: progress.line)
         }
         progress.line("done")
         try Output.print(table, json: global.json, k: ranking.k)

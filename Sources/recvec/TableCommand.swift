@@ -35,7 +35,7 @@ struct TableCommand: ParsableCommand {
         let table = try Tables.synthetic(workload: workload.config(seed: global.seed),
                                          configs: try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload),
                                          protocols: protocols, k: ranking.k, excludePrevious: excludePrevious,
-                                         userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
+                                         userRule: ranking.rule(defaultHistory: 50), ties: ranking.ties, threads: global.threads, progress: progress.line)
         progress.line("done")
         try Output.print(table, json: global.json, k: ranking.k)
     }
@@ -48,6 +48,8 @@ struct RankingOptions: ParsableArguments {
     var userHistory: Int?
     @Option(help: "Leave-last-out: each older history item weighs this times the next newer one (1 = plain mean).")
     var recencyDecay: Float?
+    @Option(help: "Leak-free protocols: how events with equal timestamps are ordered (\(TieRule.allCases.map(\.rawValue).joined(separator: ", "))); printed in every table header.")
+    var ties: TieRule = .default
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
@@ -123,6 +125,7 @@ enum Output {
     static func print(_ table: ResultsTable, json: Bool, k: Int) throws {
         if json {
             var object: [String: Any] = ["rows": table.rows.map(\.jsonObject), "notes": table.notes]
+            if let ties = table.ties { object["ties"] = ties.rawValue }
             if let first = table.rows.first.flatMap({ table.ceilings[$0.evalProtocol] }) ?? table.ceilings.values.first {
                 object["ceiling"] = ["recall@\(k)": first]
             }
@@ -137,13 +140,19 @@ enum Output {
         for row in table.rows {
             if row.evalProtocol != protocolShown {
                 protocolShown = row.evalProtocol
-                Swift.print("\n\(row.evalProtocol.rawValue) (\(row.metrics.cases) cases)")
+                let ties = row.evalProtocol == .seedPairs ? "" : table.ties.map { ", ties: \($0.rawValue)" } ?? ""
+                Swift.print("\n\(row.evalProtocol.rawValue) (\(row.metrics.cases) cases\(ties))")
                 Swift.print(pad("method", 12) + ["recall@\(k)", "ndcg@\(k)", "mrr@\(k)", "cover@\(k)", "pop-pct", "gini", "seconds"]
                     .map { pad($0, 10) }.joined() + "scoring")
+            }
+            if let skipped = row.skipped {
+                Swift.print(pad(row.method, 12) + "skipped: \(skipped)")
+                continue
             }
             let m = row.metrics
             Swift.print(pad(row.method, 12) + [m.recall, m.ndcg, m.mrr, m.coverage, m.meanPopularityPercentile, m.gini, row.seconds]
                     .map { pad(String(format: "%.4f", $0), 10) }.joined() + row.scoring)
+            for warning in row.warnings { Swift.print(pad("", 12) + "warning: \(warning)") }
             if let c = table.ceilings[row.evalProtocol], row.method == "Random" {
                 Swift.print(pad("Ceiling", 12) + pad(String(format: "%.4f", c), 10) + "(Bayes-optimal recall@\(k))")
             }
@@ -155,3 +164,5 @@ enum Output {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }
+
+extension TieRule: ExpressibleByArgument {}

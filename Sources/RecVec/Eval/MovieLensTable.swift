@@ -29,7 +29,8 @@ public struct MovieLensData: Sendable {
 }
 
 extension Tables {
-    /// A leak-free table over `log` for every method, with popularity and random baselines: the
+    /// A leak-free table over `log` for every method, with the baselines of `leakFreeBaselineRows`
+    /// (popularity, random, transition, item-kNN, EASE; ties ordered by `ties`): the
     /// methods train on the sessions (`sessions` rule) of the split's training events only, and
     /// are scored on its test targets (see `EvalProtocols.leakFree`). When `coldFraction > 0`,
     /// cold-start rows follow: a random `coldFraction` of the items lose every training event
@@ -37,10 +38,12 @@ extension Tables {
     public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
                                 content: [ContentModality], configs: MethodConfigs, methods: [Method] = Method.allCases,
                                 k: Int = 20, userRule: UserVectorRule, excludeSeen: Bool, coldFraction: Double = 0,
+                                ties: TieRule = .default, ease: EASEConfig = EASEConfig(),
                                 seed: UInt64 = 1, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
         var table = ResultsTable()
+        table.ties = ties
         let itemCount = log.itemIDs.count
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen)
+        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
         if case let .timeCutoff(cutoff) = leakFree {
             table.notes.append("time-cutoff: trained on the \(split.training.tokens.count) events before \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(cutoff)))) "
                                + "(\(cutoff)), \(split.cases.count) later events are cases")
@@ -48,7 +51,7 @@ extension Tables {
         let evalProtocol = leakFree.evalProtocol
         table.rows += try methodRows(methods, corpus: split.training, cases: split.cases, content: content, cold: [], configs: configs,
                                      k: k, rule: userRule, evalProtocol: evalProtocol, threads: threads, progress: progress)
-        table.rows += baselineRows(split.cases, k: k, popularity: split.training.counts(), evalProtocol: evalProtocol, seed: seed)
+        table.rows += try leakFreeBaselineRows(split, cases: split.cases, k: k, evalProtocol: evalProtocol, seed: seed, ease: ease, threads: threads)
         guard coldFraction > 0 else { return table }
         var random = SplitMix64(seed: seed, stream: 0xC01D)
         var order = Array(0 ..< itemCount)
