@@ -82,6 +82,10 @@ public struct Defaults: Codable, Equatable, Sendable {
     public var sessionGapSeconds: Int64 = 30 * 60
     /// Length of every recommendation list evaluated.
     public var k = 20
+    /// Leak-free protocols: how events with equal timestamps are ordered.
+    public var ties: TieRule = .default
+    /// Items the user already consumed are not recommended (evaluation and serving alike).
+    public var excludeSeen = true
 
     public static let standard = Defaults()
 
@@ -96,13 +100,8 @@ public struct Defaults: Codable, Equatable, Sendable {
 
     /// One line for table headers: every value here, and what the preset makes of the families.
     public var summary: String {
-        "seed \(seed), preset \(preset.rawValue), user vector \(userVectorRule), session gap \(sessionGapSeconds) s, k \(k) | "
+        "seed \(seed), preset \(preset.rawValue), user vector \(userVectorRule), session gap \(sessionGapSeconds) s, k \(k), ties \(ties.rawValue), "
+            + "\(excludeSeen ? "seen excluded" : "seen rankable") | "
             + methodConfigs().summary
-    }
-
-    /// The same, as manifest configuration entries ("defaults.seed", ...).
-    public var manifestEntries: [String: String] {
-        ["defaults.seed": "\(seed)", "defaults.preset": preset.rawValue, "defaults.userVectorRule": userVectorRule.description,
-         "defaults.sessionGapSeconds": "\(sessionGapSeconds)", "defaults.k": "\(k)", "defaults.hyperparameters": methodConfigs().summary]
     }
 }
