@@ -57,11 +57,12 @@ public struct TrainedModel: Sendable {
     /// Splits `log` by `leakFree`, trains `method` on the training part only and scores it on the
     /// held-out cases by the code path of the eval tables (`Tables.scoredCases`, `Evaluator`), so
     /// its metrics are the table's row for the method. Returns the model (rows: what it can rank),
-    /// the split, the cases as scored (indices into `log`'s items) and the metrics.
+    /// the split, the cases as scored (indices into `log`'s items), each case's ranked list (item
+    /// ids) and the metrics.
     public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
                                         content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
                                         progress: ((String) -> Void)? = nil) throws
-        -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], metrics: RankingMetrics) {
+        -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
         let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
@@ -70,14 +71,17 @@ public struct TrainedModel: Sendable {
         retrieval.rule = settings.userVectorRule
         let counts = split.training.counts()
         let cases = Tables.scoredCases(split.cases, method: method, popularity: counts)
-        let metrics = try Evaluator.evaluate(cases, retrieval: retrieval, k: settings.k, popularity: counts, threads: threads)
+        // Evaluator.evaluate, unrolled to keep the lists: the parity test checks serving against them.
+        let lists = try Evaluator.rankedLists(cases, retrieval: retrieval, k: settings.k, popularity: counts, threads: threads)
+        let metrics = Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
         let evaluation = switch leakFree {
         case .leaveLastOut: "leave-last-out"
         case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
         }
         let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation,
                          metrics: metrics.dictionary)
-        return (model, split, cases, metrics)
+        let ids = log.itemIDs.ids
+        return (model, split, cases, lists.map { $0.map { ids[Int($0)] } }, metrics)
     }
 
     /// Keeps the rows the method can rank and records how they score.
