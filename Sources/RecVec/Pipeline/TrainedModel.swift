@@ -61,12 +61,19 @@ public struct TrainedModel: Sendable {
     /// ids) and the metrics.
     public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
                                         content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
-                                        progress: ((String) -> Void)? = nil) throws
+                                        progress: ((String) -> Void)? = nil, stageDone: ((_ stage: String, _ seconds: Double) -> Void)? = nil) throws
         -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
+        var start = Date()
+        func done(_ stage: String) {
+            stageDone?(stage, Date().timeIntervalSince(start))
+            start = Date()
+        }
         let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
+        done("split")
         let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
                                         progress: progress)
+        done("train")
         var retrieval = trained.retrieval
         retrieval.rule = settings.userVectorRule
         let counts = split.training.counts()
@@ -81,6 +88,7 @@ public struct TrainedModel: Sendable {
         let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation,
                          metrics: metrics.dictionary)
         let ids = log.itemIDs.ids
+        done("evaluate")
         return (model, split, cases, lists.map { $0.map { ids[Int($0)] } }, metrics)
     }
 
