@@ -133,4 +133,17 @@ final class FlowCLITests: XCTestCase {
         result = try runRecVec(["pipeline", try write(#"{"events": {"path": "missing.csv"}, "method": "ppmi-svd", "store": "pstore"}"#)])
         XCTAssertEqual(result.status, 66, result.stderr)
     }
+
+    /// Examples/csv-to-recommendations: the documented library path, CSV to recommendations.
+    func testLibraryExampleRunsOnACSV() throws {
+        let result = try runProduct("csv-to-recommendations", [events, dir + "/example-store"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, result.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("2400 events, "), result.stdout)
+        XCTAssertTrue(lines[1].contains("held-out recall@20"), result.stdout)
+        XCTAssertTrue(lines[2].hasPrefix("v000001: for user"), result.stdout)
+        XCTAssertEqual(lines[3].split(separator: ":").last?.split(separator: ",").count, 5, result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/example-store/versions/v000001/popularity.rvv"))
+    }
 }
