@@ -127,18 +127,6 @@ struct Publish: ParsableCommand {
     }
 }
 
-/// Reads one non-negative integer per line (`popularity.txt`); errors name the line and value.
-func readCounts(path: String) throws -> [Int] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
-    var counts: [Int] = []
-    for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        if line.isEmpty { continue }
-        guard let n = Int(line), n >= 0 else { throw StoreError.invalidLine(file: path, line: number + 1, reason: "'\(line)' is not a count (an integer >= 0)") }
-        counts.append(n)
-    }
-    return counts
-}
-
 extension Publish {
     /// The input --vectors, --ids, --method and the other flags describe.
     func inputFromFiles(index hnsw: HNSWConfig?) throws -> PublishInput {
@@ -162,7 +150,7 @@ extension Publish {
         input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
         input.scoring = scoring.flatMap(Scoring.init(rawValue:))
         input.userVectorRule = try rule.map(parseRule) ?? Defaults.standard.userVectorRule
-        input.popularity = try popularity.map(readCounts)
+        input.popularity = try popularity.map { try TrainedModel.readCounts(path: $0) }
         return input
     }
 }

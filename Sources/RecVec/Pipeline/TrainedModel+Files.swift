@@ -54,16 +54,7 @@ extension TrainedModel {
         let items = try NPY.read(path: path + "/" + itemsFile)
         let query = try NPY.read(path: path + "/" + queryFile)
         let ids = try ItemIDTable.read(path: path + "/" + idsFile)
-        let popularityPath = path + "/" + popularityFile
-        guard let counts = FileManager.default.contents(atPath: popularityPath) else { throw StoreError.fileMissing(file: popularityPath) }
-        var popularity: [Int] = []
-        for (number, line) in String(decoding: counts, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where !line.isEmpty {
-            guard let n = Int(line), n >= 0 else {
-                throw StoreError.invalidLine(file: popularityPath, line: number + 1, reason: "'\(line)' is not a count (an integer >= 0)")
-            }
-            popularity.append(n)
-        }
+        let popularity = try readCounts(path: path + "/" + popularityFile)
         for (file, rows) in [(itemsFile, items.rows), (queryFile, query.rows), (popularityFile, popularity.count)] where rows != ids.count {
             throw StoreError.countMismatch(file: path + "/" + file, expected: ids.count, found: rows)
         }
@@ -71,5 +62,19 @@ extension TrainedModel {
         return TrainedModel(info: info, retrieval: Retrieval(queryVectors: query, itemVectors: items, metric: info.metric, rule: info.userVectorRule,
                                                              label: info.label),
                             ids: ids, popularity: popularity)
+    }
+
+    /// Reads `popularity.txt`: one count (an integer >= 0) a line; errors name the line and value.
+    public static func readCounts(path: String) throws -> [Int] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
+        var counts: [Int] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where !line.isEmpty {
+            guard let n = Int(line), n >= 0 else {
+                throw StoreError.invalidLine(file: path, line: number + 1, reason: "'\(line)' is not a count (an integer >= 0)")
+            }
+            counts.append(n)
+        }
+        return counts
     }
 }
