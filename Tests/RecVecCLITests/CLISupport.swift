@@ -8,16 +8,23 @@ struct CLIResult {
     var stderr: String
 }
 
-/// The `recvec` binary beside the test bundle (Linux: the bundle URL is the build folder;
-/// macOS: the .xctest bundle inside it).
-var recvecBinary: URL {
+/// An executable of this package (`recvec`, an example) built beside the test bundle (Linux:
+/// the bundle URL is the build folder; macOS: the .xctest bundle inside it).
+func productBinary(_ name: String) -> URL {
     let bundle = Bundle(for: CLIBundleMarker.self).bundleURL
-    return [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("recvec") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent("recvec")
+    return [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent(name)
 }
 
+var recvecBinary: URL { productBinary("recvec") }
+
 func runRecVec(_ arguments: [String], input: String? = nil) throws -> CLIResult {
-    try runProcess(recvecBinary, arguments)
+    try runProduct("recvec", arguments)
+}
+
+/// Runs an executable of this package (`recvec`, an example) built beside the test bundle.
+func runProduct(_ name: String, _ arguments: [String]) throws -> CLIResult {
+    try runProcess(productBinary(name), arguments)
 }
 
 /// Runs `executable` with `arguments` to the end; stdout and stderr captured.

@@ -8,6 +8,9 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     case emptyHistory
     /// A score that is not finite (a version whose rows overflow float32 scores).
     case nonFiniteScore(item: String, version: String, score: Float)
+    /// No item of the history is in the version, and the version stores no training counts to
+    /// fall back to (published before `popularity.rvv` existed, or without counts).
+    case noFallback(version: String, unknownItems: [String])
 
     public var description: String {
         switch self {
@@ -20,7 +23,10 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .nonFiniteScore(item, version, score):
             return "item \(item) of version \(version) scored \(score): its vector overflows float32 scores (republish with smaller vectors)"
         case .emptyHistory:
-            return "the user's history is empty: nothing to build a user vector from"
+            return "the user's history is empty: nothing to build a user vector from, and the version stores no popularity counts to fall back to"
+        case let .noFallback(version, unknownItems):
+            return "no item of the history is in version \(version) (unknown: \(unknownItems.prefix(5).joined(separator: ", "))\(unknownItems.count > 5 ? ", ..." : "")), "
+                + "and the version stores no popularity counts to fall back to (republish it with training counts)"
         }
     }
 }

@@ -195,14 +195,3 @@ extension DurableIO {
         }
     }
 }
-
-/// A folder to fill and then rename into place (`recvec train --out`).
-public enum TemporaryFolder {
-    /// A new folder `.<name>.partial-<16 random hex digits>` beside `destination`, made by mkdir(2)
-    /// (exclusive; a planted symlink makes it fail instead of being followed). Missing parent
-    /// folders of `destination` are created first.
-    public static func create(beside destination: URL) throws -> URL {
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        return URL(fileURLWithPath: try DurableIO.createTemporaryDirectory(beside: destination.path))
-    }
-}

@@ -16,7 +16,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static let currentFormatVersion = 2
     public static let supportedFormatVersions = 1 ... 2
     /// The only files a manifest may name: plain names inside the version folder.
-    public static let knownFiles: Set<String> = [vectorsFile, queryVectorsFile, idsFile, indexFile]
+    public static let knownFiles: Set<String> = [vectorsFile, queryVectorsFile, idsFile, indexFile, popularityFile]
     public static let fileName = "manifest.json"
     public static let vectorsFile = "vectors.rvv"
     /// Optional query-side vectors (same rows and dimension), for methods that score a user
@@ -24,6 +24,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static let queryVectorsFile = "query.rvv"
     public static let idsFile = "ids.txt"
     public static let indexFile = "index.hnsw"
+    /// Optional training counts, one per row (RVVECTOR, dimension 1, float32: exact below 2^24),
+    /// that a request with no known history falls back to.
+    public static let popularityFile = "popularity.rvv"
 
     public var formatVersion = Manifest.currentFormatVersion
     public var version: String
@@ -42,24 +45,20 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
     public var files: [String: FileRecord]
+    /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
+    /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
+    /// versions published before it was recorded.
+    public var scoring: Scoring?
+    /// How a history becomes a user vector, as evaluated; `Recommender` uses it unless told
+    /// otherwise. nil in older versions (the recommender then uses `UserVectorRule.default`).
+    public var userVectorRule: UserVectorRule?
+    /// The settings the model was trained and evaluated under (`Defaults`).
+    public var defaults: Defaults?
+    /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
+    public var run: RunReport?
     /// XXH64 of the manifest file's bytes with this value's 16 hex digits read as "0"s
     /// (format 2; nil in format 1).
     public var manifestChecksum: String?
-
-    public init(version: String, createdAt: Date, method: String, configuration: [String: String], inputFingerprint: String,
-                metrics: [String: Double], metric: Metric, dimension: Int, count: Int, index: HNSWConfig?, files: [String: FileRecord]) {
-        self.version = version
-        self.createdAt = createdAt
-        self.method = method
-        self.configuration = configuration
-        self.inputFingerprint = inputFingerprint
-        self.metrics = metrics
-        self.metric = metric
-        self.dimension = dimension
-        self.count = count
-        self.index = index
-        self.files = files
-    }
 
     static let checksumKey = Array("\"manifestChecksum\"".utf8)
     static let placeholder = String(repeating: "0", count: 16)
