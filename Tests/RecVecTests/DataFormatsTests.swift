@@ -238,6 +238,21 @@ final class DataFormatsTests: XCTestCase {
         }
     }
 
+    func testNumericIDsSmallAndLargeStayDistinctAndFindable() throws {
+        // Small decimal ids live in a table, large ones in a hash: both give the same answers.
+        let ids = ["5", "4194303", "4194304", "999999999999", "0", "007", "7", "x"]
+        var map = IDMap()
+        for (k, id) in ids.enumerated() { XCTAssertEqual(map.insert(id), Int32(k)) }
+        for (k, id) in ids.enumerated() {
+            XCTAssertEqual(map.index(of: id), Int32(k))
+            XCTAssertEqual(map.insert(id), Int32(k))
+        }
+        XCTAssertNil(map.index(of: "6"))
+        XCTAssertNil(map.index(of: "4194305"))
+        XCTAssertEqual(map.ids, ids)
+        XCTAssertEqual(try IDMap(ids: ids), map)
+    }
+
     func testBadValuesAreQuotedBoundedWithControlBytesEscaped() throws {
         // A 1 MB bad time field: the message holds 80 bytes of it and its length, not the field.
         let huge = String(repeating: "9", count: 40) + "\u{1B}[31m" + String(repeating: "z", count: 1_000_000)

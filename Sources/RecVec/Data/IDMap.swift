@@ -11,6 +11,10 @@ public struct IDMap: Equatable, Sendable {
     /// External id of each dense index.
     public private(set) var ids: [String] = []
     private var numeric: [Int64: Int32] = [:]
+    /// Index of numeric id `n` for small `n` (-1: absent), looked up before `numeric`: ids like
+    /// MovieLens' are a table lookup instead of a hash. At most `denseLimit` entries (16 MB).
+    private var dense: [Int32] = []
+    private static let denseLimit: Int64 = 1 << 22
     private var named: [ByteKey: Int32] = [:]
 
     /// A string hashed and compared by its UTF-8 bytes (no Unicode normalisation).
@@ -49,7 +53,7 @@ public struct IDMap: Equatable, Sendable {
 
     /// The dense index of `id`, or nil when it is not in the map.
     public func index(of id: String) -> Int32? {
-        if let n = IDMap.canonicalNumber(id.utf8) { return numeric[n] }
+        if let n = IDMap.canonicalNumber(id.utf8) { return index(number: n) }
         return named[ByteKey(string: id)]
     }
 
@@ -74,16 +78,30 @@ public struct IDMap: Equatable, Sendable {
 
     /// The dense index of the id spelled by `bytes`, or nil when it is not in the map.
     public func index(bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        if let n = IDMap.canonicalNumber(bytes) { return numeric[n] }
+        if let n = IDMap.canonicalNumber(bytes) { return index(number: n) }
         return named[ByteKey(string: String(decoding: bytes, as: UTF8.self))]
     }
 
     private mutating func insert(number n: Int64) -> Int32 {
+        if n < dense.count, dense[Int(n)] >= 0 { return dense[Int(n)] }
         if let i = numeric[n] { return i }
         let i = Int32(ids.count)
-        numeric[n] = i
+        if n < Self.denseLimit {
+            if n >= dense.count {
+                let size = min(max(Int(n) + 1, dense.count * 2, 1024), Int(Self.denseLimit))
+                dense.append(contentsOf: repeatElement(-1, count: size - dense.count))
+            }
+            dense[Int(n)] = i
+        } else {
+            numeric[n] = i
+        }
         ids.append(String(n))
         return i
+    }
+
+    private func index(number n: Int64) -> Int32? {
+        if n < dense.count, dense[Int(n)] >= 0 { return dense[Int(n)] }
+        return numeric[n]
     }
 
     /// The integer an id spells when it is a canonical decimal (digits only, no leading zero
