@@ -210,6 +210,11 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual(try Histories.read(path: histories.path), ["u1": ["a", "b"]])
         let ids = try write("\u{FEFF}b\r\na\r\n", "rows.ids.txt")
         XCTAssertEqual(try ContentLoader.readIDs(ids), ["b", "a"])
+        let published = try write("\u{FEFF}caf\u{e9}\r\ncafe\u{301}\r\nb\r\n", "publish.ids.txt")
+        XCTAssertEqual(try ItemIDTable.read(path: published.path), ["caf\u{e9}", "cafe\u{301}", "b"]) // NFC and NFD: two ids
+        let table = try ItemIDTable(bytes: ItemIDTable.encode(["caf\u{e9}", "cafe\u{301}"]), path: "ids")
+        XCTAssertEqual(table.row(of: "cafe\u{301}"), 1)
+        XCTAssertEqual(table.row(of: "caf\u{e9}"), 0)
         var latin1 = Data("a\tx\n".utf8)
         latin1.append(contentsOf: [0x63, 0x61, 0x66, 0xE9, 0x0A])
         let badCatalog = try write(latin1, "latin1.tsv")
