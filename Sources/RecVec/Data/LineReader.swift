@@ -27,10 +27,6 @@ struct LineReader {
         return Int(info.st_size)
     }
 
-    static func reason(_ error: Error) -> String {
-        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
-    }
-
     /// Whether the file starts with the gzip magic bytes.
     static func isGzip(_ url: URL) -> Bool {
         let fd = open(url.path, O_RDONLY)
