@@ -62,13 +62,7 @@ extension EventLog {
                 builder.start(columns: columns!)
                 if hasHeader { return }
             }
-            builder.countLine(length: line.count)
-            do throws(DataError) {
-                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
-                try builder.add(row, line: lineNumber)
-            } catch {
-                try builder.skip(error)
-            }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -88,13 +82,7 @@ extension EventLog {
                 parser = try JSONLineParser(file: builder.file, columns: columns!)
                 builder.start(columns: columns!)
             }
-            builder.countLine(length: line.count)
-            do throws(DataError) {
-                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
-                try builder.add(row, line: lineNumber)
-            } catch {
-                try builder.skip(error)
-            }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -120,6 +108,11 @@ extension EventLog {
             }
         }
     }
+}
+
+/// Turns one data line into an event.
+protocol LineParser {
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, line number: Int, unit: inout EpochUnit?) throws(DataError) -> ParsedRow
 }
 
 /// A parsed event whose ids point into the current line.
@@ -181,6 +174,17 @@ struct LogBuilder {
     mutating func countLine(length: Int) {
         if report.lines == 0 { reserve(lineLength: length) }
         report.lines += 1
+    }
+
+    /// Parses a data line with `parser` and adds its event, or counts it as skipped.
+    mutating func add<P: LineParser>(_ line: UnsafeBufferPointer<UInt8>, number: Int, parser: inout P) throws(DataError) {
+        countLine(length: line.count)
+        do throws(DataError) {
+            let row = try parser.parse(line, line: number, unit: &unit)
+            try add(row, line: number)
+        } catch {
+            try skip(error)
+        }
     }
 
     /// Adds a parsed line's event (after checking its ids are UTF-8).
@@ -259,7 +263,7 @@ struct LogBuilder {
 }
 
 /// Resolves columns to positions once, then parses delimited lines.
-private struct DelimitedParser {
+private struct DelimitedParser: LineParser {
     let file: String
     var splitter: FieldSplitter
     let user: Int, item: Int, timestamp: Int?, session: Int?, weight: Int?
@@ -335,7 +339,7 @@ private struct DelimitedParser {
 }
 
 /// Parses JSON Lines objects by key.
-private struct JSONLineParser {
+private struct JSONLineParser: LineParser {
     let file: String
     let keys: [[UInt8]] // user, item, time, session, weight ([] when absent)
     var scanner = JSONObjectScanner()
