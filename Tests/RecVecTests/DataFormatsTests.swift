@@ -58,6 +58,15 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual((0 ..< corpus.sessionCount).map { corpus.session($0).map { log.itemIDs.ids[Int($0)] } }, [["b", "a"], ["a"]])
     }
 
+    func testPositionsOnAFileWithAHeaderSkipTheHeader() throws {
+        let url = try write("user_id,item_id\nu,b\nv,a\n", "e.csv")
+        let (log, report) = try EventLog.load(url, columns: EventColumns(userPosition: 0, itemPosition: 1))
+        XCTAssertEqual(report.lines, 2)
+        XCTAssertEqual(log.userIDs.ids, ["u", "v"]) // not "user_id"
+        let plain = try write("u,b\nv,a\n", "plain.csv")
+        XCTAssertEqual(try EventLog.load(plain, columns: EventColumns(userPosition: 0, itemPosition: 1)).log.userIDs.ids, ["u", "v"])
+    }
+
     func testEpochMillisecondsAreDetectedFromTheFirstValue() throws {
         let url = try write("user,item,ts\nu,a,1600000000123\nu,b,1600000001999\n", "e.csv")
         let (log, report) = try EventLog.load(url)

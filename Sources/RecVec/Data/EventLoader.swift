@@ -40,7 +40,15 @@ extension EventLog {
         let preset = format.preset
         let delimiter = options.delimiter ?? preset?.delimiter ?? (firstLine.contains(9) || format == .tsv && !firstLine.contains(44) ? 9 : 44)
         var columns = given ?? preset?.columns
-        let hasHeader = options.hasHeader ?? (given.map(\.isNamed) ?? preset?.hasHeader ?? true)
+        // Columns by position read a header too when the first line is one (recognised names),
+        // so `--user 0 --item 1` on a file with a header does not add the header as an event.
+        let looksLikeHeader: Bool = firstLine.withUnsafeBufferPointer { line in
+            var splitter = FieldSplitter(delimiter: delimiter)
+            splitter.split(line)
+            let fields = (0 ..< splitter.ranges.count).map { splitter.string($0, in: line) }
+            return (try? EventColumns.recognise(header: fields, file: "")) != nil
+        }
+        let hasHeader = options.hasHeader ?? (given.map { $0.isNamed || looksLikeHeader } ?? preset?.hasHeader ?? true)
         if let columns, columns.isNamed && !hasHeader {
             throw .invalidArgument(name: "hasHeader", value: "false", expected: "true when columns are given by name")
         }
