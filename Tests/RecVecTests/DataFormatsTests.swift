@@ -207,6 +207,13 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual(log.userIDs.ids, ["u1", longID])
         XCTAssertEqual(log.itemIDs.ids, ["a", "b", "c"]) // no "\r" in the last field
         XCTAssertEqual(log.timestamps, [1, 2, 3])
+        // A line past maxLineBytes stops the load, naming its line, instead of growing memory.
+        options.maxLineBytes = 8192
+        let runaway = try write("user,item\nu,a\nu,\(String(repeating: "b", count: 20000))\nu,c\n", "runaway.csv")
+        XCTAssertThrowsError(try EventLog.load(runaway, options: options)) { error in
+            XCTAssertEqual(error.localizedDescription,
+                           "\(runaway.path):3: column '(line)' has 'u,\(String(repeating: "b", count: 78)) ... (8192 bytes)' (expected a line of at most 8192 bytes)")
+        }
     }
 
     func testCatalogHistoriesAndIDFilesReadCRLFAndBOM() throws {

@@ -16,6 +16,7 @@ extension EventLog {
                             progress: ((String) -> Void)? = nil) throws(DataError) -> (log: EventLog, report: EventLoadReport) {
         var reader = LineReader(url: url)
         reader.chunkSize = max(4096, options.chunkSize)
+        reader.maxLineBytes = max(reader.chunkSize, options.maxLineBytes)
         guard let firstLine = try reader.firstLine() else { throw .emptyFile(file: url.path) }
         let format = options.format ?? EventFormat.detect(url, firstLine: firstLine)
         var builder = LogBuilder(file: url.path, options: options, fileSize: try reader.size(), progress: progress)
