@@ -119,6 +119,10 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual(kept.count, 1)
         XCTAssertEqual(skipped.skippedLines, 2)
         XCTAssertEqual(skipped.firstSkipped.last?.description, "\(bad.path):3: column '(line)' has '{\"user\": \"u\"' (expected a JSON object)")
+        let twice = try write("{\"user\": \"u\", \"item\": \"a\", \"item\": \"b\"}\n", "twice.jsonl")
+        XCTAssertThrowsError(try EventLog.load(twice, columns: EventColumns(user: "user", item: "item"))) { error in
+            XCTAssertEqual(error.localizedDescription, "\(twice.path):1: column 'item' has 'b' (expected the key once per object (it appears twice))")
+        }
         XCTAssertThrowsError(try EventLog.load(bad, columns: EventColumns(userPosition: 0, itemPosition: 1))) { error in
             XCTAssertEqual(error as? DataError, .invalidArgument(name: "user column", value: "position 0", expected: "a key name for JSON Lines"))
         }

@@ -380,7 +380,9 @@ private struct JSONLineParser: LineParser {
             let key = UnsafeBufferPointer(rebasing: line[field.keyStart ..< field.keyEnd])
             for r in 0 ..< 5 where !keys[r].isEmpty && keys[r].count == key.count && keys[r].elementsEqual(key) {
                 if values[r] != nil {
-                    throw .duplicateColumn(file: "\(file):\(number)", column: String(decoding: keys[r], as: UTF8.self), positions: [0, 1])
+                    throw .badValue(file: file, line: number, column: String(decoding: keys[r], as: UTF8.self),
+                                    value: DataError.excerpt(UnsafeBufferPointer(rebasing: line[field.valueStart ..< field.valueEnd])),
+                                    expected: "the key once per object (it appears twice)")
                 }
                 values[r] = (field.valueStart, field.valueEnd, field.kind)
             }
