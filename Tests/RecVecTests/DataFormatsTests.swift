@@ -141,6 +141,18 @@ final class DataFormatsTests: XCTestCase {
         let corpus = try log.corpus(rule: .sessionColumn)
         XCTAssertEqual((0 ..< corpus.sessionCount).map { corpus.session($0).map { log.itemIDs.ids[Int($0)] } },
                        [["a", "b", "c"], ["d", "e", "f"], ["a"]])
+        // A line that is not UTF-8 is skipped whole (or stops the load), never half kept.
+        var bytes = Data("a b\nc ".utf8)
+        bytes.append(contentsOf: [0xE9, 0x20, 0x64, 0x0A, 0x65, 0x0A]) // "c \xe9 d", "e"
+        let latin1 = try write(bytes, "latin1.sessions")
+        XCTAssertThrowsError(try EventLog.load(latin1)) { error in
+            XCTAssertEqual(error.localizedDescription.hasPrefix("\(latin1.path):2: column 'item' has 'c \\xe9 d'"), true, error.localizedDescription)
+        }
+        options.skipBadLines = true
+        let (kept, skipped) = try EventLog.load(latin1, options: options)
+        XCTAssertEqual(kept.itemIDs.ids, ["a", "b", "e"])
+        XCTAssertEqual(skipped.skippedLines, 1)
+        XCTAssertEqual(skipped.lines, 3)
         // Detected by extension.
         let named = try write("x y\n", "s.baskets")
         XCTAssertEqual(try EventLog.load(named).report.format, .sessions)

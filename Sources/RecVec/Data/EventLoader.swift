@@ -102,6 +102,7 @@ extension EventLog {
             var i = 0
             let n = line.count
             var sawItem = false
+            guard try builder.acceptSessionLine(line, number: lineNumber) else { return }
             let lineID = Array(String(lineNumber).utf8)
             try lineID.withUnsafeBufferPointer { (id) throws(DataError) in
                 while i < n {
@@ -112,7 +113,7 @@ extension EventLog {
                     let item = UnsafeBufferPointer(rebasing: line[start ..< i])
                     if !sawItem { builder.countLine(length: n) }
                     sawItem = true
-                    try builder.addSessionItem(user: id, item: item, line: lineNumber)
+                    builder.addSessionItem(user: id, item: item, line: lineNumber)
                 }
             }
         }
@@ -211,12 +212,21 @@ struct LogBuilder {
 
 
     /// One item of a sessions line: its session and user are the line.
-    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) throws(DataError) {
-        do {
-            try checkUTF8(item, role: 1, line: line)
+    /// Whether a sessions line is UTF-8 (else it is counted as skipped, or thrown): checked for
+    /// the whole line first, so a bad item never leaves half a session behind.
+    mutating func acceptSessionLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws(DataError) -> Bool {
+        do throws(DataError) {
+            try checkUTF8(line, role: 1, line: number)
+            return true
         } catch {
-            return try skip(error)
+            countLine(length: line.count)
+            try skip(error)
+            return false
         }
+    }
+
+    /// One item of a sessions line whose bytes `acceptSessionLine` accepted.
+    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) {
         let u = userIDs.insert(bytes: user)
         users.append(u)
         items.append(itemIDs.insert(bytes: item))
