@@ -44,6 +44,8 @@ let package = Package(
                          exclude: ["RESULTS.md"]),
         // Online path: request latency p50/p99 over a published version.
         .executableTarget(name: "servebench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/servebench"),
+        // The documented library path, CSV to recommendations (README "Library use"); run by the CLI tests.
+        .executableTarget(name: "csv-to-recommendations", dependencies: ["RecVec"], path: "Examples/csv-to-recommendations"),
         // What the three benchmarks share: seeded inputs, the header's machine and build, clocks.
         .target(name: "BenchSupport", dependencies: ["RecVec"], path: "Benchmarks/BenchSupport"),
 

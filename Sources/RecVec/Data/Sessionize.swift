@@ -8,8 +8,8 @@ public enum SessionRule: Equatable, Sendable {
     /// events, in file order, are one session.
     case inactivityGap(seconds: Int64)
 
-    /// Thirty minutes of inactivity.
-    public static let `default` = SessionRule.inactivityGap(seconds: 30 * 60)
+    /// Thirty minutes of inactivity (`Defaults.standard.sessionRule`).
+    public static var `default`: SessionRule { Defaults.standard.sessionRule }
 }
 
 extension EventLog {
