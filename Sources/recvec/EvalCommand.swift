@@ -34,6 +34,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "MovieLens: a gap longer than this many seconds starts a new session.") var sessionGap: Int64 = 3600
     @Flag(help: "MovieLens: count and skip lines of u.data that do not parse instead of stopping at the first.") var skipBadLines = false
     @OptionGroup var ranking: RankingOptions
+    @Option(help: "Also write the split (train.tsv, test.tsv, split.json) to this folder, for Benchmarks/peers/peers_recs.py.")
+    var writeSplit: String?
 
     func validate() throws {
         guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
@@ -48,6 +50,7 @@ struct EvalCommand: ParsableCommand {
             }
         }
         _ = try parsedMethods()
+        if writeSplit != nil, dataset != "movielens" { throw ValidationError("--write-split needs --dataset movielens") }
         _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
         guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") }
         guard sessionGap >= 0 else { throw ValidationError("--session-gap must be >= 0 seconds, got \(sessionGap)") }
@@ -73,6 +76,11 @@ struct EvalCommand: ParsableCommand {
             if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             let leakFree: LeakFreeProtocol = `protocol` == "time-cutoff"
                 ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(data.events)) : .leaveLastOut
+            if let writeSplit {
+                try EvalProtocols.leakFree(data.events, protocol: leakFree, sessions: .inactivityGap(seconds: sessionGap), excludeSeen: true, ties: ranking.ties)
+                    .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: true)
+                progress.line("wrote the split to \(writeSplit)")
+            }
             table = try Tables.leakFree(data.events, protocol: leakFree, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres],
                                         configs: configs, methods: try parsedMethods(), k: ranking.k,
                                         userRule: ranking.rule(defaultHistory: 5, defaultDecay: 0.8), excludeSeen: true,

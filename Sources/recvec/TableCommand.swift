@@ -69,6 +69,11 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Synthetic workload: items in the catalog.") var items = SyntheticConfig().items
     @Option(help: "Synthetic workload: sessions.") var sessions = SyntheticConfig().sessions
     @Option(help: "Synthetic workload: events per session.") var sessionLength = SyntheticConfig().sessionLength
+    @Option(help: "Synthetic workload: Pareto shape of item popularity (smaller = a heavier head).") var popularityExponent = SyntheticConfig().popularityExponent
+    @Option(help: "Synthetic workload: share of each event drawn from the user's preferences (the rest from popularity).")
+    var preferenceShare = SyntheticConfig().preferenceShare
+    @Option(help: "SGNS subsampling threshold of Item2Vec and graph walks (0 = off); default: the preset's, raised to 10 / catalogue size.")
+    var subsample: Double?
     @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
     @Option(help: "Embedding dimension of every behaviour method; default: the preset's.") var dimension: Int?
     @Option(help: "Co-occurrence and SGNS window; default: the preset's.") var window: Int?
@@ -84,11 +89,15 @@ struct WorkloadOptions: ParsableArguments {
         if let d = dimension, d < 1 || d > items { throw ValidationError("--dimension must be in 1 ... \(items) (the catalog size), got \(d)") }
         if let w = window, w < 1 { throw ValidationError("--window must be at least 1, got \(w)") }
         if let s = scoring, Scoring(rawValue: s) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got '\(s)'") }
+        if let s = subsample, !(s >= 0 && s.isFinite) { throw ValidationError("--subsample must be >= 0, got \(s)") }
+        guard popularityExponent > 0, popularityExponent.isFinite else { throw ValidationError("--popularity-exponent must be > 0, got \(popularityExponent)") }
+        guard (0 ... 1).contains(preferenceShare) else { throw ValidationError("--preference-share must be in [0, 1], got \(preferenceShare)") }
     }
 
     func config(seed: UInt64) -> SyntheticConfig {
         var c = SyntheticConfig()
         (c.users, c.items, c.sessions, c.sessionLength, c.seed) = (users, items, sessions, sessionLength, seed)
+        (c.popularityExponent, c.preferenceShare) = (popularityExponent, preferenceShare)
         return c
     }
 }
@@ -108,6 +117,7 @@ enum Presets {
         if let w = o.window { (c.ppmiSVD.window, c.item2vec.window, c.walks.sgns.window) = (w, w, w) }
         if let s = o.scoring.flatMap(Scoring.init(rawValue:)) { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
         if let b = o.popularityBias { c.ppmiPopularityBias = b }
+        if let s = o.subsample { (c.item2vec.subsample, c.walks.sgns.subsample, c.scaleSubsampleToCatalogue) = (s, s, false) }
         return c
     }
 }

@@ -11,6 +11,21 @@ public enum Guards {
     /// stored beside a model's own ("popularity_recall@20"), for the publish gate.
     public static func popularityRecallKey(k: Int) -> String { "popularity_recall@\(k)" }
 
+    /// The collapse checks on a version's stored metrics (the publish gate's): `recallKey`
+    /// ("recall@20") below `popularity_recall@20`, or `coverage@20` under `minCoverage`. Metrics
+    /// that are absent are not checked.
+    public static func collapseReasons(metrics: [String: Double], recallKey: String) -> [String] {
+        let suffix = recallKey.split(separator: "@").last.map { "@\($0)" } ?? ""
+        var out: [String] = []
+        if let recall = metrics[recallKey], let popularity = metrics["popularity_recall\(suffix)"], recall < popularity {
+            out.append("\(recallKey) \(recall) is below the popularity baseline's \(popularity) on the same cases (a collapsed model; see the eval/tune warnings)")
+        }
+        if let coverage = metrics["coverage\(suffix)"], coverage < minCoverage {
+            out.append("coverage\(suffix) \(coverage) is under \(minCoverage): the model recommends a tiny part of the catalogue")
+        }
+        return out
+    }
+
     /// Share of recommended slots in `lists` that go to items with fewer than `rareCount` training
     /// events (`counts`).
     public static func rareShare(lists: [[Int32]], counts: [Int]) -> Double {
@@ -46,8 +61,10 @@ public enum Guards {
     /// The likely cause and the knob to turn, by family.
     static func cause(_ method: String) -> String {
         switch method {
-        case Method.item2vec.tableName, Method.walks.tableName:
-            "SGNS with a heavy head: frequent items are subsampled away as centres yet drawn constantly as negatives, so their scores sink; lower SkipGramConfig.subsample (--subsample 0, or `recvec tune`), or add a popularity prior"
+        case Method.item2vec.tableName:
+            "SGNS with a heavy head: frequent items are subsampled away as centres yet drawn constantly as negatives, so their scores sink; lower SkipGramConfig.subsample (--subsample 0, or keep MethodConfigs.scaleSubsampleToCatalogue on), or let `recvec tune` pick it and a popularity prior"
+        case Method.walks.tableName:
+            "SGNS on walks with a heavy head: with dot scoring, subsampling drops the head as centres while it stays a frequent negative (lower GraphWalkConfig.sgns.subsample, --subsample 0); with cosine scoring the popularity the head needs is normalised away (try --scoring asymmetric-dot or a popularity prior); `recvec tune` searches both"
         case Method.ppmiSVD.tableName:
             "PMI divides popularity out; use asymmetric-dot scoring with the popularity bias or a popularity prior (`recvec tune` picks them)"
         case Method.content.tableName:

@@ -20,6 +20,12 @@ public struct RankingMetrics: Equatable, Sendable, Codable {
     /// Share of the recommended slots given to items with fewer than `Guards.rareCount` training
     /// events (a collapse onto barely trained vectors shows here).
     public var rareShare: Double = 0
+
+    public init(k: Int, cases: Int, recall: Double, ndcg: Double, mrr: Double, coverage: Double, meanPopularityPercentile: Double,
+                gini: Double, rareShare: Double = 0) {
+        (self.k, self.cases, self.recall, self.ndcg, self.mrr, self.coverage) = (k, cases, recall, ndcg, mrr, coverage)
+        (self.meanPopularityPercentile, self.gini, self.rareShare) = (meanPopularityPercentile, gini, rareShare)
+    }
 }
 
 public enum Metrics {

@@ -203,20 +203,22 @@ public enum Tuner {
         switch method {
         case .ppmiSVD:
             return [
+                Knob(name: "directional", values: ["false", "true"]) { $0.ppmiSVD.directional = $1 == "true" },
                 Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.ppmiScoring = Scoring(rawValue: $1)! },
                 Knob(name: "popularity-bias", values: ["true", "false"]) { $0.ppmiPopularityBias = $1 == "true" },
-                Knob(name: "window", values: ["2", "5", "10", "19", "40"]) { $0.ppmiSVD.window = int($1) },
-                Knob(name: "dimension", values: ["16", "32", "64", "128"]) { $0.ppmiSVD.dimension = int($1) },
-                Knob(name: "directional", values: ["false", "true"]) { $0.ppmiSVD.directional = $1 == "true" },
+                Knob(name: "window", values: ["1", "2", "5", "10", "19", "40"]) { $0.ppmiSVD.window = int($1) },
+                Knob(name: "dimension", values: ["16", "32", "64", "128", "256"]) { $0.ppmiSVD.dimension = int($1) },
                 Knob(name: "shift", values: ["1", "2", "5"]) { $0.ppmiSVD.ppmi.shift = dbl($1) },
                 Knob(name: "eigenvalue-exponent", values: ["0.5", "0", "1"]) { $0.ppmiSVD.eigenvalueExponent = dbl($1) },
             ]
         case .item2vec:
             return [
+                Knob(name: "subsample", values: ["auto", "0", "1e-4", "1e-3", "1e-2"]) {
+                    ($0.item2vec.subsample, $0.scaleSubsampleToCatalogue) = $1 == "auto" ? (1e-3, true) : (dbl($1), false)
+                },
                 Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.item2vecScoring = Scoring(rawValue: $1)! },
-                Knob(name: "subsample", values: ["0", "1e-4", "1e-3", "1e-2"]) { $0.item2vec.subsample = dbl($1) },
-                Knob(name: "window", values: ["2", "5", "10", "20"]) { $0.item2vec.window = int($1) },
                 Knob(name: "epochs", values: ["5", "10", "20"]) { $0.item2vec.epochs = int($1) },
+                Knob(name: "window", values: ["2", "5", "10", "20"]) { $0.item2vec.window = int($1) },
                 Knob(name: "negatives", values: ["5", "10", "20"]) { $0.item2vec.negatives = int($1) },
                 Knob(name: "noise-exponent", values: ["0.75", "0.5", "1", "0"]) { $0.item2vec.noiseExponent = dbl($1) },
                 Knob(name: "dimension", values: ["16", "32", "64", "128"]) { $0.item2vec.dimension = int($1) },
@@ -224,7 +226,7 @@ public enum Tuner {
         case .walks:
             return [
                 Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.walksScoring = Scoring(rawValue: $1)! },
-                Knob(name: "subsample", values: ["0", "1e-4", "1e-3"]) { $0.walks.sgns.subsample = dbl($1) },
+                Knob(name: "subsample", values: ["0", "1e-4", "1e-3", "1e-2"]) { $0.walks.sgns.subsample = dbl($1) },
                 Knob(name: "neighbours", values: ["10", "20", "50"]) { $0.walks.neighbours = int($1) },
                 Knob(name: "window", values: ["2", "5", "10"]) { $0.walks.sgns.window = int($1) },
                 Knob(name: "dimension", values: ["16", "32", "64"]) { $0.walks.sgns.dimension = int($1) },
@@ -330,6 +332,7 @@ public enum Tuner {
                         guard mayStart() else { break }
                         var configs = best.configs
                         knob.apply(&configs, value)
+                        if configs == best.configs { settings[knob.name] = value; continue } // the current value: nothing to train
                         let previous = settings[knob.name]
                         settings[knob.name] = value
                         let candidateModel: TrainedMethod
