@@ -125,7 +125,7 @@ enum TuneOutput {
         }
         Swift.print("leave-last-out, ties: \(report.ties.rawValue); \(report.validationCases) validation cases (carved from training), \(report.testCases) test cases")
         Swift.print(String(format: "search %.1f s, %d trials%@; total %.1f s (load average %@)", report.searchSeconds, report.trials.count,
-                           report.budgetExhausted ? ", stopped by the budget" : ", finished", report.totalSeconds, load))
+                           report.budgetExhausted ? ", stopped by the budget or --trials" : ", finished", report.totalSeconds, load))
         Swift.print(pad("method", 12) + pad("val HR@\(k)", 11) + pad("test HR@\(k)", 12) + pad("ndcg@\(k)", 10) + pad("cover@\(k)", 10) + "configuration")
         for f in report.families {
             Swift.print(pad(f.candidate.method.tableName, 12) + pad(String(format: "%.4f", f.validation.recall), 11)

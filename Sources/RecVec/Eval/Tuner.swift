@@ -4,9 +4,10 @@ import Foundation
 public struct TuneOptions: Sendable {
     /// Wall-clock budget of the search (seconds). The refit and the test evaluation come after it.
     public var budgetSeconds: Double = 60
-    /// At most this many validation evaluations (nil: only the budget stops the search). With a
-    /// trial limit the search stops at the same point on any machine: `--seed --threads 1 --trials N`
-    /// is deterministic even when the time budget would have cut it.
+    /// At most this many validation evaluations (nil: only the budget stops the search), shared
+    /// out like the budget (each family an equal part of what is left). With a trial limit the
+    /// search stops at the same point on any machine and the clock is not read:
+    /// `--seed --threads 1 --trials N` is deterministic.
     public var maxTrials: Int?
     /// Families searched, cheapest first; `fused` uses the best behaviour family as its base.
     public var families: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
@@ -98,6 +99,9 @@ public enum Tuner {
         for (n, method) in families.enumerated() {
             search.familyDeadline = search.began.addingTimeInterval(
                 search.elapsed + (options.budgetSeconds - search.elapsed) / Double(families.count - n))
+            if let limit = options.maxTrials {
+                search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
+            }
             var startConfigs = start.with(seed: seed, threads: threads)
             if method == .fused {
                 let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
@@ -255,6 +259,8 @@ public enum Tuner {
         let began: Date
         let progress: ((String) -> Void)?
         var familyDeadline = Date.distantFuture
+        /// With `maxTrials`: the trial count at which this family's share ends.
+        var familyTrialLimit = Int.max
         var trials: [TuneTrial] = []
         var exhausted = false
 
@@ -267,7 +273,7 @@ public enum Tuner {
         /// Whether another trial may start: the trial limit, the overall budget, and this family's share.
         mutating func mayStart() -> Bool {
             if let limit = options.maxTrials {
-                if trials.count >= limit { exhausted = true; return false }
+                if trials.count >= min(limit, familyTrialLimit) { exhausted = true; return false }
                 return true // a trial limit makes the search reproducible: it alone decides
             }
             if elapsed >= options.budgetSeconds || Date() >= familyDeadline { exhausted = true; return false }
