@@ -106,6 +106,7 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
 
 enum TuneOutput {
     static func print(_ report: TuneReport, json: Bool) throws {
+        let pad = Output.pad
         let k = report.k
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
         if json {
@@ -139,9 +140,5 @@ enum TuneOutput {
                 + pad(String(format: "%.4f", b.test?.recall ?? .nan), 12) + pad(String(format: "%.4f", b.test?.ndcg ?? .nan), 10)
                 + pad(String(format: "%.4f", b.test?.coverage ?? .nan), 10) + b.scoring)
         }
-    }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

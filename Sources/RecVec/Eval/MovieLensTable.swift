@@ -69,13 +69,19 @@ extension Tables {
         return table
     }
 
+    /// `cases` with, for a behaviour-only method, every item without training events (`popularity`
+    /// 0) added to the exclusions: such an item has no trained vector, so it is not rankable.
+    static func rankable(_ cases: [EvalCase], by method: Method, popularity: [Int]) -> [EvalCase] {
+        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
+        guard method != .content, method != .fused, !untrained.isEmpty else { return cases }
+        return cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
+    }
+
     /// Trains and evaluates each method on one protocol's corpus and cases.
     static func methodRows(_ methods: [Method], corpus: Corpus, cases: [EvalCase], content: [ContentModality], cold: Set<Int>,
                            configs: MethodConfigs, k: Int, rule: UserVectorRule, evalProtocol: EvalProtocol, threads: Int,
                            progress: ((String) -> Void)?) throws -> [TableRow] {
         let popularity = corpus.counts()
-        // Behaviour-only methods have no vector for an item without training events: it is not rankable.
-        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
@@ -85,10 +91,7 @@ extension Tables {
             let start = Date()
             var retrieval = model.retrieval
             retrieval.rule = rule
-            let behaviourOnly = method != .content && method != .fused
-            let scored = behaviourOnly && !untrained.isEmpty
-                ? cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
-                : cases
+            let scored = rankable(cases, by: method, popularity: popularity)
             let metrics = try Evaluator.evaluate(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
             rows.append(TableRow(method: method.tableName, evalProtocol: evalProtocol, metrics: metrics,
                                  seconds: model.seconds + Date().timeIntervalSince(start), scoring: model.retrieval.label))

@@ -183,11 +183,7 @@ public enum Tuner {
         retrieval.rule = candidate.rule
         retrieval.popularityPrior = candidate.popularityPrior
         let popularity = corpus.counts()
-        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
-        let behaviourOnly = model.method != .content && model.method != .fused
-        let scored = behaviourOnly && !untrained.isEmpty
-            ? cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
-            : cases
+        let scored = Tables.rankable(cases, by: model.method, popularity: popularity)
         let lists = try Evaluator.rankedLists(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
         var label = retrieval.label
         if candidate.popularityPrior != 0 { label += String(format: " + %g·log(1+pop)", candidate.popularityPrior) }
