@@ -2,7 +2,8 @@ import Foundation
 
 /// What `Tuner.tune` may search and for how long.
 public struct TuneOptions: Sendable {
-    /// Wall-clock budget of the search (seconds). The refit and the test evaluation come after it.
+    /// Wall-clock budget of the whole tuning (seconds): the baselines run first, the search gets
+    /// what is left less a sixth, which is kept for refitting the chosen configurations.
     public var budgetSeconds: Double = 60
     /// At most this many validation evaluations (nil: only the budget stops the search), shared
     /// out like the budget (each family an equal part of what is left). With a trial limit the
@@ -15,7 +16,7 @@ public struct TuneOptions: Sendable {
     public var passes = 2
     public var k = 20
     /// EASE ridge strengths tried on validation (the strongest simple baseline gets tuned too).
-    public var easeLambdas: [Double] = [50, 100, 250, 500, 1000]
+    public var easeLambdas: [Double] = [50, 150, 500]
 
     public init() {}
 }
@@ -93,29 +94,6 @@ public enum Tuner {
         let validation = try EvalProtocols.leakFree(split.trainLog, protocol: validationProtocol, sessions: rule,
                                                     excludeSeen: excludeSeen, ties: ties)
         progress?("tune: \(validation.cases.count) validation cases carved from the training part, \(split.cases.count) test cases")
-        var search = Search(split: validation, content: content, options: options, threads: threads, began: began, progress: progress)
-        var chosen: [Method: (TuneCandidate, RankingMetrics)] = [:]
-        let families = options.families.filter { $0 != .content || !content.isEmpty }.filter { $0 != .fused || !content.isEmpty }
-        for (n, method) in families.enumerated() {
-            search.familyDeadline = search.began.addingTimeInterval(
-                search.elapsed + (options.budgetSeconds - search.elapsed) / Double(families.count - n))
-            if let limit = options.maxTrials {
-                search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
-            }
-            var startConfigs = start.with(seed: seed, threads: threads)
-            if method == .fused {
-                let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
-                if let (base, (candidate, _)) = behaviour {
-                    startConfigs = candidate.configs
-                    startConfigs.fusionBase = base
-                }
-            }
-            if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
-        }
-        let searchSeconds = Date().timeIntervalSince(began)
-        progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
-                         search.exhausted ? " (stopped by the budget)" : ""))
-
         // Baselines on validation (EASE's lambda picked there) and on test.
         var baselines: [TunedBaseline] = []
         let valPop = validation.training.counts(), testPop = split.training.counts()
@@ -151,6 +129,34 @@ public enum Tuner {
                                                test: metrics(try model.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
             }
         }
+
+        // The baselines ran first, so the search gets what is left of the budget, less a sixth kept
+        // for refitting the chosen configurations: `--budget` bounds the whole command.
+        let searchBegan = Date()
+        var searchOptions = options
+        searchOptions.budgetSeconds = max(0, options.budgetSeconds * 5 / 6 - searchBegan.timeIntervalSince(began))
+        var search = Search(split: validation, content: content, options: searchOptions, threads: threads, began: searchBegan, progress: progress)
+        var chosen: [Method: (TuneCandidate, RankingMetrics)] = [:]
+        let families = options.families.filter { $0 != .content || !content.isEmpty }.filter { $0 != .fused || !content.isEmpty }
+        for (n, method) in families.enumerated() {
+            search.familyDeadline = search.began.addingTimeInterval(
+                search.elapsed + (searchOptions.budgetSeconds - search.elapsed) / Double(families.count - n))
+            if let limit = options.maxTrials {
+                search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
+            }
+            var startConfigs = start.with(seed: seed, threads: threads)
+            if method == .fused {
+                let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
+                if let (base, (candidate, _)) = behaviour {
+                    startConfigs = candidate.configs
+                    startConfigs.fusionBase = base
+                }
+            }
+            if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
+        }
+        let searchSeconds = Date().timeIntervalSince(searchBegan)
+        progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
+                         search.exhausted ? " (stopped by the budget)" : ""))
 
         // Refit each chosen configuration on the whole training part; evaluate once on test.
         let testPopularity = baselines[0].test!
