@@ -10,8 +10,8 @@ struct TuneCommand: ParsableCommand {
         discussion: """
         The dataset is split leave-last-out (each user's last event held out, equal timestamps ordered by --ties).
         The training part is split again the same way: each user's last training event is a validation target.
-        --budget bounds the whole command: the baselines run first, then the search gets what is left less a sixth
-        (kept for the refit). A coordinate search (cheap families first, each family an equal share) tries
+        The search gets two thirds of --budget (each family at least its starting configuration); the baselines and
+        the refit follow. A coordinate search (cheap families first, each family an equal share) tries
         each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift,
         eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension;
         graph walks: scoring, subsample, neighbours, window, dimension, epochs; Fused: content weight on the best
@@ -28,7 +28,7 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var workload: WorkloadOptions
     @Option(help: "movielens, synthetic or basket (the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "Time budget of the whole command: seconds (60, 60s, 2m).") var budget = "60s"
+    @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
     @Option(help: "Stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
     @Option(help: "Comma-separated families to search, cheapest first.") var methods = "ppmi-svd,item2vec,walks,fused"
     @Option(help: "MovieLens: a gap longer than this many seconds starts a new session.") var sessionGap: Int64 = 3600

@@ -2,8 +2,9 @@ import Foundation
 
 /// What `Tuner.tune` may search and for how long.
 public struct TuneOptions: Sendable {
-    /// Wall-clock budget of the whole tuning (seconds): the baselines run first, the search gets
-    /// what is left less a sixth, which is kept for refitting the chosen configurations.
+    /// Wall-clock budget of the tuning (seconds): the search gets two thirds of it (each family at
+    /// least its starting configuration); the baselines and the refit follow in the rest. On a
+    /// loaded machine the whole command can overrun it (the baselines and refit are not cut).
     public var budgetSeconds: Double = 60
     /// At most this many validation evaluations (nil: only the budget stops the search), shared
     /// out like the budget (each family an equal part of what is left). With a trial limit the
@@ -94,6 +95,34 @@ public enum Tuner {
         let validation = try EvalProtocols.leakFree(split.trainLog, protocol: validationProtocol, sessions: rule,
                                                     excludeSeen: excludeSeen, ties: ties)
         progress?("tune: \(validation.cases.count) validation cases carved from the training part, \(split.cases.count) test cases")
+        // The search gets two thirds of the budget; the baselines (EASE's lambda sweep) and the
+        // refit of the chosen configurations follow in the rest (measured, not enforced).
+        let searchBegan = Date()
+        var searchOptions = options
+        searchOptions.budgetSeconds = options.budgetSeconds * 2 / 3
+        var search = Search(split: validation, content: content, options: searchOptions, threads: threads, began: searchBegan, progress: progress)
+        var chosen: [Method: (TuneCandidate, RankingMetrics)] = [:]
+        let families = options.families.filter { $0 != .content || !content.isEmpty }.filter { $0 != .fused || !content.isEmpty }
+        for (n, method) in families.enumerated() {
+            search.familyDeadline = search.began.addingTimeInterval(
+                search.elapsed + (searchOptions.budgetSeconds - search.elapsed) / Double(families.count - n))
+            if let limit = options.maxTrials {
+                search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
+            }
+            var startConfigs = start.with(seed: seed, threads: threads)
+            if method == .fused {
+                let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
+                if let (base, (candidate, _)) = behaviour {
+                    startConfigs = candidate.configs
+                    startConfigs.fusionBase = base
+                }
+            }
+            if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
+        }
+        let searchSeconds = Date().timeIntervalSince(searchBegan)
+        progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
+                         search.exhausted ? " (stopped by the budget)" : ""))
+
         // Baselines on validation (EASE's lambda picked there) and on test.
         var baselines: [TunedBaseline] = []
         let valPop = validation.training.counts(), testPop = split.training.counts()
@@ -129,34 +158,6 @@ public enum Tuner {
                                                test: metrics(try model.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
             }
         }
-
-        // The baselines ran first, so the search gets what is left of the budget, less a sixth kept
-        // for refitting the chosen configurations: `--budget` bounds the whole command.
-        let searchBegan = Date()
-        var searchOptions = options
-        searchOptions.budgetSeconds = max(0, options.budgetSeconds * 5 / 6 - searchBegan.timeIntervalSince(began))
-        var search = Search(split: validation, content: content, options: searchOptions, threads: threads, began: searchBegan, progress: progress)
-        var chosen: [Method: (TuneCandidate, RankingMetrics)] = [:]
-        let families = options.families.filter { $0 != .content || !content.isEmpty }.filter { $0 != .fused || !content.isEmpty }
-        for (n, method) in families.enumerated() {
-            search.familyDeadline = search.began.addingTimeInterval(
-                search.elapsed + (searchOptions.budgetSeconds - search.elapsed) / Double(families.count - n))
-            if let limit = options.maxTrials {
-                search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
-            }
-            var startConfigs = start.with(seed: seed, threads: threads)
-            if method == .fused {
-                let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
-                if let (base, (candidate, _)) = behaviour {
-                    startConfigs = candidate.configs
-                    startConfigs.fusionBase = base
-                }
-            }
-            if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
-        }
-        let searchSeconds = Date().timeIntervalSince(searchBegan)
-        progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
-                         search.exhausted ? " (stopped by the budget)" : ""))
 
         // Refit each chosen configuration on the whole training part; evaluate once on test.
         let testPopularity = baselines[0].test!
@@ -293,7 +294,9 @@ public enum Tuner {
 
         /// Coordinate search over one family; returns its best candidate and validation metrics.
         mutating func family(_ method: Method, start: MethodConfigs) throws -> (TuneCandidate, RankingMetrics)? {
-            guard mayStart() else { return nil }
+            // Every family gets its starting configuration measured, however little time is left,
+            // so none is missing from the report; a trial limit is still obeyed.
+            if options.maxTrials != nil { guard mayStart() else { return nil } }
             var settings: [String: String] = [:]
             func summary(_ rule: UserVectorRule, _ prior: Float) -> String {
                 let knobs = settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }
