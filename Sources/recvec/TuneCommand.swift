@@ -26,12 +26,12 @@ struct TuneCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var model: ModelOptions
     @Option(help: "movielens, synthetic or basket (the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
     @Option(help: "Stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
     @Option(help: "Comma-separated families to search, cheapest first.") var methods = "ppmi-svd,item2vec,walks,fused"
-    @Option(help: "MovieLens: a gap longer than this many seconds starts a new session.") var sessionGap: Int64 = 3600
     @Option(help: "Length K of every recommendation list.") var k = 20
     @Option(help: "How events with equal timestamps are ordered (item-id, file-order); default: item-id (basket: file-order, a random item).")
     var ties: TieRule?
@@ -62,13 +62,15 @@ struct TuneCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let load = try TuneDataset.load(dataset, path: path, workload: workload, seed: global.seed, sessionGap: sessionGap, progress: progress.line)
+        let settings = makeSettings(global: global, model: model)
+        let load = try TuneDataset.load(dataset, path: path, workload: workload, seed: global.seed, sessions: settings.sessionRule, progress: progress.line)
         var options = TuneOptions()
         options.budgetSeconds = parsedBudget()!
         options.maxTrials = trials
         options.families = try parsedMethods()
         options.k = k
-        let start = try Presets.configs("tuned", seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == .movielens)
+        let start = settings.methodConfigs(threads: global.threads)
+        progress.line("tune: starting from \(start.summary)")
         let report = try Tuner.tune(load.log, protocol: .leaveLastOut, sessions: load.sessions, content: load.content, start: start,
                                     excludeSeen: load.excludeSeen, ties: ties ?? load.ties, options: options, seed: global.seed,
                                     threads: global.threads, progress: progress.line)
@@ -88,13 +90,13 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
         var ties: TieRule
     }
 
-    static func load(_ dataset: TuneDataset, path: String?, workload: WorkloadOptions, seed: UInt64, sessionGap: Int64,
+    static func load(_ dataset: TuneDataset, path: String?, workload: WorkloadOptions, seed: UInt64, sessions: SessionRule,
                      progress: @escaping (String) -> Void) throws -> Loaded {
         switch dataset {
         case .movielens:
             progress("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
-            return Loaded(log: data.events, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres], excludeSeen: true, ties: .itemID)
+            return Loaded(log: data.events, sessions: sessions, content: [data.genres], excludeSeen: true, ties: .itemID)
         case .synthetic:
             let w = try SyntheticWorkload(config: workload.config(seed: seed), progress: progress)
             return Loaded(log: w.events, sessions: .sessionColumn, content: w.content, excludeSeen: false, ties: .itemID)

@@ -26,7 +26,7 @@ final class EvalBaselineTests: XCTestCase {
     /// the file's order; the target and the history follow the rule.
     func testTieRuleChoosesTheTarget() throws {
         var log = EventLog()
-        for (item, t) in [("a", 1), ("10", 5), ("9", 5)] as [(String, Int64)] { log.append(user: "u", item: item, timestamp: t) }
+        for (item, t) in [("a", 1), ("10", 5), ("9", 5)] as [(String, Int64)] { try log.append(user: "u", item: item, timestamp: t) }
         let name = { (i: Int32) in log.itemIDs.ids[Int(i)] }
         let byID = try log.splitLeaveLastOut(ties: .itemID)
         XCTAssertEqual(byID.test.map { name($0.item) }, ["10"])
@@ -36,7 +36,7 @@ final class EvalBaselineTests: XCTestCase {
         XCTAssertEqual(byFile.test[0].history.map(name), ["a", "10"])
         // The training sequences follow the rule too.
         var more = log
-        more.append(user: "u", item: "b", timestamp: 9)
+        try more.append(user: "u", item: "b", timestamp: 9)
         let split = try EvalProtocols.leakFree(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .itemID)
         XCTAssertEqual(Array(split.sequences.session(0)).map(name), ["a", "9", "10"])
         let fileSplit = try EvalProtocols.leakFree(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .fileOrder)

@@ -69,14 +69,6 @@ extension Tables {
         return table
     }
 
-    /// `cases` with, for a behaviour-only method, every item without training events (`popularity`
-    /// 0) added to the exclusions: such an item has no trained vector, so it is not rankable.
-    static func rankable(_ cases: [EvalCase], by method: Method, popularity: [Int]) -> [EvalCase] {
-        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
-        guard method != .content, method != .fused, !untrained.isEmpty else { return cases }
-        return cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
-    }
-
     /// Trains and evaluates each method on one protocol's corpus and cases.
     static func methodRows(_ methods: [Method], corpus: Corpus, cases: [EvalCase], content: [ContentModality], cold: Set<Int>,
                            configs: MethodConfigs, k: Int, rule: UserVectorRule, evalProtocol: EvalProtocol, threads: Int,
@@ -91,11 +83,25 @@ extension Tables {
             let start = Date()
             var retrieval = model.retrieval
             retrieval.rule = rule
-            let scored = rankable(cases, by: method, popularity: popularity)
-            let metrics = try Evaluator.evaluate(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
+            let metrics = try Evaluator.evaluate(scoredCases(cases, method: method, popularity: popularity), retrieval: retrieval, k: k,
+                                                 popularity: popularity, threads: threads)
             rows.append(TableRow(method: method.tableName, evalProtocol: evalProtocol, metrics: metrics,
                                  seconds: model.seconds + Date().timeIntervalSince(start), scoring: model.retrieval.label))
         }
         return rows
+    }
+
+    /// `cases` as `method` is scored on them: a behaviour-only method has no vector for an item
+    /// without training events (`popularity` 0), so such items are excluded from its ranking and
+    /// left out of user vectors (as a served version, which has no row for them, skips them).
+    /// The tables and `TrainedModel.trainAndEvaluate` score through this.
+    static func scoredCases(_ cases: [EvalCase], method: Method, popularity: [Int]) -> [EvalCase] {
+        let untrained = method.needsContent ? [] : (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
+        guard !untrained.isEmpty else { return cases }
+        let isUntrained = Set(untrained)
+        return cases.map {
+            EvalCase(history: $0.history.filter { !isUntrained.contains($0) }, target: $0.target,
+                     exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user)
+        }
     }
 }

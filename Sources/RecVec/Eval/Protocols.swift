@@ -25,7 +25,10 @@ public enum LeakFreeProtocol: Equatable, Sendable {
 
     /// The cutoff `recvec eval` uses when none is given: the time before which 85% of the
     /// events fall (MovieLens 100K: about 15% of the ratings come after it).
-    public static func defaultCutoff(_ log: EventLog) throws(DataError) -> Int64 { try log.timeQuantile(0.85) }
+    public static func defaultCutoff(_ log: EventLog) throws(DataError) -> Int64 {
+        try log.requireTimestamps(for: "the time-cutoff protocol")
+        return try log.timeQuantile(0.85)
+    }
 
     /// The label of the protocol's table rows.
     public var evalProtocol: EvalProtocol {
@@ -73,6 +76,7 @@ public enum EvalProtocols {
     /// the history (a re-consumption target then cannot be hit, as in the usual protocol).
     public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
                                 excludeSeen: Bool = true, ties: TieRule = .default, maxHistory: Int = 200) throws(DataError) -> LeakFreeSplit {
+        try leakFree.check(against: log)
         let split: Split
         switch leakFree {
         case .leaveLastOut: split = try log.splitLeaveLastOut(minHistory: 1, maxHistory: maxHistory, ties: ties)

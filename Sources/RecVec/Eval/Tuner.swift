@@ -190,7 +190,7 @@ public enum Tuner {
         retrieval.rule = candidate.rule
         retrieval.popularityPrior = candidate.popularityPrior
         let popularity = corpus.counts()
-        let scored = Tables.rankable(cases, by: model.method, popularity: popularity)
+        let scored = Tables.scoredCases(cases, method: model.method, popularity: popularity)
         let lists = try Evaluator.rankedLists(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
         var label = retrieval.label
         if candidate.popularityPrior != 0 { label += String(format: " + %g·log(1+pop)", candidate.popularityPrior) }
