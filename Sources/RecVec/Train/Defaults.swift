@@ -30,15 +30,19 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     public var scoring: Scoring?
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
+    /// SGNS subsampling threshold of both SGNS families, as given (turns off
+    /// `MethodConfigs.scaleSubsampleToCatalogue`).
+    public var subsample: Double?
 
     public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil,
-                scoring: Scoring? = nil, popularityBias: Bool? = nil) {
+                scoring: Scoring? = nil, popularityBias: Bool? = nil, subsample: Double? = nil) {
         self.dimension = dimension
         self.window = window
         self.epochs = epochs
         self.negatives = negatives
         self.scoring = scoring
         self.popularityBias = popularityBias
+        self.subsample = subsample
     }
 }
 
@@ -52,6 +56,7 @@ extension MethodConfigs {
         if let n = shared.negatives { (c.item2vec.negatives, c.walks.sgns.negatives) = (n, n) }
         if let s = shared.scoring { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
         if let b = shared.popularityBias { c.ppmiPopularityBias = b }
+        if let s = shared.subsample { (c.item2vec.subsample, c.walks.sgns.subsample, c.scaleSubsampleToCatalogue) = (s, s, false) }
         return c
     }
 
