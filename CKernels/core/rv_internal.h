@@ -12,6 +12,11 @@ typedef void (*rv_task_fn)(void *context, int thread, int count_threads);
 /// and returns when all have finished. One thread runs inline, with no runtime call.
 void rv_parallel(int count_threads, rv_task_fn task, void *context);
 
+/// The per-ISA table `family`_avx2 or `family`_scalar (a struct of function pointers each ISA
+/// file defines) for the ISA active now. Every kernel family dispatches this way, once per batch
+/// call, never per row: `const rv_score_isa *isa = RV_ISA_TABLE(rv_score_isa);`.
+#define RV_ISA_TABLE(family) (rv_isa_active() == RV_ISA_AVX2 ? &family##_avx2 : &family##_scalar)
+
 /// Resolves a caller's thread count: <= 0 means rv_threads_max().
 int rv_threads_resolve(int count_threads);
 

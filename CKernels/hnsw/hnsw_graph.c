@@ -18,10 +18,15 @@ typedef struct {
 typedef struct scratch {
     uint16_t *visited; // visited[id] == epoch: seen in this search (hnswlib's visited list)
     uint16_t epoch;
-    scored *candidates; // max-heap: best first
+    // The candidate queue, best on top: rv_heap_push/pop (worst on top) on negated keys
+    // (-score, -id), which rank in exactly the reverse order.
+    float *candidate_scores;
+    int32_t *candidate_ids;
     size_t count_candidates, capacity_candidates;
-    scored *results; // heap with the worst on top, at most ef + 1
-    size_t count_results, capacity_results;
+    rv_heap results;        // the best ef allowed nodes found, on storage of capacity_results
+    float *result_scores;
+    int32_t *result_ids;
+    size_t capacity_results;
     scored *sorted;     // results best first, then the kept neighbours
     size_t capacity_sorted;
     scored *neighbours; // a neighbour's list while it is pruned
@@ -103,87 +108,50 @@ static int compare_best_first(const void *pa, const void *pb) {
     return worse(a, b) ? 1 : (worse(b, a) ? -1 : 0);
 }
 
-// MARK: heaps (candidates: best on top; results: worst on top)
+// MARK: candidates and results
 
-static int grow(scored **items, size_t *capacity, size_t needed) {
+/// Grows a pair of parallel arrays to hold at least `needed` entries (doubling, from 64).
+static int grow(float **scores, int32_t **ids, size_t *capacity, size_t needed) {
     if (needed <= *capacity) return 1;
     size_t c = *capacity ? *capacity : 64;
     while (c < needed) c *= 2;
-    scored *p = realloc(*items, c * sizeof(scored));
-    if (!p) return 0;
-    *items = p;
+    float *more_scores = realloc(*scores, c * sizeof(float));
+    if (more_scores) *scores = more_scores;
+    int32_t *more_ids = realloc(*ids, c * sizeof(int32_t));
+    if (more_ids) *ids = more_ids;
+    if (!more_scores || !more_ids) return 0;
     *capacity = c;
     return 1;
 }
 
-/// Pushes onto a heap whose top is the item for which `above(top, other)` holds.
-static inline void heap_push(scored *h, size_t *count, scored item, int best_on_top) {
-    size_t i = (*count)++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        int up = best_on_top ? worse(h[parent], item) : worse(item, h[parent]);
-        if (!up) break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = item;
-}
-
-static inline void heap_pop(scored *h, size_t *count, int best_on_top) {
-    size_t n = --(*count);
-    if (n == 0) return;
-    scored item = h[n];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n) break;
-        if (child + 1 < n) {
-            int right = best_on_top ? worse(h[child], h[child + 1]) : worse(h[child + 1], h[child]);
-            if (right) child++;
-        }
-        int down = best_on_top ? worse(item, h[child]) : worse(h[child], item);
-        if (!down) break;
-        h[i] = h[child];
-        i = child;
-    }
-    h[i] = item;
-}
-
 static inline void push_candidate(scratch *s, scored item) {
-    if (!grow(&s->candidates, &s->capacity_candidates, s->count_candidates + 1)) {
+    if (!grow(&s->candidate_scores, &s->candidate_ids, &s->capacity_candidates, s->count_candidates + 1)) {
         s->failed = 1;
         return;
     }
-    heap_push(s->candidates, &s->count_candidates, item, 1);
+    rv_heap_push(s->candidate_scores, s->candidate_ids, &s->count_candidates, -item.score, -(int32_t)item.id);
 }
 
-/// Adds to the results, keeping the best `limit`.
-static inline void push_result(scratch *s, scored item, size_t limit) {
-    if (s->count_results >= limit) {
-        if (!worse(s->results[0], item)) return;
-        heap_pop(s->results, &s->count_results, 0);
-    }
-    if (!grow(&s->results, &s->capacity_results, s->count_results + 1)) {
-        s->failed = 1;
-        return;
-    }
-    heap_push(s->results, &s->count_results, item, 0);
+/// The best candidate, removed from the queue (count_candidates > 0).
+static inline scored pop_candidate(scratch *s) {
+    scored best = {-s->candidate_scores[0], (uint32_t)-s->candidate_ids[0]};
+    rv_heap_pop(s->candidate_scores, s->candidate_ids, &s->count_candidates);
+    return best;
 }
 
-/// Moves the best `keep` results into s->sorted, best first, by popping the heap (worst on top)
-/// and filling from the back; returns how many. Empties the results.
-static size_t take_sorted_results(scratch *s, size_t keep) {
-    while (s->count_results > keep) heap_pop(s->results, &s->count_results, 0);
-    size_t n = s->count_results;
-    if (!grow(&s->sorted, &s->capacity_sorted, n)) {
-        s->failed = 1;
-        s->count_results = 0;
-        return 0;
-    }
-    for (size_t i = n; i > 0; i--) {
-        s->sorted[i - 1] = s->results[0];
-        heap_pop(s->results, &s->count_results, 0);
-    }
+/// Empties the results, to keep the best `limit` (<= capacity_results) from now on.
+static inline void reset_results(scratch *s, size_t limit) {
+    s->results = rv_heap_make(s->result_scores, s->result_ids, limit, NULL, 0);
+}
+
+/// The worst result kept, -infinity while there is none.
+static inline float worst_result(const scratch *s) { return s->results.count ? s->results.scores[0] : -INFINITY; }
+
+/// Sorts the results best first in place (rv_heap_finish: padded with id -1, score -infinity up
+/// to the limit) and returns how many there are.
+static inline size_t finish_results(scratch *s) {
+    size_t n = s->results.count;
+    rv_heap_finish(&s->results);
     return n;
 }
 
@@ -192,13 +160,24 @@ static size_t take_sorted_results(scratch *s, size_t keep) {
 static void scratch_free(scratch *s) {
     if (!s) return;
     free(s->visited);
-    free(s->candidates);
-    free(s->results);
+    free(s->candidate_scores);
+    free(s->candidate_ids);
+    free(s->result_scores);
+    free(s->result_ids);
     free(s->sorted);
     free(s->neighbours);
     free(s->links);
     free(s->query);
     free(s);
+}
+
+static int grow_sorted(scratch *s, size_t needed) {
+    if (needed <= s->capacity_sorted) return 1;
+    scored *more = realloc(s->sorted, needed * sizeof(scored));
+    if (!more) return 0;
+    s->sorted = more;
+    s->capacity_sorted = needed;
+    return 1;
 }
 
 /// A scratch sized for `ef` results over the index's capacity; NULL when out of memory.
@@ -220,11 +199,12 @@ static scratch *scratch_get(rv_hnsw *ix, size_t ef) {
         }
     }
     s->failed = 0;
-    s->count_candidates = s->count_results = 0;
-    if (!grow(&s->results, &s->capacity_results, ef + 2) || !grow(&s->sorted, &s->capacity_sorted, ef + 2)) {
+    s->count_candidates = 0;
+    if (!grow(&s->result_scores, &s->result_ids, &s->capacity_results, ef) || !grow_sorted(s, ef)) {
         scratch_free(s);
         return NULL;
     }
+    reset_results(s, ef);
     return s;
 }
 
@@ -284,7 +264,7 @@ static inline const int32_t *read_links(rv_hnsw *ix, scratch *s, uint32_t node, 
 }
 
 /// Greedy descent on an upper layer: moves to the best neighbour while one improves.
-static uint32_t greedy_step(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *q, uint32_t current,
+static uint32_t greedy_step(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, const float *q, uint32_t current,
                             float *current_score, int layer, int locked) {
     int changed = 1;
     while (changed) {
@@ -295,7 +275,7 @@ static uint32_t greedy_step(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const f
         for (int32_t j = 0; j < n; j++) {
             uint32_t v = (uint32_t)list[1 + j];
             if (v >= ix->count) continue;
-            float score = dot(q, vector_of(ix, v), (size_t)ix->dim);
+            float score = isa->dot_f32(q, vector_of(ix, v), (size_t)ix->dim);
             if (score > *current_score) {
                 *current_score = score;
                 current = v;
@@ -308,24 +288,24 @@ static uint32_t greedy_step(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const f
 
 /// Best-first search of one layer from `entry` with a candidate list of `ef`; leaves the best `ef`
 /// allowed nodes in s->results. Filtered-out nodes are expanded but never become results.
-static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *q, uint32_t entry,
+static void search_layer(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, const float *q, uint32_t entry,
                          float entry_score, int layer, size_t ef, const id_filter *allowed, int locked) {
     next_epoch(ix, s);
-    s->count_candidates = s->count_results = 0;
+    s->count_candidates = 0;
+    reset_results(s, ef);
     const size_t dim = (size_t)ix->dim;
     const uint16_t epoch = s->epoch;
     uint16_t *visited = s->visited;
     scored first = {entry_score, entry};
     visited[entry] = epoch;
     push_candidate(s, first);
-    if (allowed_id(allowed, entry)) push_result(s, first, ef);
-    float lower = s->count_results ? s->results[0].score : -INFINITY;
+    if (allowed_id(allowed, entry)) rv_heap_offer(&s->results, first.score, (int32_t)first.id);
+    float lower = worst_result(s);
     while (s->count_candidates) {
-        scored c = s->candidates[0];
         // hnswlib's stop rule: with a filter, go on until ef allowed results are held.
-        if (c.score < lower && (s->count_results >= ef || !allowed->bits)) break;
-        heap_pop(s->candidates, &s->count_candidates, 1);
-        if (layer == 0 && s->count_candidates) prefetch_links0(ix, s->candidates[0].id);
+        if (-s->candidate_scores[0] < lower && (s->results.count >= ef || !allowed->bits)) break;
+        scored c = pop_candidate(s);
+        if (layer == 0 && s->count_candidates) prefetch_links0(ix, (uint32_t)-s->candidate_ids[0]);
         const int32_t *list = read_links(ix, s, c.id, layer, locked);
         if (!list) continue;
         int32_t n = list_count(list, layer, ix->m);
@@ -335,13 +315,12 @@ static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const floa
             if (j + 1 < n && (uint32_t)list[2 + j] < ix->count) prefetch_node(ix, visited, (uint32_t)list[2 + j]);
             if (v >= ix->count || visited[v] == epoch) continue;
             visited[v] = epoch;
-            float score = dot(q, vector_of(ix, v), dim);
-            if (s->count_results < ef || score > lower) {
-                scored item = {score, v};
-                push_candidate(s, item);
+            float score = isa->dot_f32(q, vector_of(ix, v), dim);
+            if (s->results.count < ef || score > lower) {
+                push_candidate(s, (scored){score, v});
                 if (allowed_id(allowed, v)) {
-                    push_result(s, item, ef);
-                    lower = s->results[0].score;
+                    rv_heap_offer(&s->results, score, (int32_t)v);
+                    lower = worst_result(s);
                 }
             }
         }
@@ -353,10 +332,7 @@ static void search_layer(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const floa
 /// The top layer of node `id`: floor(-ln(u) / ln(M)) with u uniform in (0, 1], drawn from a hash
 /// of (seed, id) so the levels do not depend on thread timing.
 static int32_t draw_level(uint64_t seed, uint64_t id, int32_t m) {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (id + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
+    uint64_t z = rv_splitmix64_at(seed, id + 1);
     double u = ((double)(z >> 11) + 1.0) / 9007199254740992.0;
     double level = -log(u) / log((double)m);
     return level > RV_HNSW_MAX_LEVEL ? RV_HNSW_MAX_LEVEL : (int32_t)level;
@@ -364,14 +340,14 @@ static int32_t draw_level(uint64_t seed, uint64_t id, int32_t m) {
 
 /// hnswlib's getNeighborsByHeuristic2: walks `items` (best first) and keeps an item only when no
 /// kept item is closer to it than the base node is; keeps at most `keep`. Compacts in place.
-static size_t select_neighbours(rv_hnsw *ix, rv_hnsw_dot_fn dot, scored *items, size_t count, size_t keep) {
+static size_t select_neighbours(rv_hnsw *ix, const rv_vector_isa *isa, scored *items, size_t count, size_t keep) {
     if (count < keep) return count;
     size_t kept = 0;
     for (size_t i = 0; i < count && kept < keep; i++) {
         scored c = items[i];
         int good = 1;
         for (size_t j = 0; j < kept; j++) {
-            if (dot(vector_of(ix, c.id), vector_of(ix, items[j].id), (size_t)ix->dim) > c.score) {
+            if (isa->dot_f32(vector_of(ix, c.id), vector_of(ix, items[j].id), (size_t)ix->dim) > c.score) {
                 good = 0;
                 break;
             }
@@ -382,7 +358,7 @@ static size_t select_neighbours(rv_hnsw *ix, rv_hnsw_dot_fn dot, scored *items, 
 }
 
 /// Links `node` into `neighbour`'s list on `layer`, pruning the list with the heuristic when full.
-static void connect(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t neighbour, uint32_t node, int layer) {
+static void connect(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, uint32_t neighbour, uint32_t node, int layer) {
     int32_t *list = links_of(ix, neighbour, layer);
     if (!list) return;
     int32_t most = layer == 0 ? 2 * ix->m : ix->m;
@@ -398,11 +374,11 @@ static void connect(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t neighb
             const float *base = vector_of(ix, neighbour);
             for (int32_t j = 0; j < n; j++) {
                 uint32_t v = (uint32_t)list[1 + j];
-                s->neighbours[j] = (scored){dot(base, vector_of(ix, v), (size_t)ix->dim), v};
+                s->neighbours[j] = (scored){isa->dot_f32(base, vector_of(ix, v), (size_t)ix->dim), v};
             }
-            s->neighbours[n] = (scored){dot(base, vector_of(ix, node), (size_t)ix->dim), node};
+            s->neighbours[n] = (scored){isa->dot_f32(base, vector_of(ix, node), (size_t)ix->dim), node};
             qsort(s->neighbours, (size_t)n + 1, sizeof(scored), compare_best_first);
-            size_t kept = select_neighbours(ix, dot, s->neighbours, (size_t)n + 1, (size_t)most);
+            size_t kept = select_neighbours(ix, isa, s->neighbours, (size_t)n + 1, (size_t)most);
             for (size_t j = 0; j < kept; j++) list[1 + j] = (int32_t)s->neighbours[j].id;
             list[0] = (int32_t)kept;
         }
@@ -410,7 +386,7 @@ static void connect(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t neighb
     spin_unlock(&ix->locks[neighbour]);
 }
 
-static void insert(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t node) {
+static void insert(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, uint32_t node) {
     const float *q = vector_of(ix, node);
     int32_t level = ix->levels[node];
     pthread_mutex_lock(&ix->global);
@@ -426,28 +402,27 @@ static void insert(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, uint32_t node) {
     if (!holding) pthread_mutex_unlock(&ix->global);
 
     uint32_t current = (uint32_t)entry;
-    float current_score = dot(q, vector_of(ix, current), (size_t)ix->dim);
+    float current_score = isa->dot_f32(q, vector_of(ix, current), (size_t)ix->dim);
     for (int layer = top; layer > level; layer--)
-        current = greedy_step(ix, s, dot, q, current, &current_score, layer, 1);
+        current = greedy_step(ix, s, isa, q, current, &current_score, layer, 1);
     for (int layer = level < top ? level : top; layer >= 0; layer--) {
         const id_filter everything = {NULL, 0};
-        search_layer(ix, s, dot, q, current, current_score, layer, (size_t)ix->ef_construction, &everything, 1);
-        size_t found = take_sorted_results(s, SIZE_MAX);
+        search_layer(ix, s, isa, q, current, current_score, layer, (size_t)ix->ef_construction, &everything, 1);
+        size_t count = finish_results(s), found = 0;
         // The node itself is not reachable yet; drop it defensively.
-        size_t w = 0;
-        for (size_t i = 0; i < found; i++)
-            if (s->sorted[i].id != node) s->sorted[w++] = s->sorted[i];
-        found = w;
+        for (size_t i = 0; i < count; i++)
+            if ((uint32_t)s->results.ids[i] != node)
+                s->sorted[found++] = (scored){s->results.scores[i], (uint32_t)s->results.ids[i]};
         if (found == 0) continue;
         current = s->sorted[0].id;
         current_score = s->sorted[0].score;
-        size_t kept = select_neighbours(ix, dot, s->sorted, found, (size_t)ix->m);
+        size_t kept = select_neighbours(ix, isa, s->sorted, found, (size_t)ix->m);
         int32_t *own = links_of(ix, node, layer);
         spin_lock(&ix->locks[node]);
         for (size_t j = 0; j < kept; j++) own[1 + j] = (int32_t)s->sorted[j].id;
         own[0] = (int32_t)kept;
         spin_unlock(&ix->locks[node]);
-        for (size_t j = 0; j < kept; j++) connect(ix, s, dot, s->sorted[j].id, node, layer);
+        for (size_t j = 0; j < kept; j++) connect(ix, s, isa, s->sorted[j].id, node, layer);
     }
     if (holding) {
         ix->entry_point = (int32_t)node;
@@ -640,21 +615,20 @@ rv_status rv_hnsw_reserve(rv_hnsw *ix, size_t capacity_rows) {
     return status;
 }
 
-static rv_hnsw_dot_fn active_dot(void) { return rv_isa_active() == RV_ISA_AVX2 ? rv_hnsw_dot_avx2 : rv_hnsw_dot_scalar; }
 
 /// Copies `src` to `dst`, scaled to unit norm for cosine (zero vectors stay zero).
-static void store_vector(const rv_hnsw *ix, rv_hnsw_dot_fn dot, const float *src, float *dst) {
+static void store_vector(const rv_hnsw *ix, const rv_vector_isa *isa, const float *src, float *dst) {
     size_t dim = (size_t)ix->dim;
     memcpy(dst, src, dim * sizeof(float));
     if (ix->metric != RV_METRIC_COSINE) return;
-    float norm = sqrtf(dot(src, src, dim));
+    float norm = sqrtf(isa->dot_f32(src, src, dim));
     if (norm > 0)
         for (size_t i = 0; i < dim; i++) dst[i] /= norm;
 }
 
 typedef struct {
     rv_hnsw *ix;
-    rv_hnsw_dot_fn dot;
+    const rv_vector_isa *isa;
     _Atomic size_t next;
     size_t end;
     _Atomic int failed;
@@ -672,7 +646,7 @@ static void add_task(void *context, int thread, int count_threads) {
     for (;;) {
         size_t node = atomic_fetch_add(&c->next, 1);
         if (node >= c->end) break;
-        insert(c->ix, s, c->dot, (uint32_t)node);
+        insert(c->ix, s, c->isa, (uint32_t)node);
     }
     if (s->failed) atomic_store(&c->failed, 1);
     scratch_put(c->ix, s);
@@ -694,7 +668,7 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
         status = reserve_nodes(ix, end > grown ? end : grown);
         if (status != RV_OK) goto done;
     }
-    rv_hnsw_dot_fn dot = active_dot();
+    const rv_vector_isa *isa = RV_ISA_TABLE(rv_vector_isa);
     size_t upper = ix->count_upper_links;
     for (size_t i = base; i < end; i++) {
         ix->levels[i] = draw_level(ix->seed, i, ix->m);
@@ -708,9 +682,9 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
     ix->count_upper_links = upper;
     memset(ix->links0 + base * stride0(ix), 0, count_rows * stride0(ix) * sizeof(int32_t));
     for (size_t i = 0; i < count_rows; i++)
-        store_vector(ix, dot, rows + i * row_stride_in_floats, ix->vectors + (base + i) * (size_t)ix->dim);
+        store_vector(ix, isa, rows + i * row_stride_in_floats, ix->vectors + (base + i) * (size_t)ix->dim);
     ix->count = end;
-    add_context c = {.ix = ix, .dot = dot, .next = base, .end = end, .failed = 0};
+    add_context c = {.ix = ix, .isa = isa, .next = base, .end = end, .failed = 0};
     int threads = rv_threads_resolve(count_threads);
     if ((size_t)threads > count_rows) threads = (int)count_rows;
     rv_parallel(threads, add_task, &c);
@@ -722,26 +696,19 @@ done:
 
 // MARK: search
 
-/// Writes the first k of s->sorted (n of them) and pads with -1 / -infinity.
-static void write_results(const scratch *s, size_t n, int32_t k, int32_t *ids, float *scores) {
-    for (int32_t j = 0; j < k; j++) {
-        if ((size_t)j < n) {
-            ids[j] = (int32_t)s->sorted[j].id;
-            scores[j] = s->sorted[j].score;
-        } else {
-            ids[j] = -1;
-            scores[j] = -INFINITY;
-        }
-    }
+/// Writes the first k of the finished results (k <= their limit: the tail is already padded).
+static void write_results(const scratch *s, int32_t k, int32_t *ids, float *scores) {
+    memcpy(ids, s->results.ids, (size_t)k * sizeof(int32_t));
+    memcpy(scores, s->results.scores, (size_t)k * sizeof(float));
 }
 
-static void exact_one(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *q, int32_t k,
+static void exact_one(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, const float *q, int32_t k,
                       const id_filter *allowed, int32_t *ids, float *scores) {
-    s->count_results = 0;
+    reset_results(s, (size_t)k);
     size_t dim = (size_t)ix->dim;
     if (!allowed->bits) {
         for (size_t i = 0; i < ix->count; i++)
-            push_result(s, (scored){dot(q, vector_of(ix, (uint32_t)i), dim), (uint32_t)i}, (size_t)k);
+            rv_heap_offer(&s->results, isa->dot_f32(q, vector_of(ix, (uint32_t)i), dim), (int32_t)i);
     } else {
         size_t limit = allowed->count < ix->count ? allowed->count : ix->count;
         for (size_t w = 0; w * 64 < limit; w++) {
@@ -750,16 +717,17 @@ static void exact_one(rv_hnsw *ix, scratch *s, rv_hnsw_dot_fn dot, const float *
                 size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
                 bits &= bits - 1;
                 if (i >= limit) break;
-                push_result(s, (scored){dot(q, vector_of(ix, (uint32_t)i), dim), (uint32_t)i}, (size_t)k);
+                rv_heap_offer(&s->results, isa->dot_f32(q, vector_of(ix, (uint32_t)i), dim), (int32_t)i);
             }
         }
     }
-    write_results(s, take_sorted_results(s, (size_t)k), k, ids, scores);
+    finish_results(s);
+    write_results(s, k, ids, scores);
 }
 
 typedef struct {
     rv_hnsw *ix;
-    rv_hnsw_dot_fn dot;
+    const rv_vector_isa *isa;
     const float *queries;
     size_t count_queries, query_stride;
     int32_t k;
@@ -778,23 +746,26 @@ static void search_one(search_context *c, scratch *s, size_t qi) {
     int32_t *ids = c->out_ids + qi * (size_t)c->k;
     float *scores = c->out_scores + qi * (size_t)c->k;
     if (ix->metric == RV_METRIC_COSINE) {
-        store_vector(ix, c->dot, q, s->query);
+        store_vector(ix, c->isa, q, s->query);
         q = s->query;
     }
     if (ix->count == 0) {
-        write_results(s, 0, c->k, ids, scores);
+        reset_results(s, (size_t)c->k);
+        finish_results(s);
+        write_results(s, c->k, ids, scores);
         return;
     }
     if (c->exact) {
-        exact_one(ix, s, c->dot, q, c->k, &c->allowed, ids, scores);
+        exact_one(ix, s, c->isa, q, c->k, &c->allowed, ids, scores);
         return;
     }
     uint32_t current = (uint32_t)ix->entry_point;
-    float score = c->dot(q, vector_of(ix, current), (size_t)ix->dim);
+    float score = c->isa->dot_f32(q, vector_of(ix, current), (size_t)ix->dim);
     for (int layer = ix->max_level; layer > 0; layer--)
-        current = greedy_step(ix, s, c->dot, q, current, &score, layer, 0);
-    search_layer(ix, s, c->dot, q, current, score, 0, c->ef, &c->allowed, 0);
-    write_results(s, take_sorted_results(s, (size_t)c->k), c->k, ids, scores);
+        current = greedy_step(ix, s, c->isa, q, current, &score, layer, 0);
+    search_layer(ix, s, c->isa, q, current, score, 0, c->ef, &c->allowed, 0);
+    finish_results(s);
+    write_results(s, c->k, ids, scores);
 }
 
 static void search_task(void *context, int thread, int count_threads) {
@@ -836,7 +807,7 @@ static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_quer
         exact = allowed_count <= ef || allowed_count < ix->count / 32;
     }
     search_context c = {
-        .ix = ix, .dot = active_dot(), .queries = queries, .count_queries = count_queries,
+        .ix = ix, .isa = RV_ISA_TABLE(rv_vector_isa), .queries = queries, .count_queries = count_queries,
         .query_stride = query_stride, .k = k, .ef = ef, .allowed = {allowed, limit}, .exact = exact,
         .out_ids = out_ids, .out_scores = out_scores, .next = 0, .failed = 0,
     };

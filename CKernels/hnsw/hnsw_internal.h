@@ -1,14 +1,10 @@
-// hnsw_internal.h: the index struct and the per-ISA distance kernels of the HNSW family.
+// hnsw_internal.h: what the HNSW family takes from core/; not part of the public API.
 #ifndef RV_HNSW_INTERNAL_H
 #define RV_HNSW_INTERNAL_H
 
 #include "rv_hnsw.h"
-#include "../core/rv_internal.h"
-
-/// Inner product of two `dim`-float vectors: the similarity every HNSW layer search uses.
-typedef float (*rv_hnsw_dot_fn)(const float *a, const float *b, size_t dim);
-
-float rv_hnsw_dot_scalar(const float *a, const float *b, size_t dim);
-float rv_hnsw_dot_avx2(const float *a, const float *b, size_t dim);
+#include "../core/rv_heap.h"
+#include "../core/rv_random.h"
+#include "../core/rv_vector.h"
 
 #endif

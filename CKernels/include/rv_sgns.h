@@ -18,7 +18,8 @@
 // Random numbers: one 64-bit linear congruential generator per thread,
 //     state = state * 6364136223846793005 + 1442695040888963407   (Knuth's MMIX constants),
 // whose high 32 bits are used. Thread 0 runs on the caller's state, which comes back advanced
-// (gensim's `next_random`); thread t > 0 starts from rv_sgns_mix64(state + t * 0x9E3779B97F4A7C15).
+// (gensim's `next_random`); thread t > 0 starts from SplitMix64's finaliser of
+// state + t * 0x9E3779B97F4A7C15 (the C side's one SplitMix64, CKernels/core/rv_random.h).
 // Per session, in order: when subsampling is on, one draw per token (kept when its high 32
 // bits are below the item's keep threshold); then, when at least 2 tokens are kept, per kept
 // center in order: one draw for the window shrink when shrink_window is set
@@ -64,9 +65,6 @@ typedef struct rv_sgns_stats {
     double loss_sum;     // Σ over trained pairs of the pair's negative-sampling loss
     int64_t pair_count;  // (center, context) pairs trained
 } rv_sgns_stats;
-
-/// SplitMix64's finaliser: the per-thread seed function named above.
-uint64_t rv_sgns_mix64(uint64_t x);
 
 /// The noise distribution P(i) ∝ counts[i]^exponent as a Vose alias table in
 /// `out_table[count_items]`. Items with count 0 get no noise mass whatever the exponent (so a

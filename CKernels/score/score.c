@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 const rv_score_isa *rv_score_isa_active(void) {
-    return rv_isa_active() == RV_ISA_AVX2 ? &rv_score_isa_avx2 : &rv_score_isa_scalar;
+    return RV_ISA_TABLE(rv_score_isa);
 }
 
 /// Rows per packed block: about 128 KiB of rows, a multiple of 16, between 16 and 4096.

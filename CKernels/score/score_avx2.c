@@ -10,7 +10,7 @@
 // keeps integer work (which competes with FMAs for the same ports) out of the loop. Each lane accumulates one (query, row) pair in
 // dimension order, so a pair's score is the same in every tile position.
 #include "score_internal.h"
-#include <immintrin.h>
+#include "../core/rv_simd_avx2.h"
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
@@ -188,9 +188,7 @@ static void normalize(float *rows, size_t count_rows, size_t row_stride, size_t 
             __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(row + j));
             sum_f64x4 = _mm256_fmadd_pd(v, v, sum_f64x4);
         }
-        double lanes[4];
-        _mm256_storeu_pd(lanes, sum_f64x4);
-        double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        double sum = rv_sum_f64x4(sum_f64x4);
         for (; j < dim; j++) sum += (double)row[j] * (double)row[j];
         if (sum == 0) continue;
         double scale = 1.0 / sqrt(sum);

@@ -9,7 +9,7 @@
 #define RV_SCORE_INTERNAL_H
 
 #include "../core/rv_internal.h"
-#include "../topk/topk_internal.h"
+#include "../core/rv_heap.h"
 #include <float.h>
 #include <math.h>
 

@@ -4,18 +4,11 @@
 #include <stdlib.h>
 
 static const uint64_t lcg_multiplier = 6364136223846793005ULL, lcg_increment = 1442695040888963407ULL;
-static const uint64_t golden_gamma = 0x9E3779B97F4A7C15ULL;
 
 /// The next draw's high 32 bits.
 static inline uint32_t next_u32(uint64_t *state) {
     *state = *state * lcg_multiplier + lcg_increment;
     return (uint32_t)(*state >> 32);
-}
-
-uint64_t rv_sgns_mix64(uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
 }
 
 /// One noise item: slot = (hi32 * count) >> 32, the low 32 bits of that product decide
@@ -24,10 +17,6 @@ static inline int32_t draw_noise(const rv_sgns_alias *table, size_t count_items,
     uint64_t scaled = (uint64_t)next_u32(state) * (uint64_t)count_items;
     const rv_sgns_alias *slot = table + (scaled >> 32);
     return (uint32_t)scaled < slot->keep_below ? (int32_t)(scaled >> 32) : slot->alias;
-}
-
-static rv_sgns_update_fn update_for_active_isa(void) {
-    return rv_isa_active() == RV_ISA_AVX2 ? rv_sgns_update_avx2 : rv_sgns_update_scalar;
 }
 
 rv_status rv_sgns_noise_table(const int64_t *counts, size_t count_items, double exponent, rv_sgns_alias *out_table) {
@@ -128,7 +117,7 @@ rv_status rv_sgns_step_f32(float *input, float *output, size_t count_rows, size_
     for (size_t k = 0; k < count_negatives; k++)
         if (negatives[k] != center) targets[count_targets++] = negatives[k];
     *out_loss = count_contexts == 0 ? 0
-        : update_for_active_isa()(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+        : RV_ISA_TABLE(rv_sgns_isa)->update(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
     free(targets);
     free(scratch);
     return RV_OK;
@@ -144,7 +133,7 @@ typedef struct {
     const rv_sgns_alias *noise;
     const uint64_t *keep;
     float *input, *output;
-    rv_sgns_update_fn update;
+    const rv_sgns_isa *isa;
     uint64_t *rng_states;     // [threads]
     rv_sgns_stats *stats;     // [threads]
     int64_t tokens_before;
@@ -243,7 +232,7 @@ static void train_thread(void *context, int thread, int count_threads) {
             size_t count_contexts = 0;
             for (size_t j = begin; j < end; j++)
                 if (j != i) contexts[count_contexts++] = kept[j];
-            loss_sum += job->update(job->input, job->output, dim, contexts, count_contexts, t, d->count_targets,
+            loss_sum += job->isa->update(job->input, job->output, dim, contexts, count_contexts, t, d->count_targets,
                                     rate, scratch);
             pair_count += (int64_t)count_contexts;
         }
@@ -287,12 +276,12 @@ rv_status rv_sgns_train_f32(const rv_sgns_params *params, const int32_t *tokens,
         return RV_ERR_OUT_OF_MEMORY;
     }
     rng_states[0] = *rng_state;
-    for (int t = 1; t < threads; t++) rng_states[t] = rv_sgns_mix64(*rng_state + (uint64_t)t * golden_gamma);
+    for (int t = 1; t < threads; t++) rng_states[t] = rv_splitmix64_at(*rng_state, (uint64_t)t);
 
     train_job job = {
         .params = p, .tokens = tokens, .offsets = offsets, .count_sessions = count_sessions,
         .count_tokens = count_tokens, .count_rows = count_rows, .max_session = max_session,
-        .noise = noise, .keep = keep, .input = input, .output = output, .update = update_for_active_isa(),
+        .noise = noise, .keep = keep, .input = input, .output = output, .isa = RV_ISA_TABLE(rv_sgns_isa),
         .rng_states = rng_states, .stats = stats, .tokens_before = *tokens_done, .failed = 0,
     };
     rv_parallel(threads, train_thread, &job);

@@ -5,7 +5,7 @@
 // target by target against 8 context rows at once. The sigmoid and the loss use Cephes-style expf/logf polynomials over 8
 // logits at once (relative error within 2 ulp on the clamped range, the bound the tests use).
 #include "sgns_internal.h"
-#include <immintrin.h>
+#include "../core/rv_simd_avx2.h"
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
@@ -14,13 +14,6 @@ static const int32_t tail_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0
 /// Lanes [0, remaining) set, remaining in [0, 8].
 static inline __m256i tail_mask(size_t remaining) {
     return _mm256_loadu_si256((const __m256i *)(tail_mask_table + 8 - remaining));
-}
-
-static inline float sum_f32x8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /// exp(x) for x in [-88, 88] (Cephes expf: 2^n times a degree-7 polynomial).
@@ -189,10 +182,10 @@ static inline __attribute__((always_inline)) float update(float *input, float *o
             _mm256_maskstore_ps(in + i, mask, _mm256_add_ps(_mm256_maskload_ps(in + i, mask), _mm256_maskload_ps(delta + i, mask)));
         }
     }
-    return sum_f32x8(loss_f32x8);
+    return rv_sum_f32x8(loss_f32x8);
 }
 
-float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t *contexts,
+static float update_any_dim(float *input, float *output, size_t dim, const int32_t *contexts,
                           size_t count_contexts, const int32_t *targets, size_t count_targets,
                           float learning_rate, float *scratch) {
     switch (dim) {
@@ -202,5 +195,7 @@ float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t
     default: return update(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
     }
 }
+
+const rv_sgns_isa rv_sgns_isa_avx2 = {update_any_dim};
 
 #pragma clang attribute pop

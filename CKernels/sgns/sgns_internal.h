@@ -3,6 +3,7 @@
 #define RV_SGNS_INTERNAL_H
 
 #include "../core/rv_internal.h"
+#include "../core/rv_random.h"
 #include "rv_sgns.h"
 
 /// One window as a minibatch (see rv_sgns.h): contexts' input rows against targets' output
@@ -12,15 +13,13 @@
 /// Then out_n += Σ_m g[m][n] in_m (n in order, m in order, on the old input rows) and
 /// in_m += Σ_n g[m][n] out_n (the sum over n computed on the old output rows first).
 /// `scratch` holds count_contexts * (count_targets + dim) floats. Returns Σ loss.
-typedef float (*rv_sgns_update_fn)(float *input, float *output, size_t dim, const int32_t *contexts,
-                                   size_t count_contexts, const int32_t *targets, size_t count_targets,
-                                   float learning_rate, float *scratch);
+/// One ISA's SGNS kernels.
+typedef struct rv_sgns_isa {
+    float (*update)(float *input, float *output, size_t dim, const int32_t *contexts, size_t count_contexts,
+                    const int32_t *targets, size_t count_targets, float learning_rate, float *scratch);
+} rv_sgns_isa;
 
-float rv_sgns_update_scalar(float *input, float *output, size_t dim, const int32_t *contexts,
-                            size_t count_contexts, const int32_t *targets, size_t count_targets,
-                            float learning_rate, float *scratch);
-float rv_sgns_update_avx2(float *input, float *output, size_t dim, const int32_t *contexts,
-                          size_t count_contexts, const int32_t *targets, size_t count_targets,
-                          float learning_rate, float *scratch);
+extern const rv_sgns_isa rv_sgns_isa_scalar;
+extern const rv_sgns_isa rv_sgns_isa_avx2;
 
 #endif

@@ -6,7 +6,7 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-float rv_sgns_update_scalar(float *input, float *output, size_t dim, const int32_t *contexts,
+static float update(float *input, float *output, size_t dim, const int32_t *contexts,
                             size_t count_contexts, const int32_t *targets, size_t count_targets,
                             float learning_rate, float *scratch) {
     float *gradient = scratch;                                   // [count_contexts][count_targets]
@@ -51,3 +51,5 @@ float rv_sgns_update_scalar(float *input, float *output, size_t dim, const int32
     }
     return loss;
 }
+
+const rv_sgns_isa rv_sgns_isa_scalar = {update};

@@ -105,7 +105,7 @@ done:
 }
 
 typedef struct {
-    void (*scan)(const float *, size_t, int32_t, rv_heap *);
+    const rv_topk_isa *isa;
     const float *scores;
     size_t count_queries, count_columns, stride, k;
     int32_t *out_ids;
@@ -118,7 +118,7 @@ static void topk_task(void *context, int thread, int count_threads) {
     rv_slice(job->count_queries, thread, count_threads, &begin, &end);
     for (size_t q = begin; q < end; q++) {
         rv_heap heap = rv_heap_make(job->out_scores + q * job->k, job->out_ids + q * job->k, job->k, NULL, 0);
-        job->scan(job->scores + q * job->stride, job->count_columns, 0, &heap);
+        job->isa->scan(job->scores + q * job->stride, job->count_columns, 0, &heap);
         rv_heap_finish(&heap);
     }
 }
@@ -131,7 +131,7 @@ rv_status rv_topk_f32(const float *scores, size_t count_queries, size_t count_co
         || !rv_matrix_ok(out_scores, count_queries, k, k) || (count_queries > 0 && out_ids == NULL))
         return RV_ERR_INVALID_ARGUMENT;
     if (count_queries == 0) return RV_OK;
-    topk_job job = {rv_isa_active() == RV_ISA_AVX2 ? rv_topk_scan_avx2 : rv_topk_scan_scalar, scores, count_queries,
+    topk_job job = {RV_ISA_TABLE(rv_topk_isa), scores, count_queries,
                     count_columns, score_stride_in_floats, k, out_ids, out_scores};
     rv_parallel(count_threads, topk_task, &job);
     return RV_OK;

@@ -5,7 +5,7 @@
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
-void rv_topk_scan_avx2(const float *scores, size_t count, int32_t first_id, rv_heap *heap) {
+static void scan(const float *scores, size_t count, int32_t first_id, rv_heap *heap) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
         __m256 score_f32x8 = _mm256_loadu_ps(scores + i);
@@ -20,5 +20,7 @@ void rv_topk_scan_avx2(const float *scores, size_t count, int32_t first_id, rv_h
     for (; i < count; i++)
         if (scores[i] >= heap->threshold) rv_heap_offer(heap, scores[i], first_id + (int32_t)i);
 }
+
+const rv_topk_isa rv_topk_isa_avx2 = {scan};
 
 #pragma clang attribute pop
