@@ -308,53 +308,65 @@ static void release(job *j) {
     free(j->row_counts);
 }
 
-rv_status rv_cooc_dense_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                            int64_t count_sessions, int32_t count_items, int32_t window,
+/// Fills `j` from an entry point's arguments: the size_t counts checked against the internal
+/// widths (positions in int64, ids in int32), the rest checked later by check_corpus.
+static rv_status job_make(job *j, const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                          size_t count_sessions, size_t count_items, int32_t window, rv_cooc_direction direction) {
+    if (direction != RV_COOC_SYMMETRIC && direction != RV_COOC_FORWARD) return RV_ERR_INVALID_ARGUMENT;
+    if (count_tokens > (size_t)RV_COOC_MAX_TOKENS || count_sessions >= (size_t)INT64_MAX || count_items == 0 ||
+        count_items > INT32_MAX)
+        return RV_ERR_INVALID_ARGUMENT;
+    *j = (job){.tokens = tokens, .count_tokens = (int64_t)count_tokens, .offsets = session_offsets,
+               .count_sessions = (int64_t)count_sessions, .count_items = (int32_t)count_items, .window = window,
+               .forward_only = direction == RV_COOC_FORWARD};
+    return RV_OK;
+}
+
+rv_status rv_cooc_dense_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                            size_t count_sessions, size_t count_items, int32_t window,
                             rv_cooc_weighting weighting, int count_threads, float *out,
-                            int64_t out_row_stride_in_floats) {
+                            size_t out_row_stride_in_floats) {
     return rv_cooc_dense_directed_f32(tokens, count_tokens, session_offsets, count_sessions, count_items, window,
                                       weighting, RV_COOC_SYMMETRIC, count_threads, out, out_row_stride_in_floats);
 }
 
-rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                                     int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                                     size_t count_sessions, size_t count_items, int32_t window,
                                      rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
-                                     float *out, int64_t out_row_stride_in_floats) {
-    if (direction != RV_COOC_SYMMETRIC && direction != RV_COOC_FORWARD) return RV_ERR_INVALID_ARGUMENT;
-    if (!out || count_items <= 0 || out_row_stride_in_floats < count_items) return RV_ERR_INVALID_ARGUMENT;
-    if ((size_t)count_items > SIZE_MAX / sizeof(float) / (size_t)out_row_stride_in_floats)
-        return RV_ERR_INVALID_ARGUMENT;
-    job j = {.tokens = tokens, .count_tokens = count_tokens, .offsets = session_offsets,
-             .count_sessions = count_sessions, .count_items = count_items, .window = window,
-             .forward_only = direction == RV_COOC_FORWARD, .dense_out = out, .dense_stride = out_row_stride_in_floats};
-    rv_status status = run(&j, weighting, count_threads);
+                                     float *out, size_t out_row_stride_in_floats) {
+    if (!out || count_items == 0 || out_row_stride_in_floats < count_items) return RV_ERR_INVALID_ARGUMENT;
+    if (count_items > SIZE_MAX / sizeof(float) / out_row_stride_in_floats) return RV_ERR_INVALID_ARGUMENT;
+    job j;
+    rv_status status = job_make(&j, tokens, count_tokens, session_offsets, count_sessions, count_items, window, direction);
+    if (status != RV_OK) return status;
+    j.dense_out = out;
+    j.dense_stride = (int64_t)out_row_stride_in_floats; // < SIZE_MAX / 4 by the check above
+    status = run(&j, weighting, count_threads);
     release(&j);
     return status;
 }
 
-rv_status rv_cooc_csr_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                          int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_csr_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                          size_t count_sessions, size_t count_items, int32_t window,
                           rv_cooc_weighting weighting, int count_threads, rv_cooc_csr **out_result,
-                          int64_t *out_count_nonzeros) {
+                          size_t *out_count_nonzeros) {
     return rv_cooc_csr_directed_f32(tokens, count_tokens, session_offsets, count_sessions, count_items, window, weighting,
                                     RV_COOC_SYMMETRIC, count_threads, out_result, out_count_nonzeros);
 }
 
-rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                                   int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                                   size_t count_sessions, size_t count_items, int32_t window,
                                    rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
-                                   rv_cooc_csr **out_result, int64_t *out_count_nonzeros) {
-    if (direction != RV_COOC_SYMMETRIC && direction != RV_COOC_FORWARD) return RV_ERR_INVALID_ARGUMENT;
+                                   rv_cooc_csr **out_result, size_t *out_count_nonzeros) {
     if (!out_result || !out_count_nonzeros) return RV_ERR_INVALID_ARGUMENT;
     *out_result = NULL;
     *out_count_nonzeros = 0;
-    if (count_items <= 0) return RV_ERR_INVALID_ARGUMENT;
-    job j = {.tokens = tokens, .count_tokens = count_tokens, .offsets = session_offsets,
-             .count_sessions = count_sessions, .count_items = count_items, .window = window,
-             .forward_only = direction == RV_COOC_FORWARD};
-    j.row_counts = calloc((size_t)count_items, sizeof(int64_t));
+    job j;
+    rv_status status = job_make(&j, tokens, count_tokens, session_offsets, count_sessions, count_items, window, direction);
+    if (status != RV_OK) return status;
+    j.row_counts = calloc(count_items, sizeof(int64_t));
     rv_cooc_csr *result = malloc(sizeof(rv_cooc_csr));
-    rv_status status = j.row_counts && result ? run(&j, weighting, count_threads) : RV_ERR_OUT_OF_MEMORY;
+    status = j.row_counts && result ? run(&j, weighting, count_threads) : RV_ERR_OUT_OF_MEMORY;
     if (status != RV_OK) {
         free(result);
         release(&j);
@@ -362,13 +374,13 @@ rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, int64_t count_tokens, 
     }
     int64_t nonzeros = 0;
     for (int64_t k = 0; k < j.count_chunks; k++) nonzeros += j.chunks[k].count;
-    *result = (rv_cooc_csr){count_items, rv_threads_resolve(count_threads), nonzeros, j.row_counts, j.chunks,
+    *result = (rv_cooc_csr){j.count_items, rv_threads_resolve(count_threads), nonzeros, j.row_counts, j.chunks,
                             j.count_chunks};
     j.row_counts = NULL; // now owned by result
     j.chunks = NULL;
     release(&j);
     *out_result = result;
-    *out_count_nonzeros = nonzeros;
+    *out_count_nonzeros = (size_t)nonzeros;
     return RV_OK;
 }
 

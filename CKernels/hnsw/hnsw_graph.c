@@ -447,12 +447,13 @@ static rv_status init_locks(rv_hnsw *ix) {
     return RV_OK;
 }
 
-static int valid_header(int32_t dim, rv_metric metric, int32_t m, int32_t ef_construction) {
-    return dim >= 1 && (metric == RV_METRIC_DOT || metric == RV_METRIC_COSINE) && m >= 2 && m <= 1024 &&
-           ef_construction >= 1;
+/// The header values the index keeps (as int32, the width of the file header).
+static int valid_header(size_t dim, rv_metric metric, size_t m, size_t ef_construction) {
+    return dim >= 1 && dim <= INT32_MAX && (metric == RV_METRIC_DOT || metric == RV_METRIC_COSINE) && m >= 2 &&
+           m <= 1024 && ef_construction >= 1 && ef_construction <= INT32_MAX;
 }
 
-rv_status rv_hnsw_create(int32_t dim, rv_metric metric, int32_t m, int32_t ef_construction, uint64_t seed,
+rv_status rv_hnsw_create(size_t dim, rv_metric metric, size_t m, size_t ef_construction, uint64_t seed,
                          rv_hnsw **out_index) {
     if (!out_index || !valid_header(dim, metric, m, ef_construction)) return RV_ERR_INVALID_ARGUMENT;
     rv_hnsw *ix = calloc(1, sizeof(rv_hnsw));
@@ -461,10 +462,10 @@ rv_status rv_hnsw_create(int32_t dim, rv_metric metric, int32_t m, int32_t ef_co
         free(ix);
         return RV_ERR_OUT_OF_MEMORY;
     }
-    ix->dim = dim;
+    ix->dim = (int32_t)dim;
     ix->metric = metric;
-    ix->m = m;
-    ix->ef_construction = ef_construction;
+    ix->m = (int32_t)m;
+    ix->ef_construction = (int32_t)ef_construction;
     ix->seed = seed;
     ix->max_level = -1;
     ix->entry_point = -1;
@@ -476,9 +477,9 @@ rv_status rv_hnsw_create(int32_t dim, rv_metric metric, int32_t m, int32_t ef_co
 rv_status rv_hnsw_open_layout(const rv_hnsw_layout *layout, rv_hnsw **out_index) {
     if (!layout || !out_index || !valid_header(layout->dim, layout->metric, layout->m, layout->ef_construction))
         return RV_ERR_INVALID_ARGUMENT;
-    if (layout->count > (uint64_t)INT32_MAX) return RV_ERR_INVALID_ARGUMENT;
+    if (layout->count > (size_t)INT32_MAX) return RV_ERR_INVALID_ARGUMENT;
     if (layout->count == 0 ? (layout->entry_point != -1 || layout->max_level != -1)
-                           : (layout->entry_point < 0 || (uint64_t)layout->entry_point >= layout->count ||
+                           : (layout->entry_point < 0 || (size_t)layout->entry_point >= layout->count ||
                               layout->max_level < 0 || layout->max_level > RV_HNSW_MAX_LEVEL))
         return RV_ERR_INVALID_ARGUMENT;
     if (layout->count > 0 && (!layout->vectors || !layout->levels || !layout->links0 || !layout->upper_offsets))
@@ -487,7 +488,7 @@ rv_status rv_hnsw_open_layout(const rv_hnsw_layout *layout, rv_hnsw **out_index)
     rv_status status = rv_hnsw_create(layout->dim, layout->metric, layout->m, layout->ef_construction, layout->seed, out_index);
     if (status != RV_OK) return status;
     rv_hnsw *ix = *out_index;
-    ix->count = ix->capacity = (size_t)layout->count;
+    ix->count = ix->capacity = layout->count;
     ix->max_level = layout->max_level;
     ix->entry_point = layout->entry_point;
     ix->vectors = (float *)layout->vectors;
@@ -495,7 +496,7 @@ rv_status rv_hnsw_open_layout(const rv_hnsw_layout *layout, rv_hnsw **out_index)
     ix->links0 = (int32_t *)layout->links0;
     ix->upper_offsets = (int64_t *)layout->upper_offsets;
     ix->upper_links = (int32_t *)layout->upper_links;
-    ix->count_upper_links = ix->capacity_upper_links = (size_t)layout->count_upper_links;
+    ix->count_upper_links = ix->capacity_upper_links = layout->count_upper_links;
     ix->owned = 0;
     return RV_OK;
 }
@@ -521,7 +522,7 @@ rv_status rv_hnsw_get_layout(rv_hnsw *ix, rv_hnsw_layout *out) {
     if (!ix || !out) return RV_ERR_INVALID_ARGUMENT;
     pthread_rwlock_rdlock(&ix->rw);
     *out = (rv_hnsw_layout){
-        .dim = ix->dim, .metric = ix->metric, .m = ix->m, .ef_construction = ix->ef_construction,
+        .dim = (size_t)ix->dim, .metric = ix->metric, .m = (size_t)ix->m, .ef_construction = (size_t)ix->ef_construction,
         .seed = ix->seed, .count = ix->count, .max_level = ix->max_level, .entry_point = ix->entry_point,
         .count_upper_links = ix->count_upper_links, .vectors = ix->vectors, .levels = ix->levels,
         .links0 = ix->links0, .upper_offsets = ix->upper_offsets, .upper_links = ix->upper_links,
@@ -697,14 +698,14 @@ done:
 // MARK: search
 
 /// Writes the first k of the finished results (k <= their limit: the tail is already padded).
-static void write_results(const scratch *s, int32_t k, int32_t *ids, float *scores) {
-    memcpy(ids, s->results.ids, (size_t)k * sizeof(int32_t));
-    memcpy(scores, s->results.scores, (size_t)k * sizeof(float));
+static void write_results(const scratch *s, size_t k, int32_t *ids, float *scores) {
+    memcpy(ids, s->results.ids, k * sizeof(int32_t));
+    memcpy(scores, s->results.scores, k * sizeof(float));
 }
 
-static void exact_one(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, const float *q, int32_t k,
+static void exact_one(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, const float *q, size_t k,
                       const id_filter *allowed, int32_t *ids, float *scores) {
-    reset_results(s, (size_t)k);
+    reset_results(s, k);
     size_t dim = (size_t)ix->dim;
     if (!allowed->bits) {
         for (size_t i = 0; i < ix->count; i++)
@@ -730,7 +731,7 @@ typedef struct {
     const rv_vector_isa *isa;
     const float *queries;
     size_t count_queries, query_stride;
-    int32_t k;
+    size_t k;
     size_t ef;
     id_filter allowed;
     int exact; // scan instead of walking the graph
@@ -743,14 +744,14 @@ typedef struct {
 static void search_one(search_context *c, scratch *s, size_t qi) {
     rv_hnsw *ix = c->ix;
     const float *q = c->queries + qi * c->query_stride;
-    int32_t *ids = c->out_ids + qi * (size_t)c->k;
-    float *scores = c->out_scores + qi * (size_t)c->k;
+    int32_t *ids = c->out_ids + qi * c->k;
+    float *scores = c->out_scores + qi * c->k;
     if (ix->metric == RV_METRIC_COSINE) {
         store_vector(ix, c->isa, q, s->query);
         q = s->query;
     }
     if (ix->count == 0) {
-        reset_results(s, (size_t)c->k);
+        reset_results(s, c->k);
         finish_results(s);
         write_results(s, c->k, ids, scores);
         return;
@@ -786,15 +787,15 @@ static void search_task(void *context, int thread, int count_threads) {
     scratch_put(c->ix, s);
 }
 
-static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_queries, size_t query_stride, int32_t k,
-                            int32_t ef_search, const uint64_t *allowed, size_t count_allowed_ids, int count_threads,
+static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_queries, size_t query_stride, size_t k,
+                            size_t ef_search, const uint64_t *allowed, size_t count_allowed_ids, int count_threads,
                             int32_t *out_ids, float *out_scores, int force_exact) {
-    if (!ix || k <= 0 || ef_search < 0 || (count_queries > 0 && (!queries || !out_ids || !out_scores)) ||
+    if (!ix || k == 0 || k > INT32_MAX || ef_search > INT32_MAX || (count_queries > 0 && (!queries || !out_ids || !out_scores)) ||
         query_stride < (size_t)ix->dim)
         return RV_ERR_INVALID_ARGUMENT;
     if (count_queries == 0) return RV_OK;
     pthread_rwlock_rdlock(&ix->rw);
-    size_t ef = (size_t)(ef_search > k ? ef_search : k);
+    size_t ef = ef_search > k ? ef_search : k;
     int exact = force_exact;
     size_t limit = count_allowed_ids < ix->count ? count_allowed_ids : ix->count;
     if (allowed && !exact) {
@@ -819,14 +820,14 @@ static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_quer
 }
 
 rv_status rv_hnsw_search_f32(rv_hnsw *ix, const float *queries, size_t count_queries, size_t query_stride_in_floats,
-                             int32_t k, int32_t ef_search, const uint64_t *allowed_bits, size_t count_allowed_ids,
+                             size_t k, size_t ef_search, const uint64_t *allowed_bits, size_t count_allowed_ids,
                              int count_threads, int32_t *out_ids, float *out_scores) {
     return run_search(ix, queries, count_queries, query_stride_in_floats, k, ef_search, allowed_bits, count_allowed_ids,
                       count_threads, out_ids, out_scores, 0);
 }
 
 rv_status rv_hnsw_search_exact_f32(rv_hnsw *ix, const float *queries, size_t count_queries,
-                                   size_t query_stride_in_floats, int32_t k, const uint64_t *allowed_bits,
+                                   size_t query_stride_in_floats, size_t k, const uint64_t *allowed_bits,
                                    size_t count_allowed_ids, int count_threads, int32_t *out_ids, float *out_scores) {
     return run_search(ix, queries, count_queries, query_stride_in_floats, k, 0, allowed_bits, count_allowed_ids,
                       count_threads, out_ids, out_scores, 1);

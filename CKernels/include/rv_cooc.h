@@ -51,21 +51,22 @@ typedef enum rv_cooc_direction {
 /// `out + r * out_row_stride_in_floats`; every element of the first count_items columns is
 /// written). Memory: the occurrence index (8 bytes per token) and, per thread, count_items
 /// doubles plus a bitmap of count_items bits; all freed before returning.
-/// Errors: RV_ERR_INVALID_ARGUMENT for count_items <= 0, count_items * count_items overflowing
-/// size_t, window outside [1, RV_COOC_MAX_WINDOW], count_tokens == 0 (an empty corpus) or above
-/// RV_COOC_MAX_TOKENS, bad session_offsets, a stride below
-/// count_items or a NULL pointer; RV_ERR_OUT_OF_RANGE for a token outside [0, count_items);
+/// Counts and strides are size_t, as in rv_score.h.
+/// Errors: RV_ERR_INVALID_ARGUMENT for count_items == 0 or above INT32_MAX (ids are int32),
+/// count_items * count_items overflowing size_t, window outside [1, RV_COOC_MAX_WINDOW],
+/// count_tokens == 0 (an empty corpus) or above RV_COOC_MAX_TOKENS, bad session_offsets, a
+/// stride below count_items or a NULL pointer; RV_ERR_OUT_OF_RANGE for a token outside [0, count_items);
 /// RV_ERR_OUT_OF_MEMORY. `out` is unspecified after an error.
-rv_status rv_cooc_dense_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                            int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_dense_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                            size_t count_sessions, size_t count_items, int32_t window,
                             rv_cooc_weighting weighting, int count_threads, float *out,
-                            int64_t out_row_stride_in_floats);
+                            size_t out_row_stride_in_floats);
 
 /// rv_cooc_dense_f32 with a direction (RV_ERR_INVALID_ARGUMENT for an unknown one).
-rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                                     int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                                     size_t count_sessions, size_t count_items, int32_t window,
                                      rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
-                                     float *out, int64_t out_row_stride_in_floats);
+                                     float *out, size_t out_row_stride_in_floats);
 
 /// A CSR result held by the C side between rv_cooc_csr_f32 and rv_cooc_csr_take.
 typedef struct rv_cooc_csr rv_cooc_csr;
@@ -75,16 +76,16 @@ typedef struct rv_cooc_csr rv_cooc_csr;
 /// count_items^2) and sets `*out_count_nonzeros`; then rv_cooc_csr_take copies it out and frees
 /// it (or rv_cooc_csr_free frees it unread). Same errors as rv_cooc_dense_f32, except that any
 /// count_items up to INT32_MAX is accepted; on error `*out_result` is NULL.
-rv_status rv_cooc_csr_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                          int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_csr_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                          size_t count_sessions, size_t count_items, int32_t window,
                           rv_cooc_weighting weighting, int count_threads, rv_cooc_csr **out_result,
-                          int64_t *out_count_nonzeros);
+                          size_t *out_count_nonzeros);
 
 /// rv_cooc_csr_f32 with a direction (RV_ERR_INVALID_ARGUMENT for an unknown one).
-rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
-                                   int64_t count_sessions, int32_t count_items, int32_t window,
+rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, size_t count_tokens, const int64_t *session_offsets,
+                                   size_t count_sessions, size_t count_items, int32_t window,
                                    rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
-                                   rv_cooc_csr **out_result, int64_t *out_count_nonzeros);
+                                   rv_cooc_csr **out_result, size_t *out_count_nonzeros);
 
 /// Copies `result` into `row_offsets` (count_items + 1), `columns` and `values` (the non-zero
 /// count each; NULL allowed when it is 0), columns ascending within a row, and frees `result`

@@ -26,16 +26,17 @@ extern "C" {
 typedef struct rv_hnsw rv_hnsw;
 
 /// The arrays of an index (see the layout above) and its header values: what a file stores.
+/// Counts are size_t, as in rv_score.h (a file stores dim, m and ef_construction as 32 bits).
 typedef struct rv_hnsw_layout {
-    int32_t dim;
+    size_t dim;
     rv_metric metric;
-    int32_t m;
-    int32_t ef_construction;
+    size_t m;
+    size_t ef_construction;
     uint64_t seed;
-    uint64_t count;
+    size_t count;
     int32_t max_level;   // -1 when empty
     int32_t entry_point; // -1 when empty
-    uint64_t count_upper_links; // int32 entries in upper_links
+    size_t count_upper_links; // int32 entries in upper_links
     const float *vectors;
     const int32_t *levels;
     const int32_t *links0;
@@ -43,9 +44,9 @@ typedef struct rv_hnsw_layout {
     const int32_t *upper_links;
 } rv_hnsw_layout;
 
-/// Creates an empty index. Allocates; free with rv_hnsw_free. m in [2, 1024], dim >= 1,
-/// ef_construction >= 1.
-rv_status rv_hnsw_create(int32_t dim, rv_metric metric, int32_t m, int32_t ef_construction, uint64_t seed,
+/// Creates an empty index. Allocates; free with rv_hnsw_free. m in [2, 1024], dim and
+/// ef_construction in [1, INT32_MAX].
+rv_status rv_hnsw_create(size_t dim, rv_metric metric, size_t m, size_t ef_construction, uint64_t seed,
                          rv_hnsw **out_index);
 
 /// Wraps the arrays of `layout` in place (no copy): they must stay valid and unchanged until
@@ -77,16 +78,17 @@ rv_status rv_hnsw_add_f32(rv_hnsw *index, const float *rows, size_t count_rows, 
 /// beyond it are not allowed. Filtered-out nodes are still traversed. When few ids are allowed
 /// (fewer than count / 32, or at most ef), the query scans the allowed ids exactly instead.
 /// Where fewer than k ids are allowed, the tail is id -1, score -infinity.
-/// out_ids and out_scores hold count_queries x k. Queries must be finite.
+/// out_ids and out_scores hold count_queries x k. Queries must be finite. k in [1, INT32_MAX],
+/// ef_search <= INT32_MAX.
 rv_status rv_hnsw_search_f32(rv_hnsw *index, const float *queries, size_t count_queries,
-                             size_t query_stride_in_floats, int32_t k, int32_t ef_search,
+                             size_t query_stride_in_floats, size_t k, size_t ef_search,
                              const uint64_t *allowed_bits, size_t count_allowed_ids, int count_threads,
                              int32_t *out_ids, float *out_scores);
 
 /// Exact search over the index's vectors (every allowed id scored), same output as
 /// rv_hnsw_search_f32: the oracle for recall.
 rv_status rv_hnsw_search_exact_f32(rv_hnsw *index, const float *queries, size_t count_queries,
-                                   size_t query_stride_in_floats, int32_t k, const uint64_t *allowed_bits,
+                                   size_t query_stride_in_floats, size_t k, const uint64_t *allowed_bits,
                                    size_t count_allowed_ids, int count_threads, int32_t *out_ids, float *out_scores);
 
 #ifdef __cplusplus

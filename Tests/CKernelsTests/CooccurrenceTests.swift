@@ -222,10 +222,10 @@ final class CooccurrenceTests: XCTestCase {
 
     func testCKernelValidatesItsArguments() {
         let tokens: [Int32] = [0, 1, 2, 1]
-        func csr(_ tokens: [Int32], _ offsets: [Int64], items: Int32 = 3, window: Int32 = 2) -> rv_status {
+        func csr(_ tokens: [Int32], _ offsets: [Int64], items: Int = 3, window: Int32 = 2) -> rv_status {
             var result: OpaquePointer?
-            var nonZeros: Int64 = -1
-            let status = rv_cooc_csr_f32(tokens, Int64(tokens.count), offsets, Int64(offsets.count - 1), items, window,
+            var nonZeros = -1
+            let status = rv_cooc_csr_f32(tokens, tokens.count, offsets, offsets.count - 1, items, window,
                                          RV_COOC_COUNT, 1, &result, &nonZeros)
             if status != RV_OK { XCTAssertNil(result) }
             rv_cooc_csr_free(result)
@@ -241,10 +241,11 @@ final class CooccurrenceTests: XCTestCase {
         XCTAssertEqual(csr(tokens, [0, 4], window: RV_COOC_MAX_WINDOW + 1), RV_ERR_INVALID_ARGUMENT)
         XCTAssertEqual(csr(tokens, [0, 4], window: RV_COOC_MAX_WINDOW), RV_OK)
         XCTAssertEqual(csr(tokens, [0, 4], items: 0), RV_ERR_INVALID_ARGUMENT)
+        XCTAssertEqual(csr(tokens, [0, 4], items: Int(Int32.max) + 1), RV_ERR_INVALID_ARGUMENT) // ids are Int32
         XCTAssertEqual(csr([], [0]), RV_ERR_INVALID_ARGUMENT)
         var out = [Float](repeating: 0, count: 9)
         XCTAssertEqual(rv_cooc_dense_f32(tokens, 4, [0, 4], 1, 3, 1, RV_COOC_COUNT, 1, &out, 2), RV_ERR_INVALID_ARGUMENT)
-        XCTAssertEqual(rv_cooc_dense_f32(tokens, 4, [0, 4], 1, Int32.max, 1, RV_COOC_COUNT, 1, &out, Int64.max),
+        XCTAssertEqual(rv_cooc_dense_f32(tokens, 4, [0, 4], 1, Int(Int32.max), 1, RV_COOC_COUNT, 1, &out, Int.max),
                        RV_ERR_INVALID_ARGUMENT) // n x stride overflows
         XCTAssertEqual(rv_cooc_dense_f32(tokens, 4, [0, 4], 1, 3, 1, RV_COOC_COUNT, 1, &out, 3), RV_OK)
         XCTAssertEqual(out, [0, 1, 0, 1, 0, 2, 0, 2, 0])

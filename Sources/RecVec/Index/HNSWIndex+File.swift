@@ -260,8 +260,8 @@ extension HNSWIndex {
             sections.bytes[s] == 0 ? nil : (base + sections.offsets[s]).assumingMemoryBound(to: T.self)
         }
         var layout = rv_hnsw_layout(
-            dim: Int32(dimension), metric: metric.cMetric, m: Int32(m), ef_construction: Int32(efConstruction),
-            seed: seed, count: count64, max_level: maxLevel, entry_point: entryPoint, count_upper_links: upperLinks64,
+            dim: dimension, metric: metric.cMetric, m: m, ef_construction: efConstruction,
+            seed: seed, count: count, max_level: maxLevel, entry_point: entryPoint, count_upper_links: Int(upperLinks64),
             vectors: section(0, Float.self), levels: section(1, Int32.self), links0: section(2, Int32.self),
             upper_offsets: section(3, Int64.self), upper_links: section(4, Int32.self))
         var opened: OpaquePointer?

@@ -135,8 +135,8 @@ public final class HNSWIndex: @unchecked Sendable {
             throw KernelError.invalidArgument(name: "vectors.cols", value: "\(vectors.cols)", expected: ">= 1")
         }
         var created: OpaquePointer?
-        try Kernels.check(rv_hnsw_create(Int32(vectors.cols), config.metric.cMetric, Int32(config.m),
-                                         Int32(config.efConstruction), config.seed, &created), "rv_hnsw_create")
+        try Kernels.check(rv_hnsw_create(vectors.cols, config.metric.cMetric, config.m,
+                                         config.efConstruction, config.seed, &created), "rv_hnsw_create")
         self.init(handle: created!, config: config, dimension: vectors.cols, mapping: nil, vectorsChecksum: 0)
         try insert(vectors, threads: config.threads, progress: progress)
     }
@@ -225,10 +225,10 @@ public final class HNSWIndex: @unchecked Sendable {
                 scores.withUnsafeMutableBufferPointer { outScores in
                     withAllowedBits(filter) { bits, covered in
                         exact
-                            ? rv_hnsw_search_exact_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k), bits,
+                            ? rv_hnsw_search_exact_f32(handle, q.baseAddress!, queries.rows, queries.cols, k, bits,
                                                        covered, Int32(threads), outIds.baseAddress!, outScores.baseAddress!)
-                            : rv_hnsw_search_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k),
-                                                 Int32(min(ef, HNSWConfig.maxEf)), bits, covered, Int32(threads),
+                            : rv_hnsw_search_f32(handle, q.baseAddress!, queries.rows, queries.cols, k,
+                                                 min(ef, HNSWConfig.maxEf), bits, covered, Int32(threads),
                                                  outIds.baseAddress!, outScores.baseAddress!)
                     }
                 }

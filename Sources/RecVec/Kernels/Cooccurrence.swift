@@ -56,8 +56,8 @@ extension Kernels {
         let status = corpus.tokens.withUnsafeBufferPointer { tokens in
             corpus.offsets.withUnsafeBufferPointer { offsets in
                 out.values.withUnsafeMutableBufferPointer { values in
-                    rv_cooc_dense_directed_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
-                                               Int32(n), Int32(window), weighting.c, direction.c, Int32(clamping: threads), values.baseAddress, Int64(n))
+                    rv_cooc_dense_directed_f32(tokens.baseAddress, tokens.count, offsets.baseAddress, corpus.sessionCount,
+                                               n, Int32(window), weighting.c, direction.c, Int32(clamping: threads), values.baseAddress, n)
                 }
             }
         }
@@ -78,15 +78,15 @@ extension Kernels {
             throw .invalidArgument(name: "vocabularySize", value: "\(n)", expected: "<= \(Int32.max) (Int32 columns)")
         }
         var result: OpaquePointer?
-        var nonZeros: Int64 = 0
+        var nonZeros = 0
         let status = corpus.tokens.withUnsafeBufferPointer { tokens in
             corpus.offsets.withUnsafeBufferPointer { offsets in
-                rv_cooc_csr_directed_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
-                                         Int32(n), Int32(window), weighting.c, direction.c, Int32(clamping: threads), &result, &nonZeros)
+                rv_cooc_csr_directed_f32(tokens.baseAddress, tokens.count, offsets.baseAddress, corpus.sessionCount,
+                                         n, Int32(window), weighting.c, direction.c, Int32(clamping: threads), &result, &nonZeros)
             }
         }
         try check(status, "rv_cooc_csr_directed_f32")
-        let count = Int(nonZeros)
+        let count = nonZeros
         var takeStatus = RV_OK
         var columns: [Int32] = []
         var values: [Float] = []
