@@ -43,6 +43,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate a store's version (needs --events).") var store: String?
     @Option(help: "With --store: the version (default: the current one).") var version: String?
     @OptionGroup var ranking: RankingOptions
+    @Option(help: "Also write the split (train.tsv, test.tsv, split.json) to this folder, for Benchmarks/peers/peers_recs.py.")
+    var writeSplit: String?
 
     func validate() throws {
         if let dataset {
@@ -68,6 +70,9 @@ struct EvalCommand: ParsableCommand {
         }
         _ = try parsedMethods()
         if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
+        if writeSplit != nil, events.events != nil || dataset == "synthetic" || vectors != nil || store != nil {
+            throw ValidationError("--write-split needs --dataset movielens")
+        }
     }
 
     func parsedMethods() throws -> [Method]? {
@@ -108,7 +113,13 @@ struct EvalCommand: ParsableCommand {
             progress.line("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
+            let leakFree = try leakFree(data.events)
+            if let writeSplit {
+                try EvalProtocols.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, excludeSeen: true, ties: settings.ties)
+                    .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: true)
+                progress.line("wrote the split to \(writeSplit)")
+            }
+            table = try Tables.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, content: [data.genres],
                                         configs: settings.methodConfigs(threads: global.threads), methods: try parsedMethods() ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
