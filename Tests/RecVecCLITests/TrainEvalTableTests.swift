@@ -88,7 +88,7 @@ final class TrainEvalTableTests: XCTestCase {
             XCTAssertEqual(result.status, 0, result.stderr)
             let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
             let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
-            XCTAssertEqual(rows.compactMap { $0["method"] as? String }, ["Multimodal", "Popularity", "Random"])
+            XCTAssertEqual(rows.compactMap { $0["method"] as? String }, ["Multimodal", "Popularity", "Random", "Transition", "Item-kNN", "EASE"])
             XCTAssertEqual(Set(rows.compactMap { $0["protocol"] as? String }), ["time-cutoff"])
             // The four later ratings are the cases; popularity counts only the five earlier ones
             // ([1, 2, 1, 1, 0] over movies 1...5): top 2 lists [3, 4], [1, 4], [2, 1], [3, 4] hit two
