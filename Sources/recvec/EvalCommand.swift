@@ -136,11 +136,12 @@ struct EvalCommand: ParsableCommand {
     /// `--vectors DIR` / `--store S`: the rows, ids and settings recorded with them, scored on the
     /// held-out part of --events by `TrainedModel.evaluate`.
     func evaluateExisting(progress: Progress) throws -> (ResultsTable, Defaults) {
-        let retrieval: Retrieval, ids: [String], name: String
+        let retrieval: Retrieval, ids: [String], name: String, trainedUnder: String?
         var settings: Defaults
         if let vectors {
             let model = try TrainedModel.read(from: vectors)
             (retrieval, ids, settings, name) = (model.retrieval, model.ids, model.info.settings, "\(model.info.method.tableName) (\(vectors))")
+            trainedUnder = model.info.evaluation
         } else {
             let opened = try EmbeddingStore(path: store!).open(version)
             retrieval = Retrieval(queryVectors: opened.userSideVectors.matrix(), itemVectors: opened.vectors.matrix(), metric: opened.manifest.metric,
@@ -149,6 +150,7 @@ struct EvalCommand: ParsableCommand {
             settings = opened.manifest.defaults ?? Defaults.standard
             settings.userVectorRule = opened.manifest.userVectorRule ?? settings.userVectorRule
             name = "\(opened.manifest.method) (\(opened.name))"
+            trainedUnder = opened.manifest.configuration["evaluation"]
         }
         settings.k = ranking.k
         let loaded = try canonicalOrder(try events.load(progress: progress.line))
@@ -160,6 +162,14 @@ struct EvalCommand: ParsableCommand {
         table.ties = settings.ties
         table.rows.append(TableRow(method: name, evalProtocol: leakFree.evalProtocol, metrics: metrics, seconds: Date().timeIntervalSince(start),
                                    scoring: retrieval.label))
+        let asked = switch leakFree {
+        case .leaveLastOut: "leave-last-out"
+        case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
+        }
+        if trainedUnder != asked {
+            table.notes.append("these vectors were trained \(trainedUnder.map { "under \($0)" } ?? "on the whole log"), not on the training part of \(asked): "
+                               + "held-out events may have been trained on, so the numbers can be optimistic")
+        }
         if unknown > 0 { table.notes.append("\(unknown) of \(metrics.cases) cases have a target the vectors have no row for (counted as misses)") }
         return (table, settings)
     }

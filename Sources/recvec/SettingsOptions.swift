@@ -18,10 +18,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Co-occurrence and SGNS window; default: the preset's.") var window: Int?
     @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
     @Option(help: "SGNS negative samples per pair (Item2Vec, graph walks); default: the preset's.") var negatives: Int?
+    @Option(help: "SGNS subsampling threshold of Item2Vec and graph walks (0 = off); default: the preset's, raised to 10 / catalogue size.")
+    var subsample: Double?
     @Option(help: "Scoring of the behaviour methods: cosine or asymmetric-dot; default: the preset's.") var scoring: Scoring?
     @Option(help: "PPMI+SVD with asymmetric-dot: add log popularity to the score (true/false); default: the preset's.") var popularityBias: Bool?
-    @Option(help: "SGNS subsampling threshold of Item2Vec and graph walks (0 = off); default: the preset's (tuned: Item2Vec's raised to 10 / catalogue size).")
-    var subsample: Double?
     @Option(help: "Logs without a session column: a gap longer than this many seconds starts a new session (default: \(Defaults.standard.sessionGapSeconds)).")
     var sessionGap: Int64?
 
@@ -29,12 +29,13 @@ struct ModelOptions: ParsableArguments {
         for (flag, value) in [("--dimension", dimension), ("--window", window), ("--epochs", epochs), ("--negatives", negatives)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
-        if let subsample, !(subsample >= 0 && subsample.isFinite) { throw ValidationError("--subsample must be >= 0, got \(subsample)") }
         if let sessionGap, sessionGap < 0 { throw ValidationError("--session-gap must be >= 0 seconds, got \(sessionGap)") }
+        if let s = subsample, !(s >= 0 && s.isFinite) { throw ValidationError("--subsample must be >= 0, got \(s)") }
     }
 
     var shared: SharedHyperparameters {
-        SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, scoring: scoring, popularityBias: popularityBias, subsample: subsample)
+        SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, subsample: subsample,
+                              scoring: scoring, popularityBias: popularityBias)
     }
 }
 

@@ -26,23 +26,23 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     public var window: Int?
     public var epochs: Int?
     public var negatives: Int?
+    /// SGNS subsampling threshold (0 = off) of Item2Vec and graph walks; setting it turns off
+    /// `MethodConfigs.scaleSubsampleToCatalogue`.
+    public var subsample: Double?
     /// Scoring of every behaviour method.
     public var scoring: Scoring?
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
-    /// SGNS subsampling threshold of both SGNS families, as given (turns off
-    /// `MethodConfigs.scaleSubsampleToCatalogue`).
-    public var subsample: Double?
 
-    public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil,
-                scoring: Scoring? = nil, popularityBias: Bool? = nil, subsample: Double? = nil) {
+    public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil, subsample: Double? = nil,
+                scoring: Scoring? = nil, popularityBias: Bool? = nil) {
         self.dimension = dimension
         self.window = window
         self.epochs = epochs
         self.negatives = negatives
+        self.subsample = subsample
         self.scoring = scoring
         self.popularityBias = popularityBias
-        self.subsample = subsample
     }
 }
 
@@ -54,9 +54,9 @@ extension MethodConfigs {
         if let w = shared.window { (c.ppmiSVD.window, c.item2vec.window, c.walks.sgns.window) = (w, w, w) }
         if let e = shared.epochs { (c.item2vec.epochs, c.walks.sgns.epochs) = (e, e) }
         if let n = shared.negatives { (c.item2vec.negatives, c.walks.sgns.negatives) = (n, n) }
+        if let s = shared.subsample { (c.item2vec.subsample, c.walks.sgns.subsample, c.scaleSubsampleToCatalogue) = (s, s, false) }
         if let s = shared.scoring { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
         if let b = shared.popularityBias { c.ppmiPopularityBias = b }
-        if let s = shared.subsample { (c.item2vec.subsample, c.walks.sgns.subsample, c.scaleSubsampleToCatalogue) = (s, s, false) }
         return c
     }
 

@@ -54,7 +54,7 @@ public enum PPMISVD {
                                                        direction: config.directional ? .forward : .symmetric, threads: config.threads)
             let ppmi = try PPMI.sparse(counts, config: config.ppmi)
             progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
-            svd = try TruncatedSVD(ppmi, config: svdConfig)
+            svd = try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
         }
         return svd
     }
