@@ -22,6 +22,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Option(help: "Hyperparameters: seed or tuned.") var preset = "tuned"
     @Option(help: "Output folder (must not exist yet).") var out: String
+    @Option(help: "Train from a corpus folder (recvec corpus or the Spark sessions job) instead of --dataset; its shards are streamed.") var corpus: String?
+    @Option(help: "ppmi-svd: train from co-occurrence counts (a merged .rvcsr file or a folder of partial ones, ids.txt beside them).") var counts: String?
 
     func validate() throws {
         guard Method(rawValue: method) != nil else {
@@ -30,13 +32,19 @@ struct TrainCommand: ParsableCommand {
         guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
         if dataset == "movielens", path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
         _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+        guard corpus == nil || counts == nil else { throw ValidationError("give at most one of --corpus and --counts") }
+        if counts != nil, method != Method.ppmiSVD.rawValue { throw ValidationError("--counts trains ppmi-svd only; use --corpus for \(method)") }
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("--out \(out) already exists; choose a new folder") }
     }
 
     func run() throws {
         let progress = Progress()
         let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
-        let corpus: Corpus, content: [ContentModality], ids: [String]
+        let trained: TrainedMethod, ids: [String]
+        if let source = corpus.map(ShardTraining.Source.corpus) ?? counts.map(ShardTraining.Source.counts) {
+            (trained, ids) = try ShardTraining.train(Method(rawValue: method)!, from: source, configs: configs, progress: progress.line)
+        } else {
+        let corpus: Corpus, content: [ContentModality]
         if dataset == "movielens" {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: skipBadLines)
             if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
@@ -50,7 +58,8 @@ struct TrainCommand: ParsableCommand {
             content = w.content
             ids = (0 ..< config.items).map(String.init)
         }
-        let trained = try Methods.train(Method(rawValue: method)!, corpus: corpus, content: content, configs: configs, progress: progress.line)
+        trained = try Methods.train(Method(rawValue: method)!, corpus: corpus, content: content, configs: configs, progress: progress.line)
+        }
         let final = URL(fileURLWithPath: out)
         let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: temporary)
@@ -60,7 +69,7 @@ struct TrainCommand: ParsableCommand {
             try NPY.write(trained.retrieval.itemVectors, to: temporary.appendingPathComponent("items.npy"))
             try Data((ids.joined(separator: "\n") + "\n").utf8).write(to: temporary.appendingPathComponent("ids.txt"))
             let meta: [String: Any] = ["method": method, "scoring": trained.retrieval.label, "metric": trained.retrieval.metric.rawValue,
-                                       "preset": preset, "dataset": dataset, "seed": global.seed, "items": corpus.vocabularySize,
+                                       "preset": preset, "dataset": dataset, "seed": global.seed, "items": ids.count,
                                        "dimension": trained.retrieval.itemVectors.cols, "seconds": trained.seconds]
             try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys]).write(to: temporary.appendingPathComponent("method.json"))
             try FileManager.default.moveItem(at: temporary, to: final)
@@ -69,12 +78,12 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         progress.line("wrote \(final.path)")
-        let summary: [String: Any] = ["method": method, "out": final.path, "items": corpus.vocabularySize,
+        let summary: [String: Any] = ["method": method, "out": final.path, "items": ids.count,
                                       "dimension": trained.retrieval.itemVectors.cols, "scoring": trained.retrieval.label, "seconds": trained.seconds]
         if global.json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("\(method): \(corpus.vocabularySize) items x \(trained.retrieval.itemVectors.cols) dims (\(trained.retrieval.label)) -> \(final.path)")
+            print("\(method): \(ids.count) items x \(trained.retrieval.itemVectors.cols) dims (\(trained.retrieval.label)) -> \(final.path)")
         }
     }
 }
