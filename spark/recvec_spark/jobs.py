@@ -139,7 +139,7 @@ def read_events(spark, args):
     elif isinstance(time_type, T.TimestampType):
         t = F.unix_seconds(F.col("time_raw"))
     else:
-        t = F.udf(parse_time_or_fail, T.LongType())(F.col("time_raw").cast("string"), F.col("file"))
+        t = F.udf(parse_time_or_fail, T.LongType(), useArrow=False)(F.col("time_raw").cast("string"), F.col("file"))
     t = F.when(t.isNotNull(), t).otherwise(F.raise_error(F.concat(
         F.lit("bad event in "), F.col("file"), F.lit(f": column '{args.time}' is empty"))))
     if args.time_unit == "ms":
