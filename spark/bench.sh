@@ -11,7 +11,7 @@ venv="${RECVEC_SPARK_VENV:-.venv-spark}"
 swift build -c release --product recvec >&2
 recvec="$(swift build -c release --show-bin-path)/recvec"
 submit="$venv/bin/spark-submit"
-export PYTHONPATH="$PWD/spark"
+export PYTHONPATH="$PWD/spark" PATH="$PWD/$venv/bin:$PATH" PYSPARK_PYTHON="$PWD/$venv/bin/python"
 mkdir -p "$work"
 
 step() { # name, command...: one line of wall, CPU and load
@@ -37,11 +37,11 @@ fi
 printf 'user,item,timestamp\n1,2,3\n' > "$work/tiny.csv"
 echo "events: $(($(wc -l < "$work/log/events.csv") - 1)); cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
 
-rm -rf "$work"/ref "$work"/ref-*.rvcsr "$work"/vectors "$work"/store
+rm -rf "$work"/ref "$work"/vectors "$work"/store
 step "recvec corpus (vocab+sessions)" "$recvec" corpus --events "$work/log/events.csv" --out "$work/ref"
-step "recvec cooc-shard, 1 thread" "$recvec" cooc-shard --corpus "$work/ref" --window 5 --threads 1 --out "$work/ref-1.rvcsr"
-step "recvec cooc-shard, 2 threads" "$recvec" cooc-shard --corpus "$work/ref" --window 5 --threads 2 --out "$work/ref-2.rvcsr"
-step "recvec train --counts (svd)" "$recvec" train --method ppmi-svd --counts "$work/ref-1.rvcsr" --threads 2 --out "$work/vectors"
+step "recvec cooc-shard, 1 thread" "$recvec" cooc-shard --corpus "$work/ref" --window 5 --threads 1 --out "$work/ref/counts-1.rvcsr"
+step "recvec cooc-shard, 2 threads" "$recvec" cooc-shard --corpus "$work/ref" --window 5 --threads 2 --out "$work/ref/counts-2.rvcsr"
+step "recvec train --counts (svd)" "$recvec" train --method ppmi-svd --counts "$work/ref/counts-1.rvcsr" --threads 2 --out "$work/vectors"
 step "recvec publish" "$recvec" publish --store "$work/store" --vectors "$work/vectors/items.npy" --query-vectors "$work/vectors/query.npy" \
     --ids "$work/vectors/ids.txt" --method ppmi-svd --metric dot
 step "recvec batch-recommend" "$recvec" batch-recommend --store "$work/store" --events "$work/log/events.csv" -k 20
@@ -58,6 +58,6 @@ for cores in 1 2; do
     step "spark $m: cooc" "$submit" "${common[@]}" cooc --corpus "$work/s$cores/corpus" --window 5 --out "$work/s$cores/counts" --recvec "$recvec"
     step "spark $m: batch" "$submit" "${common[@]}" batch --events "$work/split" --store "$work/store" -k 20 \
         --partitions $((4 * cores)) --out "$work/s$cores/batch" --recvec "$recvec"
-    cmp "$work/s$cores/counts/counts.rvcsr" "$work/ref-1.rvcsr" && echo "local[$cores]: merged counts byte-identical to recvec's"
+    cmp "$work/s$cores/counts/counts.rvcsr" "$work/ref/counts-1.rvcsr" && echo "local[$cores]: merged counts byte-identical to recvec's"
     cmp "$work/s$cores/vocab/ids.txt" "$work/ref/ids.txt" && echo "local[$cores]: vocabulary identical"
 done

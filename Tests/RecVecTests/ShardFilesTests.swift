@@ -142,7 +142,7 @@ final class ShardFilesTests: XCTestCase {
         // counts: b 3, 10 2, a 2, 9 2, 007 1; ties: canonical numbers by value (9 < 10), then bytes ("007" < "a").
         for (user, item, t) in [("u", "b", 0), ("u", "10", 1), ("v", "a", 2), ("u", "b", 3), ("v", "9", 4), ("u", "a", 5),
                                 ("v", "10", 6), ("v", "9", 7), ("u", "b", 5000), ("v", "007", 8)] {
-            log.append(user: user, item: item, timestamp: Int64(t))
+            try log.append(user: user, item: item, timestamp: Int64(t))
         }
         let vocabulary = try Vocabulary(log: log)
         XCTAssertEqual(vocabulary.ids, ["b", "9", "10", "a", "007"])

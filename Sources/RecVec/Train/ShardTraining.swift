@@ -22,6 +22,15 @@ public enum ShardTraining {
         }
     }
 
+    /// Trains `method` from `source` with `settings` as `TrainedModel.train` would from a log:
+    /// rows are the vocabulary's items, their popularity its counts (`counts.txt`).
+    public static func model(_ method: Method, from source: Source, settings: Defaults = .standard, threads: Int = 0,
+                             progress: ((String) -> Void)? = nil) throws -> TrainedModel {
+        let (trained, ids) = try train(method, from: source, configs: settings.methodConfigs(threads: threads), progress: progress)
+        let counts = try Vocabulary.read(directory: source.idsFolder).counts
+        return TrainedModel.make(trained, itemIDs: ids, counts: counts, settings: settings, evaluation: nil, metrics: nil)
+    }
+
     /// Trains `method` from `source`; returns the method and the item id of each row.
     /// `content` and `fused` need content vectors, which shards do not carry: they throw.
     public static func train(_ method: Method, from source: Source, configs: MethodConfigs,
