@@ -62,7 +62,13 @@ extension EventLog {
                 builder.start(columns: columns!)
                 if hasHeader { return }
             }
-            try builder.add(line: lineNumber, length: line.count) { (unit) throws(DataError) in try parser!.parse(line, line: lineNumber, unit: &unit) }
+            builder.countLine(length: line.count)
+            do throws(DataError) {
+                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
+                try builder.add(row, line: lineNumber)
+            } catch {
+                try builder.skip(error)
+            }
         }
     }
 
@@ -82,7 +88,13 @@ extension EventLog {
                 parser = try JSONLineParser(file: builder.file, columns: columns!)
                 builder.start(columns: columns!)
             }
-            try builder.add(line: lineNumber, length: line.count) { (unit) throws(DataError) in try parser!.parse(line, line: lineNumber, unit: &unit) }
+            builder.countLine(length: line.count)
+            do throws(DataError) {
+                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
+                try builder.add(row, line: lineNumber)
+            } catch {
+                try builder.skip(error)
+            }
         }
     }
 
@@ -101,7 +113,7 @@ extension EventLog {
                     while i < n && line[i] != 32 && line[i] != 44 && line[i] != 9 { i += 1 }
                     guard i > start else { break }
                     let item = UnsafeBufferPointer(rebasing: line[start ..< i])
-                    if !sawItem { builder.countLine() }
+                    if !sawItem { builder.countLine(length: n) }
                     sawItem = true
                     try builder.addSessionItem(user: id, item: item, line: lineNumber)
                 }
@@ -165,35 +177,30 @@ struct LogBuilder {
         sessions?.reserveCapacity(estimate); weights?.reserveCapacity(estimate)
     }
 
-    /// Parses one data line with `parse` and adds its event, or counts it as skipped.
-    mutating func add(line: Int, length: Int, _ parse: (inout EpochUnit?) throws(DataError) -> ParsedRow) throws(DataError) {
+    /// Counts a data line of `length` bytes (reserving room for the whole file at the first).
+    mutating func countLine(length: Int) {
         if report.lines == 0 { reserve(lineLength: length) }
         report.lines += 1
-        do {
-            let row = try parse(&unit)
-            try checkUTF8(row.user, column: report.columns?.user, line: line)
-            try checkUTF8(row.item, column: report.columns?.item, line: line)
-            if let s = row.session { try checkUTF8(s, column: report.columns?.session, line: line) }
-            users.append(userIDs.insert(bytes: row.user))
-            items.append(itemIDs.insert(bytes: row.item))
-            timestamps.append(row.timestamp ?? Int64(report.events))
-            if let s = row.session { sessions!.append(sessionIDs!.insert(bytes: s)) }
-            if weights != nil { weights!.append(row.weight) }
-            eventAdded()
-        } catch {
-            try skip(error)
-        }
     }
 
-    mutating func countLine() {
-        if report.lines == 0 { reserve(lineLength: 40) }
-        report.lines += 1
+    /// Adds a parsed line's event (after checking its ids are UTF-8).
+    mutating func add(_ row: ParsedRow, line: Int) throws(DataError) {
+        try checkUTF8(row.user, role: 0, line: line)
+        try checkUTF8(row.item, role: 1, line: line)
+        if let s = row.session { try checkUTF8(s, role: 3, line: line) }
+        users.append(userIDs.insert(bytes: row.user))
+        items.append(itemIDs.insert(bytes: row.item))
+        timestamps.append(row.timestamp ?? Int64(report.events))
+        if let s = row.session { sessions!.append(sessionIDs!.insert(bytes: s)) }
+        if weights != nil { weights!.append(row.weight) }
+        eventAdded()
     }
+
 
     /// One item of a sessions line: its session and user are the line.
     mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) throws(DataError) {
         do {
-            try checkUTF8(item, column: .named("item"), line: line)
+            try checkUTF8(item, role: 1, line: line)
         } catch {
             return try skip(error)
         }
@@ -210,7 +217,7 @@ struct LogBuilder {
         if report.events % 1_000_000 == 0 { progress?("\((file as NSString).lastPathComponent): \(report.events) events") }
     }
 
-    private mutating func skip(_ error: DataError) throws(DataError) {
+    mutating func skip(_ error: DataError) throws(DataError) {
         guard options.skipBadLines else { throw error }
         report.skippedLines += 1
         if report.firstSkipped.count < 5 { report.firstSkipped.append(error) }
@@ -218,10 +225,18 @@ struct LogBuilder {
 
     /// Ids are compared as bytes, so they must be text: bytes that are not UTF-8 (a Latin-1
     /// file) are an error naming the line, not ids that silently merge.
-    private func checkUTF8(_ bytes: UnsafeBufferPointer<UInt8>, column: EventColumns.Column?, line: Int) throws(DataError) {
+    @inline(__always)
+    private func checkUTF8(_ bytes: UnsafeBufferPointer<UInt8>, role: Int, line: Int) throws(DataError) {
         var high: UInt8 = 0
         for b in bytes { high |= b }
-        guard high >= 0x80, String(validating: bytes, as: UTF8.self) == nil else { return }
+        guard high >= 0x80 else { return }
+        try checkUTF8Slow(bytes, role: role, line: line)
+    }
+
+    private func checkUTF8Slow(_ bytes: UnsafeBufferPointer<UInt8>, role: Int, line: Int) throws(DataError) {
+        guard String(validating: bytes, as: UTF8.self) == nil else { return }
+        let column = [report.columns?.user, report.columns?.item, report.columns?.timestamp, report.columns?.session][role]
+            ?? (role == 1 ? .named("item") : nil)
         let name: String
         switch column {
         case let .named(n)?: name = n
