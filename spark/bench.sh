@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-/tmp/recvec-spark-bench}"
 venv="${RECVEC_SPARK_VENV:-.venv-spark}"
-swift build -c release --product recvec >&2
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release --product recvec >&2
 recvec="$(swift build -c release --show-bin-path)/recvec"
 submit="$venv/bin/spark-submit"
 export PYTHONPATH="$PWD/spark" PATH="$PWD/$venv/bin:$PATH" PYSPARK_PYTHON="$PWD/$venv/bin/python"
@@ -37,6 +37,7 @@ fi
 printf 'user,item,timestamp\n1,2,3\n' > "$work/tiny.csv"
 echo "events: $(($(wc -l < "$work/log/events.csv") - 1)); cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo)"
 
+if [ -z "${SKIP_SINGLE:-}" ]; then   # SKIP_SINGLE=1: keep the single-machine outputs of an earlier run
 rm -rf "$work"/ref "$work"/vectors "$work"/store
 step "recvec corpus (vocab+sessions)" "$recvec" corpus --events "$work/log/events.csv" --out "$work/ref"
 step "recvec cooc-shard, 1 thread" "$recvec" cooc-shard --corpus "$work/ref" --window 5 --threads 1 --out "$work/ref/counts-1.rvcsr"
@@ -45,6 +46,7 @@ step "recvec train --counts (svd)" "$recvec" train --method ppmi-svd --counts "$
 step "recvec publish" "$recvec" publish --store "$work/store" --vectors "$work/vectors/items.npy" --query-vectors "$work/vectors/query.npy" \
     --ids "$work/vectors/ids.txt" --method ppmi-svd --metric dot
 step "recvec batch-recommend" "$recvec" batch-recommend --store "$work/store" --events "$work/log/events.csv" -k 20
+fi
 
 for cores in 1 2; do
     m="local[$cores]"

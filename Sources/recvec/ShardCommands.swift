@@ -7,33 +7,10 @@ import RecVec
 // shard), `cooc-shard` (one corpus shard -> partial counts), `merge-counts` (partials -> sum),
 // `batch-recommend` (histories -> every user's top K).
 
-/// Where an events file's columns are and how its time reads (the flags the Spark jobs take too).
-struct EventFileOptions: ParsableArguments {
-    enum TimeUnit: String, ExpressibleByArgument, CaseIterable { case s, ms }
-
-    @Option(help: "Events file (CSV/TSV with a header, or positional columns).") var events: String
-    @Option(help: "User column: header name or 0-based position.") var user = "user"
-    @Option(help: "Item column: header name or 0-based position.") var item = "item"
-    @Option(help: "Time column (epoch or ISO 8601): header name or 0-based position.") var time = "timestamp"
-    @Option(help: "Session column: sessions come from it instead of the inactivity gap.") var session: String?
-    @Option(help: "Unit of the time column: s, or ms (every parsed time is then divided by 1000, floored: use it for epoch-millisecond columns only).") var timeUnit: TimeUnit = .s
-
-    func load(progress: @escaping (String) -> Void) throws -> EventLog {
-        func column(_ text: String) -> EventColumns.Column { Int(text).map { .position($0) } ?? .named(text) }
-        var columns = EventColumns.generated
-        columns.user = column(user); columns.item = column(item); columns.timestamp = column(time)
-        columns.session = session.map(column)
-        let (log, _) = try EventLog.load(URL(fileURLWithPath: events), columns: columns, progress: progress)
-        guard timeUnit == .ms else { return log }
-        // Epoch milliseconds: floor to seconds (the Spark jobs do the same).
-        return try EventLog(users: log.users, items: log.items, timestamps: log.timestamps.map { $0 >= 0 ? $0 / 1000 : ($0 - 999) / 1000 },
-                            sessions: log.sessions, weights: log.weights, userIDs: log.userIDs, itemIDs: log.itemIDs, sessionIDs: log.sessionIDs)
-    }
-}
-
 /// How sessions are cut (shared by `corpus` and the Spark sessions job).
 struct SessionOptions: ParsableArguments {
-    @Option(help: "Inactivity gap in seconds: a user's next event more than this after the previous starts a new session.") var gap: Int64 = 1800
+    @Option(help: "Inactivity gap in seconds: a user's next event more than this after the previous starts a new session (ignored when the log has a session column).")
+    var gap: Int64 = 1800
     @Flag(help: "Merge consecutive events of the same item into one.") var collapseRepeats = false
     @Option(help: "Drop sessions shorter than this (after collapsing).") var minLength = 1
 
@@ -69,11 +46,12 @@ struct CorpusCommand: ParsableCommand {
         Writes OUT/ids.txt (dense id r on line r + 1: most frequent first, ties by id), OUT/counts.txt and
         OUT/part-NNNNN.rvc corpus shards (format in README "Files on disk"). Events of items below --min-count
         are dropped, then each user's events are ordered by time (ties: file order) and cut at the inactivity
-        gap (or by --session). `recvec train --corpus OUT` trains from it.
+        gap, or grouped by the session column when the log has one (--session, or a recognised header).
+        `recvec train --corpus OUT` trains from it.
         """)
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var input: EventFileOptions
+    @OptionGroup var input: EventInputOptions
     @OptionGroup var sessions: SessionOptions
     @Option(help: "Drop items with fewer events.") var minCount = 1
     @Option(help: "Corpus shards to write (sessions split evenly, in order).") var shards = 1
@@ -86,9 +64,9 @@ struct CorpusCommand: ParsableCommand {
 
     func run() throws {
         let progress = Progress()
-        let log = try input.load(progress: progress.line)
+        let log = try input.load(progress: progress.line).log
         let vocabulary = try Vocabulary(log: log, minCount: minCount)
-        let rule: SessionRule = input.session == nil ? .inactivityGap(seconds: sessions.gap) : .sessionColumn
+        let rule: SessionRule = log.sessions != nil ? .sessionColumn : .inactivityGap(seconds: sessions.gap)
         let corpus = try log.corpus(vocabulary: vocabulary, rule: rule, collapseRepeats: sessions.collapseRepeats, minLength: sessions.minLength)
         try writeFolderAtomically(out) { dir in
             try vocabulary.write(to: dir)
@@ -185,17 +163,14 @@ struct BatchRecommendCommand: ParsableCommand {
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version (default: the current one).") var version: String?
     @Option(help: "Histories file, or - for stdin.") var histories: String?
-    @Option(help: "Events file (instead of --histories).") var events: String?
-    @Option(help: "User column of --events.") var user = "user"
-    @Option(help: "Item column of --events.") var item = "item"
-    @Option(help: "Time column of --events.") var time = "timestamp"
+    @OptionGroup var input: EventInputOptions
     @Option(help: "Events per user kept as history (the latest).") var historyLength = 50
     @Option(name: .customShort("k"), help: "Items per user.") var k = 20
     @Option(help: "User vector rule: last:N or recency:N:DECAY.") var rule = "last:10"
     @Flag(help: "Write a header line user,rank,item,score first.") var header = false
 
     func validate() throws {
-        guard (histories == nil) != (events == nil) else { throw ValidationError("give exactly one of --histories and --events") }
+        guard (histories == nil) != (input.events == nil) else { throw ValidationError("give exactly one of --histories and --events") }
         guard k > 0, historyLength > 0 else { throw ValidationError("-k and --history-length must be positive") }
         _ = try parseRule(rule)
     }
@@ -225,8 +200,7 @@ struct BatchRecommendCommand: ParsableCommand {
                 return (fields[0], Array(fields.dropFirst()))
             }
         }
-        let input = try EventFileOptions.parse(["--events", events!, "--user", user, "--item", item, "--time", time])
-        let log = try input.load { _ in }
+        let log = try input.load { _ in }.log
         var result: [(String, [String])] = []
         let order = log.indicesByUserThenTime()
         var start = 0

@@ -100,50 +100,100 @@ class Output:
 _SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*:(//[^/]*)?"
 
 
-def _column(spec):
-    return f"_c{spec}" if spec.isdigit() else spec
+# EventColumns.recognisedNames (Sources/RecVec/Data/EventColumns.swift): the header names
+# recvec recognises when no column flag is given, compared without case.
+RECOGNISED = [("user", ["user", "user_id", "userid", "customer_id", "customerid", "visitor_id", "visitorid", "client_id"]),
+              ("item", ["item", "item_id", "itemid", "movie_id", "movieid", "product_id", "productid", "sku", "article_id"]),
+              ("time", ["timestamp", "time", "ts", "event_time", "event_timestamp", "datetime"]),
+              ("session", ["session", "session_id", "sessionid"])]
+
+
+def columns(args, header):
+    """{role: column name} as recvec picks them: the flags when any is given (user and item
+    then required), else the header's recognised names."""
+    given = {"user": args.user, "item": args.item, "time": args.time, "session": args.session}
+    if any(given.values()):
+        if not (args.user and args.item):
+            raise SystemExit("give both --user and --item when giving any column flag (or none, to recognise the header)")
+        return {role: (f"_c{v}" if v.isdigit() and v not in header else v) for role, v in given.items() if v}
+    found = {}
+    for role, names in RECOGNISED:
+        matches = [h for h in header if h.lower() in names]
+        if len(matches) > 1:
+            raise SystemExit(f"columns {matches} could each be the {role}: name it with --{role}")
+        if matches:
+            found[role] = matches[0]
+    for role in ("user", "item"):
+        if role not in found:
+            raise SystemExit(f"no {role} column recognised in header {header}: name it with --{role}")
+    return found
+
+
+def epoch_unit(events, unit):
+    """recvec's rule: the first epoch number in file order decides (magnitude >= 1e11:
+    milliseconds, else seconds), unless --time-unit says."""
+    if unit != "auto":
+        return unit
+    first = (events.filter((F.col("pos.f") == 0) & (F.col("pos.b") == 0)).select("time_raw").limit(10000).collect())
+    for row in first:
+        text = None if row[0] is None else str(row[0])
+        if text and re.fullmatch(r"[+-]?[0-9]{1,18}(\.[0-9]+)?", text):
+            return "ms" if abs(int(text.split(".")[0])) >= 10 ** 11 else "s"
+    return "s"
 
 
 def read_events(spark, args):
-    """Events as (user, item, t, pos[, session]) with `t` epoch seconds parsed as recvec parses
-    them and `pos` the event's place in file order: (file rank, split start, row in split), files
-    ranked by path, so ties in time break as recvec's do on the files concatenated in path order."""
+    """Events as (user, item, t, pos[, session]): columns picked as recvec picks them, `t` epoch
+    seconds parsed as recvec parses them (0 for every event when there is no time column: file
+    order is then the order), and `pos` the event's place in file order: (file rank, split
+    start, row in split), files ranked by path, so ties in time break as recvec's do on the
+    files concatenated in path order."""
     paths = args.events
-    names = [args.user, args.item, args.time] + ([args.session] if args.session else [])
     if args.format == "parquet":
         df = spark.read.parquet(*paths)
+    elif args.format == "jsonl":
+        df = spark.read.option("mode", "FAILFAST").json(paths)
     else:
-        header = not all(n.isdigit() for n in names)
+        flags = [v for v in (args.user, args.item, args.time, args.session) if v]
+        header = not (flags and all(v.isdigit() for v in flags))
         first_line = spark.read.text(paths[0]).first()
         sep = "\t" if first_line is not None and "\t" in first_line[0] else ","
         df = (spark.read.option("header", header).option("sep", sep).option("inferSchema", False)
               .option("mode", "FAILFAST").csv(paths))
+    cols_of = columns(args, df.columns)
     files = sorted(re.sub(_SCHEME, "", f) for f in df.inputFiles())
     rank = F.create_map(*[x for i, f in enumerate(files) for x in (F.lit(f), F.lit(i))])
     file_path = F.regexp_replace(F.col("_metadata.file_path"), _SCHEME, "")
     pos = F.struct(rank[file_path].alias("f"), F.col("_metadata.file_block_start").alias("b"),
                    F.monotonically_increasing_id().alias("m"))
-    def required(name, what):
-        value = F.col(_column(name)).cast("string")
-        return F.when(value.isNotNull() & (value != ""), value).otherwise(F.raise_error(F.concat(
-            F.lit(f"bad event in "), file_path, F.lit(f": column '{name}' is empty (expected {what})"))))
 
-    cols = [required(args.user, "a non-empty user id").alias("user"), required(args.item, "a non-empty item id").alias("item"),
-            F.col(_column(args.time)).alias("time_raw"), pos.alias("pos"), file_path.alias("file")]
-    if args.session:
-        cols.append(required(args.session, "a non-empty session id").alias("session"))
+    def required(role, what):
+        value = F.col(cols_of[role]).cast("string")
+        return F.when(value.isNotNull() & (value != ""), value).otherwise(F.raise_error(F.concat(
+            F.lit("bad event in "), file_path, F.lit(f": column '{cols_of[role]}' is empty (expected {what})"))))
+
+    cols = [required("user", "a non-empty user id").alias("user"), required("item", "a non-empty item id").alias("item"),
+            (F.col(cols_of["time"]) if "time" in cols_of else F.lit(0)).alias("time_raw"), pos.alias("pos"), file_path.alias("file")]
+    if "session" in cols_of:
+        cols.append(required("session", "a non-empty session id").alias("session"))
     events = df.select(*cols)
+    if "time" not in cols_of:
+        return events.withColumn("t", F.lit(0).cast("long")).drop("time_raw", "file")
     time_type = events.schema["time_raw"].dataType
     if isinstance(time_type, (T.LongType, T.IntegerType, T.ShortType)):
         t = F.col("time_raw").cast("long")
+        unit = epoch_unit(events, args.time_unit)
     elif isinstance(time_type, T.TimestampType):
-        t = F.unix_seconds(F.col("time_raw"))
+        t, unit = F.unix_seconds(F.col("time_raw")), "s"
     else:
         t = F.udf(parse_time_or_fail, T.LongType(), useArrow=False)(F.col("time_raw").cast("string"), F.col("file"))
+        unit = epoch_unit(events, args.time_unit)
+    if unit == "ms":
+        # Epoch numbers are milliseconds (floored to seconds); ISO 8601 times stay as they are.
+        numeric = F.col("time_raw").cast("string").rlike(r"^[+-]?[0-9]{1,18}(\.[0-9]+)?$")
+        t = F.when(numeric, F.floor(t / 1000)).otherwise(t).cast("long")
     t = F.when(t.isNotNull(), t).otherwise(F.raise_error(F.concat(
-        F.lit("bad event in "), F.col("file"), F.lit(f": column '{args.time}' is empty"))))
-    if args.time_unit == "ms":
-        t = F.floor(t / 1000).cast("long")
+        F.lit("bad event in "), F.col("file"), F.lit(f": column '{cols_of['time']}' is empty"))))
     return events.withColumn("t", t).drop("time_raw", "file")
 
 
@@ -204,14 +254,14 @@ def sessions(spark, events, vocab, args):
     """Sessions as (start, gkey, items) rows, each list of dense ids in time order: events of
     items outside the vocabulary dropped, then per user (or per --session) in (time, file order),
     cut where the gap to the previous event exceeds --gap: Sources/RecVec/Data/Sessionize.swift."""
-    group = "session" if args.session else "user"
+    group = "session" if "session" in events.columns else "user"
     first_seen = events.groupBy(group).agg(F.min("pos").alias("gkey"))  # the group's dense index order
     dense = spark.createDataFrame([(item, i) for i, (item, _) in enumerate(vocab)], "item string, dense int")
     e = events.join(F.broadcast(dense), "item").join(first_seen, group)
     w = Window.partitionBy(group).orderBy("t", "pos")
     previous_t = F.lag("t").over(w)
     new = previous_t.isNull()
-    if not args.session:
+    if group == "user":
         new = new | ((F.col("t") - previous_t) > args.gap)
     e = e.withColumn("new", new).withColumn("previous_item", F.lag("dense").over(w))
     e = e.withColumn("sno", F.sum(F.col("new").cast("int")).over(w.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
@@ -340,12 +390,13 @@ def parser():
 
     def events_flags(q):
         q.add_argument("--events", nargs="+", required=True, help="event files or folders (CSV/TSV or Parquet)")
-        q.add_argument("--format", choices=["csv", "parquet"], default="csv")
-        q.add_argument("--user", default="user", help="user column: name or 0-based position")
-        q.add_argument("--item", default="item")
-        q.add_argument("--time", default="timestamp", help="epoch seconds/ms or ISO 8601, as recvec reads it")
+        q.add_argument("--format", choices=["csv", "jsonl", "parquet"], default="csv", help="csv also reads TSV (tab in the first line)")
+        q.add_argument("--user", help="user column: name or 0-based position (default: recognised from the header, as recvec does)")
+        q.add_argument("--item")
+        q.add_argument("--time", help="epoch seconds/ms or ISO 8601, as recvec reads it (none: file order)")
         q.add_argument("--session", help="session column: sessions come from it instead of --gap")
-        q.add_argument("--time-unit", choices=["s", "ms"], default="s")
+        q.add_argument("--time-unit", choices=["auto", "s", "ms"], default="auto",
+                       help="unit of epoch numbers (auto: the first one decides, >= 1e11 is ms, as recvec does)")
 
     def common(q):
         q.add_argument("--out", required=True, help="output folder (must not exist)")

@@ -3,6 +3,7 @@ sessions, integer co-occurrence counts, PPMI+SVD vectors and batch recommendatio
 (a first attempt killed mid-way) change nothing; a second run into the same output is refused."""
 
 import csv
+import json
 import os
 import struct
 
@@ -69,7 +70,9 @@ def test_sessions_from_parquet_with_min_count_gap_and_collapse(spark, recvec, lo
     third = table.num_rows // 3
     for i, (start, stop) in enumerate([(0, third), (third, 2 * third), (2 * third, table.num_rows)]):
         pq.write_table(table.slice(start, stop - start), tmp_path / "pq" / f"part-{i}.parquet")
-    flags = ["--min-count", 400, "--gap", 300, "--collapse-repeats", "--min-length", 2]
+    # Explicit columns (no session column): the gap rule applies.
+    flags = ["--user", "user", "--item", "item", "--time", "timestamp",
+             "--min-count", 400, "--gap", 300, "--collapse-repeats", "--min-length", 2]
     run(recvec, "corpus", "--events", log["whole"], "--out", tmp_path / "ref", *flags)
     job(spark, recvec, "sessions", "--format", "parquet", "--events", tmp_path / "pq", "--partitions", 3,
         "--out", tmp_path / "ours", *flags)
@@ -79,25 +82,53 @@ def test_sessions_from_parquet_with_min_count_gap_and_collapse(spark, recvec, lo
     same_files(tmp_path / "ours", tmp_path / "ref", ["ids.txt", "counts.txt"])
 
 
-def test_ties_iso_times_and_session_column_across_files(spark, recvec, tmp_path):
-    """Equal timestamps break by file order across files; ISO 8601 and epoch times mix; the
-    session-column rule; string ids that sort by bytes after numeric ones."""
-    rows = [("u1", "b", "2020-01-01T00:00:00Z", "s1"), ("u2", "10", "1577836800", "s2"),
+TIE_ROWS = [("u1", "b", "2020-01-01T00:00:00Z", "s1"), ("u2", "10", "1577836800", "s2"),
             ("u1", "a", "1577836800", "s1"), ("u1", "9", "2020-01-01 01:00:00+01:00", "s1"),
             ("u2", "b", "2020-01-01", "s3"), ("u1", "a", "1577840400.7", "s1"),
-            ("u2", "a", "2020-01-01T00:00", "s2"), ("u1", "10", "2020-01-01T00:59:59.999-00:00", "s3")]
-    os.makedirs(tmp_path / "in")
-    lines = ["user,item,timestamp,session"] + [",".join(r) for r in rows]
-    (tmp_path / "whole.csv").write_text("\n".join(lines) + "\n")
+            ("u2", "a", "2020-01-01T00:00", "s2"), ("u1", "10", "2020-01-01T00:59:59.999-00:00", "s3"),
+            ("u2", "9", "1577838600", "s2"), ("u2", "b", "1577840401", "s2")]
+
+
+def write_tie_files(folder, header, rows, fmt):
+    """The whole log, and the same rows in three files (name order = the whole file's order)."""
+    os.makedirs(folder / "in")
+    if fmt == "jsonl":
+        def text(chunk):
+            return "".join(json.dumps(dict(zip(header, r))) + "\n" for r in chunk)
+    else:
+        def text(chunk):
+            return "\n".join([",".join(header)] + [",".join(r) for r in chunk]) + "\n"
+    (folder / f"whole.{fmt}").write_text(text(rows))
     for i, chunk in enumerate([rows[:3], rows[3:5], rows[5:]]):
-        (tmp_path / "in" / f"part-{i}.csv").write_text("\n".join([lines[0]] + [",".join(r) for r in chunk]) + "\n")
-    for flags in ([], ["--session", "session"]):
-        name = "session" if flags else "gap"
-        run(recvec, "corpus", "--events", tmp_path / "whole.csv", "--out", tmp_path / f"ref-{name}", *flags)
-        job(spark, recvec, "sessions", "--events", tmp_path / "in", "--partitions", 2, "--out", tmp_path / f"ours-{name}", *flags)
-        assert read_corpus(tmp_path / f"ours-{name}") == read_corpus(tmp_path / f"ref-{name}"), name
-        same_files(tmp_path / f"ours-{name}", tmp_path / f"ref-{name}", ["ids.txt", "counts.txt"])
-    assert (tmp_path / "ref-gap/ids.txt").read_text() == "a\n10\nb\n9\n"
+        (folder / "in" / f"part-{i}.{fmt}").write_text(text(chunk))
+
+
+@pytest.mark.parametrize("variant", ["gap", "session-column", "jsonl-milliseconds"])
+def test_ties_iso_times_and_session_rules_across_files(spark, recvec, tmp_path, variant):
+    """Equal timestamps break by file order across files; ISO 8601 and epoch times mix (epoch
+    milliseconds detected from the first epoch number, as recvec does); the gap rule and the
+    session-column rule (recognised from the header); vocabulary ties."""
+    header, rows, fmt = ["user", "item", "timestamp"], [r[:3] for r in TIE_ROWS], "csv"
+    if variant == "session-column":
+        header, rows = header + ["session"], TIE_ROWS
+    if variant == "jsonl-milliseconds":
+        fmt = "jsonl"
+        rows = [(u, i, t + "000" if t[0].isdigit() and "-" not in t and "." not in t else t) for u, i, t in rows]
+        rows = [(u, i, t.replace(".7", "700") if t.endswith(".7") else t) for u, i, t in rows]
+    write_tie_files(tmp_path, header, rows, fmt)
+    flags = ["--gap", 1800] + (["--format", "jsonl"] if fmt == "jsonl" else [])
+    run(recvec, "corpus", "--events", tmp_path / f"whole.{fmt}", "--out", tmp_path / "ref", *flags)
+    job(spark, recvec, "sessions", "--events", tmp_path / "in", "--partitions", 2, "--out", tmp_path / "ours", *flags)
+    ref = read_corpus(tmp_path / "ref")
+    assert read_corpus(tmp_path / "ours") == ref
+    same_files(tmp_path / "ours", tmp_path / "ref", ["ids.txt", "counts.txt"])
+    # a and b 3 events each (ties by bytes), 9 and 10 two each (ties by value).
+    assert (tmp_path / "ref/ids.txt").read_text() == "a\nb\n9\n10\n"
+    a, b, nine, ten = range(4)
+    if variant == "session-column":  # s1, s2, s3 by first appearance, all starting at t0
+        assert ref == [[b, a, nine, a], [ten, a, nine, b], [b, ten]]
+    else:  # u1 and u2 cut where the gap exceeds 1800 s (u2's 1800 s gap does not cut)
+        assert ref == [[b, a, nine], [ten, b, a, nine], [ten, a], [b]]
 
 
 def test_cooccurrence_counts_equal_recvec(spark, recvec, spark_corpus, reference, tmp_path):
