@@ -43,10 +43,10 @@ struct CorpusCommand: ParsableCommand {
         commandName: "corpus",
         abstract: "Vocabulary and session corpus of an events file, written as corpus shards (single-machine twin of the Spark jobs).",
         discussion: """
-        Writes OUT/ids.txt (dense id r on line r + 1: most frequent first, ties by id), OUT/counts.txt and
-        OUT/part-NNNNN.rvc corpus shards (format in README "Files on disk"). Events of items below --min-count
-        are dropped, then each user's events are ordered by time (ties: file order) and cut at the inactivity
-        gap, or grouped by the session column when the log has one (--session, or a recognised header).
+        Writes OUT/ids.txt (dense id r on line r + 1: most frequent first, ties by id), OUT/counts.txt and \
+        OUT/part-NNNNN.rvc corpus shards (format in README "Files on disk"). Events of items below --min-count \
+        are dropped, then each user's events are ordered by time (ties: file order) and cut at the inactivity \
+        gap, or grouped by the session column when the log has one (--session, or a recognised header). \
         `recvec train --corpus OUT` trains from it.
         """)
 
@@ -153,9 +153,9 @@ struct BatchRecommendCommand: ParsableCommand {
         commandName: "batch-recommend",
         abstract: "Every user's top K from a published version, as CSV user,rank,item,score.",
         discussion: """
-        Histories come from --histories FILE (or - for stdin: user<TAB>item<TAB>item... per line, oldest first;
-        what the Spark batch job pipes in) or from --events (each user's last --history-length events, ties by
-        file order). Items the version does not know are left out of a history; users left with none are skipped.
+        Histories come from --histories FILE (or - for stdin: user<TAB>item<TAB>item... per line, oldest first; \
+        what the Spark batch job pipes in) or from --events (each user's last --history-length events, ties by \
+        file order). Items the version does not know are left out of a history; users left with none are skipped. \
         The version is memory-mapped; scoring is the online path (recvec recommend) with the seen items excluded.
         """)
 
