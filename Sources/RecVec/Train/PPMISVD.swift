@@ -5,6 +5,11 @@ public struct PPMISVDConfig: Equatable, Sendable, Codable {
     /// Co-occurrence window inside a session (pairs at distance 1 ... window).
     public var window = 5
     public var weighting: CooccurrenceWeighting = .count
+    /// Count only "b after a" pairs (forward, next-item windows; `Kernels.cooccurrenceDense` with
+    /// `direction: .forward`): the PPMI matrix is then not symmetric, its rows (U) describe an
+    /// item as a predecessor and its columns (V) as a successor, so asymmetric-dot scoring
+    /// ranks what comes next. Off: symmetric windows.
+    public var directional = false
     public var ppmi = PPMIConfig()
     /// Exponent p of the singular values in `U S^p`: 0, 0.5 (the usual best, Levy et al.) or 1.
     public var eigenvalueExponent = 0.5
@@ -29,19 +34,21 @@ public enum PPMISVD {
     public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
         let svdConfig = try check(config, vocabularySize: corpus.vocabularySize)
         if corpus.vocabularySize <= config.denseLimit {
-            progress?("ppmi-svd: dense co-occurrence, window \(config.window)")
-            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+            progress?("ppmi-svd: dense co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
+            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting,
+                                                       direction: config.directional ? .forward : .symmetric, threads: config.threads)
             return try factorizeDense(counts, config: config, svdConfig: svdConfig, progress: progress)
         }
-        progress?("ppmi-svd: sparse co-occurrence, window \(config.window)")
-        let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+        progress?("ppmi-svd: sparse co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
+        let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting,
+                                                    direction: config.directional ? .forward : .symmetric, threads: config.threads)
         return try factorizeSparse(counts, config: config, svdConfig: svdConfig, progress: progress)
     }
 
     /// The same factorisation from co-occurrence counts computed elsewhere (merged count shards,
     /// `recvec train --counts`): the same path as `factorize(_:config:)` from the counts on, so
-    /// equal counts give equal vectors for the same seed and threads. `config.window` and
-    /// `weighting` are the caller's to match to how the counts were made.
+    /// equal counts give equal vectors for the same seed and threads. `config.window`,
+    /// `weighting` and `directional` are the caller's to match to how the counts were made.
     public static func factorize(counts: SparseMatrix, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
         guard counts.rows == counts.cols else { throw .sizeMismatch(name: "counts.cols", expected: counts.rows, found: counts.cols) }
         let svdConfig = try check(config, vocabularySize: counts.rows)

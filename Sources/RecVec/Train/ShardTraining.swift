@@ -36,6 +36,10 @@ public enum ShardTraining {
     public static func train(_ method: Method, from source: Source, configs: MethodConfigs,
                              progress: ((String) -> Void)? = nil) throws -> (trained: TrainedMethod, ids: [String]) {
         let start = Date()
+        guard !(method == .ppmiSVD && configs.ppmiSVD.directional) else {
+            throw KernelError.invalidArgument(name: "ppmiSVD.directional", value: "true",
+                                              expected: "false: count shards hold symmetric windows (train directional PPMI+SVD from --events)")
+        }
         let ids = try ItemIDTable.read(path: source.idsFolder + "/ids.txt")
         let retrieval: Retrieval
         switch (method, source) {
