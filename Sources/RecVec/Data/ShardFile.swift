@@ -12,7 +12,7 @@ import Foundation
 ///        end-8   8  XXH64 (seed 0) of every byte before it
 ///
 /// Writes go to a temporary name beside the target, are fsync'd and renamed into place, so a
-/// reader sees a whole file or none (a task killed mid-way leaves only a `.tmp-` file).
+/// reader sees a whole file or none (a task killed mid-way leaves only a `.<name>.tmp-` file).
 enum ShardFile {
     static let headerBytes = 64
 
@@ -27,13 +27,17 @@ enum ShardFile {
             h.storeBytes(of: dtype.littleEndian, toByteOffset: 12, as: UInt32.self)
             for (i, f) in fields.enumerated() { h.storeBytes(of: f.littleEndian, toByteOffset: 16 + 8 * i, as: UInt64.self) }
         }
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))"
+        // As `VectorFile.write`: header and payload go to a temporary created exclusively beside
+        // `path` (`.<name>.tmp-<hex>`, skipped by readers), are hashed back through a map (the
+        // page cache), then the trailer is appended, the file fsync'd and renamed over `path`.
+        let (fd, temporary) = try DurableIO.createTemporary(beside: path)
         do {
-            // Header and payload first, then hashed back through a map (the page cache), then the
-            // trailer appended and the file fsync'd (as `VectorFile.write` does).
-            try header.withUnsafeBytes { h in try DurableIO.write(path: temporary, parts: [h] + payload, sync: false) }
+            defer { close(fd) }
+            try header.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
+            for part in payload { try DurableIO.writeAll(fd, part, path: temporary) }
             var trailer = try MappedFile(path: temporary).withBytes { XXH64.hash($0) }.littleEndian
-            try withUnsafeBytes(of: &trailer) { try DurableIO.append(path: temporary, bytes: $0) }
+            try withUnsafeBytes(of: &trailer) { try DurableIO.writeAll(fd, $0, path: temporary) }
+            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
             try DurableIO.rename(temporary, path)
         } catch {
             unlink(temporary)

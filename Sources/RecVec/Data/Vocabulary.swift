@@ -45,14 +45,8 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// Writes `ids.txt` and `counts.txt` into `directory` (each fsync'd under a temporary name, then renamed).
     public func write(to directory: String) throws {
-        try write(ItemIDTable.encode(ids), to: directory + "/ids.txt")
-        try write(Array(counts.map { "\($0)\n" }.joined().utf8), to: directory + "/counts.txt")
-    }
-
-    private func write(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try DurableIO.write(path: temporary, data: bytes)
-        try DurableIO.rename(temporary, path)
+        try DurableIO.replace(path: directory + "/ids.txt", data: ItemIDTable.encode(ids))
+        try DurableIO.replace(path: directory + "/counts.txt", data: Array(counts.map { "\($0)\n" }.joined().utf8))
     }
 
     /// Reads a vocabulary `write` wrote.
