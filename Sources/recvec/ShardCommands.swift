@@ -166,18 +166,19 @@ struct BatchRecommendCommand: ParsableCommand {
     @OptionGroup var input: EventInputOptions
     @Option(help: "Events per user kept as history (the latest).") var historyLength = 50
     @Option(name: .customShort("k"), help: "Items per user.") var k = 20
-    @Option(help: "User vector rule: last:N or recency:N:DECAY.") var rule = "last:10"
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).")
+    var rule: String?
     @Flag(help: "Write a header line user,rank,item,score first.") var header = false
 
     func validate() throws {
         guard (histories == nil) != (input.events == nil) else { throw ValidationError("give exactly one of --histories and --events") }
         guard k > 0, historyLength > 0 else { throw ValidationError("-k and --history-length must be positive") }
-        _ = try parseRule(rule)
+        if let rule { _ = try parseRule(rule) }
     }
 
     func run() throws {
         var config = RecommenderConfig()
-        config.userVectorRule = try parseRule(rule)
+        config.userVectorRule = try rule.map(parseRule)
         let opened = try EmbeddingStore(path: store).open(version)
         let recommender = try Recommender(version: opened, config: config)
         var out = header ? "user,rank,item,score\n" : ""

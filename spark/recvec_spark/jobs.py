@@ -355,7 +355,9 @@ def job_batch(spark, args):
         histories = recent.groupBy("user").agg(F.sort_array(F.collect_list(F.struct("t", "pos", "item"))).alias("h"))
         histories = histories.select("user", F.col("h.item").alias("items")).repartition(args.partitions, "user")
         binary, fail = args.recvec, args.fail_first_attempt
-        flags = ["--store", os.path.abspath(args.store), "-k", str(args.k), "--rule", args.rule, "--histories", "-"]
+        flags = ["--store", os.path.abspath(args.store), "-k", str(args.k), "--histories", "-"]
+        if args.rule:
+            flags += ["--rule", args.rule]
         if args.version:
             flags += ["--version", args.version]
 
@@ -429,7 +431,7 @@ def parser():
     q.add_argument("--store", required=True)
     q.add_argument("--version", help="version (default: the current one)")
     q.add_argument("-k", type=int, default=20)
-    q.add_argument("--rule", default="last:10")
+    q.add_argument("--rule", help="user vector rule (default: the version's manifest's, as recvec batch-recommend)")
     q.add_argument("--history-length", type=int, default=50)
     q.add_argument("--output-format", choices=["csv", "parquet"], default="csv")
     return p
