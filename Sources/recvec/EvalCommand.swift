@@ -69,10 +69,10 @@ struct EvalCommand: ParsableCommand {
             }
         }
         _ = try parsedMethods()
-        if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
-        if writeSplit != nil, events.events != nil || dataset == "synthetic" || vectors != nil || store != nil {
-            throw ValidationError("--write-split needs --dataset movielens")
+        if writeSplit != nil, dataset == "synthetic" || vectors != nil || store != nil {
+            throw ValidationError("--write-split needs MovieLens (--path) or --events, and no --vectors/--store")
         }
+        if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
     }
 
     func parsedMethods() throws -> [Method]? {
@@ -99,6 +99,7 @@ struct EvalCommand: ParsableCommand {
             (table, settings) = try evaluateExisting(progress: progress)
         } else if events.events != nil {
             let loaded = try canonicalOrder(try events.load(progress: progress.line))
+            try writeSplitIfAsked(loaded.log, sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings), settings: settings, progress: progress)
             table = try Tables.leakFree(loaded.log, protocol: try leakFree(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
                                         content: loaded.content, configs: settings.methodConfigs(threads: global.threads),
                                         methods: try parsedMethods() ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
@@ -113,13 +114,8 @@ struct EvalCommand: ParsableCommand {
             progress.line("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            let leakFree = try leakFree(data.events)
-            if let writeSplit {
-                try EvalProtocols.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, excludeSeen: true, ties: settings.ties)
-                    .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: true)
-                progress.line("wrote the split to \(writeSplit)")
-            }
-            table = try Tables.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, content: [data.genres],
+            try writeSplitIfAsked(data.events, sessions: settings.sessionRule, settings: settings, progress: progress)
+            table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
                                         configs: settings.methodConfigs(threads: global.threads), methods: try parsedMethods() ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
@@ -127,6 +123,14 @@ struct EvalCommand: ParsableCommand {
         }
         progress.line("done")
         try Output.print(table, json: global.json, k: settings.k, settings: settings)
+    }
+
+    /// `--write-split DIR`: the split the table is about to use, for the peer script.
+    func writeSplitIfAsked(_ log: EventLog, sessions: SessionRule, settings: Defaults, progress: Progress) throws {
+        guard let writeSplit else { return }
+        try EvalProtocols.leakFree(log, protocol: try leakFree(log), sessions: sessions, excludeSeen: settings.excludeSeen, ties: settings.ties)
+            .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: settings.excludeSeen)
+        progress.line("wrote the split to \(writeSplit)")
     }
 
     /// `--vectors DIR` / `--store S`: the rows, ids and settings recorded with them, scored on the

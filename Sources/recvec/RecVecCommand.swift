@@ -8,8 +8,7 @@ struct RecVecCommand: ParsableCommand {
         abstract: "Train, store and serve embeddings for recommender systems.",
         subcommands: [
             // offline
-            GenerateCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self, TuneCommand.self,
-            PipelineCommand.self,
+            GenerateCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self, TuneCommand.self, PipelineCommand.self,
             // the per-partition steps of the Spark jobs (spark/) and their single-machine twins
             CorpusCommand.self, CorpusShardCommand.self, CoocShardCommand.self, MergeCountsCommand.self, BatchRecommendCommand.self,
             // storage and online

@@ -146,7 +146,7 @@ enum Output {
         for note in table.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
     }
 
-    private static func pad(_ text: String, _ width: Int) -> String {
+    static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -8,9 +8,10 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Pick each family's configuration on a validation split carved from the training part, refit, test once.",
         discussion: """
-        The dataset is split by --protocol (each user's last event held out, equal timestamps ordered by --ties).
+        The dataset is split leave-last-out (each user's last event held out, equal timestamps ordered by --ties).
         The training part is split again the same way: each user's last training event is a validation target.
-        A coordinate search (cheap families first, each family an equal share of what is left of --budget) tries
+        The search gets two thirds of --budget (each family at least its starting configuration); the baselines and
+        the refit follow. A coordinate search (cheap families first, each family an equal share) tries
         each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift,
         eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension;
         graph walks: scoring, subsample, neighbours, window, dimension, epochs; Fused: content weight on the best
@@ -28,7 +29,7 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "movielens, synthetic or basket (the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "Search budget: seconds (60, 60s, 2m).") var budget = "60s"
+    @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
     @Option(help: "Stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
     @Option(help: "Comma-separated families to search, cheapest first.") var methods = "ppmi-svd,item2vec,walks,fused"
     @Option(help: "Length K of every recommendation list.") var k = 20
@@ -62,13 +63,14 @@ struct TuneCommand: ParsableCommand {
     func run() throws {
         let progress = Progress()
         let settings = makeSettings(global: global, model: model)
-        let load = try TuneDataset.load(dataset, path: path, workload: workload, seed: global.seed, sessionGap: settings.sessionGapSeconds, progress: progress.line)
+        let load = try TuneDataset.load(dataset, path: path, workload: workload, seed: global.seed, sessions: settings.sessionRule, progress: progress.line)
         var options = TuneOptions()
         options.budgetSeconds = parsedBudget()!
         options.maxTrials = trials
         options.families = try parsedMethods()
         options.k = k
         let start = settings.methodConfigs(threads: global.threads)
+        progress.line("tune: starting from \(start.summary)")
         let report = try Tuner.tune(load.log, protocol: .leaveLastOut, sessions: load.sessions, content: load.content, start: start,
                                     excludeSeen: load.excludeSeen, ties: ties ?? load.ties, options: options, seed: global.seed,
                                     threads: global.threads, progress: progress.line)
@@ -88,13 +90,13 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
         var ties: TieRule
     }
 
-    static func load(_ dataset: TuneDataset, path: String?, workload: WorkloadOptions, seed: UInt64, sessionGap: Int64,
+    static func load(_ dataset: TuneDataset, path: String?, workload: WorkloadOptions, seed: UInt64, sessions: SessionRule,
                      progress: @escaping (String) -> Void) throws -> Loaded {
         switch dataset {
         case .movielens:
             progress("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
-            return Loaded(log: data.events, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres], excludeSeen: true, ties: .itemID)
+            return Loaded(log: data.events, sessions: sessions, content: [data.genres], excludeSeen: true, ties: .itemID)
         case .synthetic:
             let w = try SyntheticWorkload(config: workload.config(seed: seed), progress: progress)
             return Loaded(log: w.events, sessions: .sessionColumn, content: w.content, excludeSeen: false, ties: .itemID)
@@ -107,6 +109,7 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
 
 enum TuneOutput {
     static func print(_ report: TuneReport, json: Bool) throws {
+        let pad = Output.pad
         let k = report.k
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
         if json {
@@ -140,9 +143,5 @@ enum TuneOutput {
                 + pad(String(format: "%.4f", b.test?.recall ?? .nan), 12) + pad(String(format: "%.4f", b.test?.ndcg ?? .nan), 10)
                 + pad(String(format: "%.4f", b.test?.coverage ?? .nan), 10) + b.scoring)
         }
-    }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

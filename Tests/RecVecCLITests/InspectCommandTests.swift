@@ -93,4 +93,19 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertTrue(unnamed.stderr.contains("no header name recognised as the user column (header has: visitor, sku, at); name it with --user"),
                       unnamed.stderr)
     }
+
+    func testFileErrorsAreSentencesNotFoundationCodes() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let events = dir.appendingPathComponent("e.csv")
+        try Data("user,item\nu,a\n".utf8).write(to: events)
+        let missing = try runRecVec(["inspect", events.path, "--content", dir.appendingPathComponent("none.npy").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("none.npy: cannot read (No such file or directory)"), missing.stderr)
+        let generate = try runRecVec(["generate", "--users", "2", "--items", "2", "--sessions", "2", "--session-length", "2",
+                                      "--ceiling-sessions", "0", "--out", "/proc/nope/x"])
+        XCTAssertNotEqual(generate.status, 0)
+        XCTAssertTrue(generate.stderr.contains("invalid --out: /proc/nope/x (expected a folder that can be created: No such file or directory)"),
+                      generate.stderr)
+        for result in [missing, generate] { XCTAssertFalse(result.stderr.contains("Domain="), result.stderr) }
+    }
 }

@@ -58,6 +58,15 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual((0 ..< corpus.sessionCount).map { corpus.session($0).map { log.itemIDs.ids[Int($0)] } }, [["b", "a"], ["a"]])
     }
 
+    func testPositionsOnAFileWithAHeaderSkipTheHeader() throws {
+        let url = try write("user_id,item_id\nu,b\nv,a\n", "e.csv")
+        let (log, report) = try EventLog.load(url, columns: EventColumns(userPosition: 0, itemPosition: 1))
+        XCTAssertEqual(report.lines, 2)
+        XCTAssertEqual(log.userIDs.ids, ["u", "v"]) // not "user_id"
+        let plain = try write("u,b\nv,a\n", "plain.csv")
+        XCTAssertEqual(try EventLog.load(plain, columns: EventColumns(userPosition: 0, itemPosition: 1)).log.userIDs.ids, ["u", "v"])
+    }
+
     func testEpochMillisecondsAreDetectedFromTheFirstValue() throws {
         let url = try write("user,item,ts\nu,a,1600000000123\nu,b,1600000001999\n", "e.csv")
         let (log, report) = try EventLog.load(url)
@@ -110,6 +119,10 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual(kept.count, 1)
         XCTAssertEqual(skipped.skippedLines, 2)
         XCTAssertEqual(skipped.firstSkipped.last?.description, "\(bad.path):3: column '(line)' has '{\"user\": \"u\"' (expected a JSON object)")
+        let twice = try write("{\"user\": \"u\", \"item\": \"a\", \"item\": \"b\"}\n", "twice.jsonl")
+        XCTAssertThrowsError(try EventLog.load(twice, columns: EventColumns(user: "user", item: "item"))) { error in
+            XCTAssertEqual(error.localizedDescription, "\(twice.path):1: column 'item' has 'b' (expected the key once per object (it appears twice))")
+        }
         XCTAssertThrowsError(try EventLog.load(bad, columns: EventColumns(userPosition: 0, itemPosition: 1))) { error in
             XCTAssertEqual(error as? DataError, .invalidArgument(name: "user column", value: "position 0", expected: "a key name for JSON Lines"))
         }
@@ -128,6 +141,18 @@ final class DataFormatsTests: XCTestCase {
         let corpus = try log.corpus(rule: .sessionColumn)
         XCTAssertEqual((0 ..< corpus.sessionCount).map { corpus.session($0).map { log.itemIDs.ids[Int($0)] } },
                        [["a", "b", "c"], ["d", "e", "f"], ["a"]])
+        // A line that is not UTF-8 is skipped whole (or stops the load), never half kept.
+        var bytes = Data("a b\nc ".utf8)
+        bytes.append(contentsOf: [0xE9, 0x20, 0x64, 0x0A, 0x65, 0x0A]) // "c \xe9 d", "e"
+        let latin1 = try write(bytes, "latin1.sessions")
+        XCTAssertThrowsError(try EventLog.load(latin1)) { error in
+            XCTAssertEqual(error.localizedDescription.hasPrefix("\(latin1.path):2: column 'item' has 'c \\xe9 d'"), true, error.localizedDescription)
+        }
+        options.skipBadLines = true
+        let (kept, skipped) = try EventLog.load(latin1, options: options)
+        XCTAssertEqual(kept.itemIDs.ids, ["a", "b", "e"])
+        XCTAssertEqual(skipped.skippedLines, 1)
+        XCTAssertEqual(skipped.lines, 3)
         // Detected by extension.
         let named = try write("x y\n", "s.baskets")
         XCTAssertEqual(try EventLog.load(named).report.format, .sessions)
@@ -198,6 +223,13 @@ final class DataFormatsTests: XCTestCase {
         XCTAssertEqual(log.userIDs.ids, ["u1", longID])
         XCTAssertEqual(log.itemIDs.ids, ["a", "b", "c"]) // no "\r" in the last field
         XCTAssertEqual(log.timestamps, [1, 2, 3])
+        // A line past maxLineBytes stops the load, naming its line, instead of growing memory.
+        options.maxLineBytes = 8192
+        let runaway = try write("user,item\nu,a\nu,\(String(repeating: "b", count: 20000))\nu,c\n", "runaway.csv")
+        XCTAssertThrowsError(try EventLog.load(runaway, options: options)) { error in
+            XCTAssertEqual(error.localizedDescription,
+                           "\(runaway.path):3: column '(line)' has 'u,\(String(repeating: "b", count: 78)) ... (8192 bytes)' (expected a line of at most 8192 bytes)")
+        }
     }
 
     func testCatalogHistoriesAndIDFilesReadCRLFAndBOM() throws {

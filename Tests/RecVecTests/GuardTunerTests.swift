@@ -73,6 +73,21 @@ final class GuardTunerTests: XCTestCase {
         XCTAssertEqual(Guards.collapseReasons(metrics: ["recall@20": 0.3, "popularity_recall@20": 0.2, "coverage@20": 0.3], recallKey: "recall@20"), [])
     }
 
+    /// Training with evaluation stores popularity's recall on the same cases beside the model's, so
+    /// a published version carries what the gate's collapse check compares.
+    func testTrainAndEvaluateStoresPopularityRecallForTheGate() throws {
+        var config = SyntheticConfig()
+        (config.users, config.items, config.sessions, config.sessionLength) = (60, 40, 200, 8)
+        let w = try SyntheticWorkload(config: config)
+        var settings = Defaults.standard
+        settings.excludeSeen = false
+        let result = try TrainedModel.trainAndEvaluate(.ppmiSVD, on: w.events, protocol: .leaveLastOut, settings: settings, threads: 1)
+        let stored = try XCTUnwrap(result.model.info.metrics)
+        let popularity = Evaluator.popularity(result.scoredCases, k: 20, popularity: result.split.training.counts())
+        XCTAssertEqual(stored["popularity_recall@20"], popularity.recall)
+        XCTAssertEqual(stored["recall@20"], result.metrics.recall)
+    }
+
     /// The tuner carves validation from the training part (no test target is ever trained on or
     /// validated on), and with a trial limit and one thread it picks the same configuration twice.
     func testTunerIsDeterministicUnderATrialLimitAndKeepsTestOut() throws {

@@ -16,6 +16,7 @@ extension EventLog {
                             progress: ((String) -> Void)? = nil) throws(DataError) -> (log: EventLog, report: EventLoadReport) {
         var reader = LineReader(url: url)
         reader.chunkSize = max(4096, options.chunkSize)
+        reader.maxLineBytes = max(reader.chunkSize, options.maxLineBytes)
         guard let firstLine = try reader.firstLine() else { throw .emptyFile(file: url.path) }
         let format = options.format ?? EventFormat.detect(url, firstLine: firstLine)
         var builder = LogBuilder(file: url.path, options: options, fileSize: try reader.size(), progress: progress)
@@ -40,7 +41,15 @@ extension EventLog {
         let preset = format.preset
         let delimiter = options.delimiter ?? preset?.delimiter ?? (firstLine.contains(9) || format == .tsv && !firstLine.contains(44) ? 9 : 44)
         var columns = given ?? preset?.columns
-        let hasHeader = options.hasHeader ?? (given.map(\.isNamed) ?? preset?.hasHeader ?? true)
+        // Columns by position read a header too when the first line is one (recognised names),
+        // so `--user 0 --item 1` on a file with a header does not add the header as an event.
+        let looksLikeHeader: Bool = firstLine.withUnsafeBufferPointer { line in
+            var splitter = FieldSplitter(delimiter: delimiter)
+            splitter.split(line)
+            let fields = (0 ..< splitter.ranges.count).map { splitter.string($0, in: line) }
+            return (try? EventColumns.recognise(header: fields, file: "")) != nil
+        }
+        let hasHeader = options.hasHeader ?? (given.map { $0.isNamed || looksLikeHeader } ?? preset?.hasHeader ?? true)
         if let columns, columns.isNamed && !hasHeader {
             throw .invalidArgument(name: "hasHeader", value: "false", expected: "true when columns are given by name")
         }
@@ -62,13 +71,7 @@ extension EventLog {
                 builder.start(columns: columns!)
                 if hasHeader { return }
             }
-            builder.countLine(length: line.count)
-            do throws(DataError) {
-                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
-                try builder.add(row, line: lineNumber)
-            } catch {
-                try builder.skip(error)
-            }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -88,13 +91,7 @@ extension EventLog {
                 parser = try JSONLineParser(file: builder.file, columns: columns!)
                 builder.start(columns: columns!)
             }
-            builder.countLine(length: line.count)
-            do throws(DataError) {
-                let row = try parser!.parse(line, line: lineNumber, unit: &builder.unit)
-                try builder.add(row, line: lineNumber)
-            } catch {
-                try builder.skip(error)
-            }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -105,6 +102,7 @@ extension EventLog {
             var i = 0
             let n = line.count
             var sawItem = false
+            guard try builder.acceptSessionLine(line, number: lineNumber) else { return }
             let lineID = Array(String(lineNumber).utf8)
             try lineID.withUnsafeBufferPointer { (id) throws(DataError) in
                 while i < n {
@@ -115,11 +113,16 @@ extension EventLog {
                     let item = UnsafeBufferPointer(rebasing: line[start ..< i])
                     if !sawItem { builder.countLine(length: n) }
                     sawItem = true
-                    try builder.addSessionItem(user: id, item: item, line: lineNumber)
+                    builder.addSessionItem(user: id, item: item, line: lineNumber)
                 }
             }
         }
     }
+}
+
+/// Turns one data line into an event.
+protocol LineParser {
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, line number: Int, unit: inout EpochUnit?) throws(DataError) -> ParsedRow
 }
 
 /// A parsed event whose ids point into the current line.
@@ -183,6 +186,17 @@ struct LogBuilder {
         report.lines += 1
     }
 
+    /// Parses a data line with `parser` and adds its event, or counts it as skipped.
+    mutating func add<P: LineParser>(_ line: UnsafeBufferPointer<UInt8>, number: Int, parser: inout P) throws(DataError) {
+        countLine(length: line.count)
+        do throws(DataError) {
+            let row = try parser.parse(line, line: number, unit: &unit)
+            try add(row, line: number)
+        } catch {
+            try skip(error)
+        }
+    }
+
     /// Adds a parsed line's event (after checking its ids are UTF-8).
     mutating func add(_ row: ParsedRow, line: Int) throws(DataError) {
         try checkUTF8(row.user, role: 0, line: line)
@@ -198,12 +212,21 @@ struct LogBuilder {
 
 
     /// One item of a sessions line: its session and user are the line.
-    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) throws(DataError) {
-        do {
-            try checkUTF8(item, role: 1, line: line)
+    /// Whether a sessions line is UTF-8 (else it is counted as skipped, or thrown): checked for
+    /// the whole line first, so a bad item never leaves half a session behind.
+    mutating func acceptSessionLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws(DataError) -> Bool {
+        do throws(DataError) {
+            try checkUTF8(line, role: 1, line: number)
+            return true
         } catch {
-            return try skip(error)
+            countLine(length: line.count)
+            try skip(error)
+            return false
         }
+    }
+
+    /// One item of a sessions line whose bytes `acceptSessionLine` accepted.
+    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) {
         let u = userIDs.insert(bytes: user)
         users.append(u)
         items.append(itemIDs.insert(bytes: item))
@@ -259,7 +282,7 @@ struct LogBuilder {
 }
 
 /// Resolves columns to positions once, then parses delimited lines.
-private struct DelimitedParser {
+private struct DelimitedParser: LineParser {
     let file: String
     var splitter: FieldSplitter
     let user: Int, item: Int, timestamp: Int?, session: Int?, weight: Int?
@@ -335,7 +358,7 @@ private struct DelimitedParser {
 }
 
 /// Parses JSON Lines objects by key.
-private struct JSONLineParser {
+private struct JSONLineParser: LineParser {
     let file: String
     let keys: [[UInt8]] // user, item, time, session, weight ([] when absent)
     var scanner = JSONObjectScanner()
@@ -367,7 +390,9 @@ private struct JSONLineParser {
             let key = UnsafeBufferPointer(rebasing: line[field.keyStart ..< field.keyEnd])
             for r in 0 ..< 5 where !keys[r].isEmpty && keys[r].count == key.count && keys[r].elementsEqual(key) {
                 if values[r] != nil {
-                    throw .duplicateColumn(file: "\(file):\(number)", column: String(decoding: keys[r], as: UTF8.self), positions: [0, 1])
+                    throw .badValue(file: file, line: number, column: String(decoding: keys[r], as: UTF8.self),
+                                    value: DataError.excerpt(UnsafeBufferPointer(rebasing: line[field.valueStart ..< field.valueEnd])),
+                                    expected: "the key once per object (it appears twice)")
                 }
                 values[r] = (field.valueStart, field.valueEnd, field.kind)
             }

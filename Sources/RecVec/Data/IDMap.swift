@@ -1,3 +1,5 @@
+import Foundation
+
 /// A two-way map between external ids (strings as they appear in a file) and dense indices
 /// `0 ..< count`, assigned in order of first appearance.
 ///
@@ -79,7 +81,13 @@ public struct IDMap: Equatable, Sendable {
         if n < Self.denseLimit {
             if n >= dense.count {
                 let size = min(max(Int(n) + 1, dense.count * 2, 1024), Int(Self.denseLimit))
-                dense.append(contentsOf: repeatElement(-1, count: size - dense.count))
+                // -1 is all 0xFF bytes: grown with memcpy + memset (fast in debug builds too).
+                dense = [Int32](unsafeUninitializedCapacity: size) { buffer, initialized in
+                    let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
+                    dense.withUnsafeBytes { old in if old.count > 0 { raw.copyMemory(from: old.baseAddress!, byteCount: old.count) } }
+                    memset(raw + dense.count * 4, 0xFF, (size - dense.count) * 4)
+                    initialized = size
+                }
             }
             dense[Int(n)] = i
         } else {

@@ -10,7 +10,7 @@ public enum NPY {
     public static func read(_ url: URL) throws(DataError) -> Matrix {
         let file = url.path
         let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: url)) } catch { throw .unreadable(file: file, reason: "\(error.localizedDescription)") }
+        do { bytes = [UInt8](try Data(contentsOf: url)) } catch { throw .unreadable(file: file, reason: DataError.reason(error)) }
         guard bytes.count >= 10, Array(bytes[0 ..< 6]) == magic else {
             throw .badNPY(file: file, reason: "missing the \\x93NUMPY magic")
         }

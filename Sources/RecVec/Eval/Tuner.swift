@@ -2,7 +2,9 @@ import Foundation
 
 /// What `Tuner.tune` may search and for how long.
 public struct TuneOptions: Sendable {
-    /// Wall-clock budget of the search (seconds). The refit and the test evaluation come after it.
+    /// Wall-clock budget of the tuning (seconds): the search gets two thirds of it (each family at
+    /// least its starting configuration); the baselines and the refit follow in the rest. On a
+    /// loaded machine the whole command can overrun it (the baselines and refit are not cut).
     public var budgetSeconds: Double = 60
     /// At most this many validation evaluations (nil: only the budget stops the search), shared
     /// out like the budget (each family an equal part of what is left). With a trial limit the
@@ -15,7 +17,7 @@ public struct TuneOptions: Sendable {
     public var passes = 2
     public var k = 20
     /// EASE ridge strengths tried on validation (the strongest simple baseline gets tuned too).
-    public var easeLambdas: [Double] = [50, 100, 250, 500, 1000]
+    public var easeLambdas: [Double] = [50, 150, 500]
 
     public init() {}
 }
@@ -93,12 +95,17 @@ public enum Tuner {
         let validation = try EvalProtocols.leakFree(split.trainLog, protocol: validationProtocol, sessions: rule,
                                                     excludeSeen: excludeSeen, ties: ties)
         progress?("tune: \(validation.cases.count) validation cases carved from the training part, \(split.cases.count) test cases")
-        var search = Search(split: validation, content: content, options: options, threads: threads, began: began, progress: progress)
+        // The search gets two thirds of the budget; the baselines (EASE's lambda sweep) and the
+        // refit of the chosen configurations follow in the rest (measured, not enforced).
+        let searchBegan = Date()
+        var searchOptions = options
+        searchOptions.budgetSeconds = options.budgetSeconds * 2 / 3
+        var search = Search(split: validation, content: content, options: searchOptions, threads: threads, began: searchBegan, progress: progress)
         var chosen: [Method: (TuneCandidate, RankingMetrics)] = [:]
         let families = options.families.filter { $0 != .content || !content.isEmpty }.filter { $0 != .fused || !content.isEmpty }
         for (n, method) in families.enumerated() {
             search.familyDeadline = search.began.addingTimeInterval(
-                search.elapsed + (options.budgetSeconds - search.elapsed) / Double(families.count - n))
+                search.elapsed + (searchOptions.budgetSeconds - search.elapsed) / Double(families.count - n))
             if let limit = options.maxTrials {
                 search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
             }
@@ -112,7 +119,7 @@ public enum Tuner {
             }
             if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
         }
-        let searchSeconds = Date().timeIntervalSince(began)
+        let searchSeconds = Date().timeIntervalSince(searchBegan)
         progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
                          search.exhausted ? " (stopped by the budget)" : ""))
 
@@ -183,11 +190,7 @@ public enum Tuner {
         retrieval.rule = candidate.rule
         retrieval.popularityPrior = candidate.popularityPrior
         let popularity = corpus.counts()
-        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
-        let behaviourOnly = model.method != .content && model.method != .fused
-        let scored = behaviourOnly && !untrained.isEmpty
-            ? cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
-            : cases
+        let scored = Tables.scoredCases(cases, method: model.method, popularity: popularity)
         let lists = try Evaluator.rankedLists(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
         var label = retrieval.label
         if candidate.popularityPrior != 0 { label += String(format: " + %g·log(1+pop)", candidate.popularityPrior) }
@@ -291,7 +294,9 @@ public enum Tuner {
 
         /// Coordinate search over one family; returns its best candidate and validation metrics.
         mutating func family(_ method: Method, start: MethodConfigs) throws -> (TuneCandidate, RankingMetrics)? {
-            guard mayStart() else { return nil }
+            // Every family gets its starting configuration measured, however little time is left,
+            // so none is missing from the report; a trial limit is still obeyed.
+            if options.maxTrials != nil { guard mayStart() else { return nil } }
             var settings: [String: String] = [:]
             func summary(_ rule: UserVectorRule, _ prior: Float) -> String {
                 let knobs = settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }

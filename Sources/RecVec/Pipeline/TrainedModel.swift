@@ -85,8 +85,10 @@ public struct TrainedModel: Sendable {
         case .leaveLastOut: "leave-last-out"
         case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
         }
-        let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation,
-                         metrics: metrics.dictionary)
+        // Popularity on the same cases beside the model's own recall: the publish gate's collapse check (`Guards`).
+        var stored = metrics.dictionary
+        stored[Guards.popularityRecallKey(k: settings.k)] = Evaluator.popularity(cases, k: settings.k, popularity: counts).recall
+        let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation, metrics: stored)
         let ids = log.itemIDs.ids
         done("evaluate")
         return (model, split, cases, lists.map { $0.map { ids[Int($0)] } }, metrics)

@@ -87,12 +87,14 @@ public struct MethodConfigs: Equatable, Sendable {
         c.walks.walks = WalkConfig(walksPerNode: 10, walkLength: 40)
         c.walks.neighbours = 20
         c.fusion.behaviourWeight = 1
+        c.scaleSubsampleToCatalogue = false // the seed's 1e-3 as it was
         return c.with(seed: seed, threads: threads)
     }
 
     /// Our tuned defaults for next-item retrieval (see README "Tuned defaults").
     public static func tuned(seed: UInt64 = 1, threads: Int = 0) -> MethodConfigs {
         var c = MethodConfigs.seed()
+        c.scaleSubsampleToCatalogue = true
         c.ppmiSVD.window = 19
         c.ppmiScoring = .asymmetricDot
         c.item2vecScoring = .asymmetricDot

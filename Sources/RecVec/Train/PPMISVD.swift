@@ -80,6 +80,6 @@ public enum PPMISVD {
                                         progress: ((String) -> Void)?) throws(KernelError) -> TruncatedSVD {
         let ppmi = try PPMI.sparse(counts, config: config.ppmi)
         progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
-        return try TruncatedSVD(ppmi, config: svdConfig)
+        return try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
     }
 }
