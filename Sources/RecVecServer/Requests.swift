@@ -3,7 +3,7 @@ import RecVec
 
 /// A JSON value as the client sent it: the body is decoded into this first, so that every
 /// unknown field, wrong type and range error can name the field and the value it got.
-indirect enum JSON: Decodable, Equatable {
+indirect enum JSON: Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,32 +11,16 @@ indirect enum JSON: Decodable, Equatable {
     case array([JSON])
     case object([String: JSON])
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSON].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSON].self)) }
-    }
-
-    /// Parses `bytes`; a body that is not JSON is a 400 naming the body.
+    /// Parses `bytes` (`JSONParser`); a body that is not JSON is a 400 naming the body and the offset.
     static func parse(_ bytes: some Collection<UInt8>) throws -> JSON {
+        let array = Array(bytes)
         do {
-            return try JSONDecoder().decode(JSON.self, from: Data(bytes))
-        } catch {
-            let context = (error as? DecodingError).map(debugContext) ?? "\(error)"
-            throw APIError(status: 400, code: "invalid_json", field: "body", value: String(decoding: bytes.prefix(60), as: UTF8.self),
-                           message: "the body is not valid JSON: \(context)")
-        }
-    }
-
-    private static func debugContext(_ error: DecodingError) -> String {
-        switch error {
-        case let .dataCorrupted(context), let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context):
-            return context.underlyingError.map { "\($0)" } ?? context.debugDescription
-        @unknown default: return "\(error)"
+            return try array.withUnsafeBufferPointer { try JSONParser.parse($0) }
+        } catch let failure as JSONParser.Failure {
+            let from = max(0, failure.offset - 20)
+            let excerpt = String(decoding: array[from ..< min(array.count, failure.offset + 20)], as: UTF8.self)
+            throw APIError(status: 400, code: "invalid_json", field: "body", value: excerpt,
+                           message: "the body is not valid JSON: \(failure.reason) at byte \(failure.offset)")
         }
     }
 }
