@@ -33,7 +33,9 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("omp5"), .linkedLibrary("m")]
         ),
-        .target(name: "RecVec", dependencies: ["CKernels"]),
+        // zlib, for .gz inputs (Debian/Ubuntu: zlib1g-dev, which .ci/run installs when missing).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "RecVec", dependencies: ["CKernels", "CZlib"]),
         // Plain-Swift twins of every C kernel: the oracle for tests, the baseline for kbench.
         .target(name: "KernelTwins", dependencies: ["RecVec"]),
         // The HTTP service (`recvec serve`): Hummingbird 2 over SwiftNIO, metrics in Prometheus text.
@@ -66,13 +68,17 @@ let package = Package(
                          exclude: ["RESULTS.md"]),
         // Online path: request latency p50/p99 over a published version.
         .executableTarget(name: "servebench", dependencies: ["RecVec", "BenchSupport"], path: "Benchmarks/servebench"),
+        // The documented library path, CSV to recommendations (README "Library use"); run by the CLI tests.
+        .executableTarget(name: "csv-to-recommendations", dependencies: ["RecVec"], path: "Examples/csv-to-recommendations"),
         // What the three benchmarks share: seeded inputs, the header's machine and build, clocks.
         .target(name: "BenchSupport", dependencies: ["RecVec"], path: "Benchmarks/BenchSupport"),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CKernelsTests", dependencies: ["RecVec", "KernelTwins", "CKernels", "TestSupport"]),
-        .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins", "TestSupport"]),
+        // Resources: small public-domain fixtures (the karate graph), so no test of them needs ../shared.
+        .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins", "TestSupport"],
+                    resources: [.copy("Resources/karate")]),
         // End to end: runs the built `recvec` binary and checks exit status, stdout and stderr.
         .testTarget(name: "RecVecCLITests", dependencies: ["TestSupport"]),
         // The HTTP service on loopback, with URLSession as the client.

@@ -18,26 +18,45 @@ struct EvalCommand: ParsableCommand {
         cold-start rows (--cold-fraction of the items lose all their events; only cases whose target is cold count).
         --dataset synthetic draws the built-in workload (repeats allowed, so seen items stay rankable) and prints the
         oracle ceiling.
+        --events FILE reads any events log (CSV, TSV, JSON Lines, sessions; see `recvec inspect`) and makes the same table
+        for every method its content allows (content and fused need --content or a MovieLens preset). Item ids are put in
+        id order first, so a file and its reordering (or u.data and the same ratings as CSV) give the same numbers.
+        --vectors DIR (what `recvec train --out` wrote) or --store S [--version V] evaluates vectors that already exist on
+        the held-out part of --events FILE, by the split and scoring the model was trained under (its method.json or
+        manifest): the same code path as training's evaluation.
+        The settings used (seed, preset, user-vector rule, session gap, k, ties) head every table.
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var events: EventInputOptions
     @OptionGroup var workload: WorkloadOptions
-    @Option(help: "movielens or synthetic.") var dataset = "movielens"
+    @OptionGroup var model: ModelOptions
+    @Option(help: "movielens or synthetic (when neither --events nor --vectors/--store is given; default movielens).") var dataset: String?
     @Option(help: "leave-last-out or time-cutoff.") var `protocol` = "leave-last-out"
     @Option(help: "time-cutoff: train on events before this time (ISO 8601 date or epoch seconds); default: the 85% time quantile.")
     var cutoff: String?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "Comma-separated methods (\(Method.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var methods = Method.allCases.map(\.rawValue).joined(separator: ",")
-    @Option(help: "Hyperparameters: seed or tuned.") var preset = "tuned"
-    @Option(help: "Fraction of items made cold for the cold-start rows (0 = none).") var coldFraction = 0.1
-    @Option(help: "MovieLens: a gap longer than this many seconds starts a new session.") var sessionGap: Int64 = 3600
-    @Flag(help: "MovieLens: count and skip lines of u.data that do not parse instead of stopping at the first.") var skipBadLines = false
+    @Option(help: "Comma-separated methods (\(Method.allCases.map(\.rawValue).joined(separator: ", "))); default: every method the content allows.")
+    var methods: String?
+    @Option(help: "Fraction of items made cold for the cold-start rows (0 = none; default 0.1 when the log has content, else 0).") var coldFraction: Double?
+    @Option(help: "Evaluate the vectors `recvec train --out` wrote in this folder (needs --events).") var vectors: String?
+    @Option(help: "Evaluate a store's version (needs --events).") var store: String?
+    @Option(help: "With --store: the version (default: the current one).") var version: String?
     @OptionGroup var ranking: RankingOptions
 
     func validate() throws {
-        guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
-        if dataset == "movielens", path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
+        if let dataset {
+            guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
+            guard events.events == nil else { throw ValidationError("give --dataset or --events, not both") }
+        }
+        if dataset ?? (events.events == nil ? "movielens" : nil) == "movielens", path == nil {
+            throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)")
+        }
+        if vectors != nil || store != nil {
+            guard (vectors == nil) != (store == nil) else { throw ValidationError("give --vectors DIR or --store S, not both") }
+            guard events.events != nil else { throw ValidationError("\(vectors != nil ? "--vectors" : "--store") needs --events FILE: the log whose held-out part is scored") }
+        }
+        if version != nil, store == nil { throw ValidationError("--version needs --store") }
         guard ["leave-last-out", "time-cutoff"].contains(`protocol`) else {
             throw ValidationError("--protocol must be leave-last-out or time-cutoff, got '\(`protocol`)'")
         }
@@ -48,41 +67,85 @@ struct EvalCommand: ParsableCommand {
             }
         }
         _ = try parsedMethods()
-        _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
-        guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") }
-        guard sessionGap >= 0 else { throw ValidationError("--session-gap must be >= 0 seconds, got \(sessionGap)") }
+        if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
     }
 
-    func parsedMethods() throws -> [Method] {
-        try methods.split(separator: ",").map {
-            guard let m = Method(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--methods: unknown method '\($0)' (expected \(Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+    func parsedMethods() throws -> [Method]? {
+        try methods.map {
+            try $0.split(separator: ",").map {
+                guard let m = Method(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--methods: unknown method '\($0)' (expected \(Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return m
             }
-            return m
         }
+    }
+
+    /// The protocol for `log`: the cutoff given, or the 85% time quantile.
+    func leakFree(_ log: EventLog) throws -> LeakFreeProtocol {
+        `protocol` == "time-cutoff" ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
     }
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
+        var settings = makeSettings(global: global, model: model, ranking: ranking)
         let table: ResultsTable
-        switch dataset {
-        case "movielens":
+        if vectors != nil || store != nil {
+            (table, settings) = try evaluateExisting(progress: progress)
+        } else if events.events != nil {
+            let loaded = try canonicalOrder(try events.load(progress: progress.line))
+            table = try Tables.leakFree(loaded.log, protocol: try leakFree(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
+                                        content: loaded.content, configs: settings.methodConfigs(threads: global.threads),
+                                        methods: try parsedMethods() ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
+                                        k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
+                                        coldFraction: coldFraction ?? (loaded.content.isEmpty ? 0 : 0.1), ties: settings.ties,
+                                        seed: global.seed, threads: global.threads, progress: progress.line)
+        } else if dataset == "synthetic" {
+            table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
+                                         protocols: [EvalProtocol(rawValue: `protocol`)!], k: settings.k, userRule: settings.userVectorRule,
+                                         cutoff: cutoff.flatMap(Timestamp.parse), ties: settings.ties, threads: global.threads, progress: progress.line)
+        } else {
             progress.line("reading MovieLens from \(path!)")
-            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: skipBadLines)
-            if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            let leakFree: LeakFreeProtocol = `protocol` == "time-cutoff"
-                ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(data.events)) : .leaveLastOut
-            table = try Tables.leakFree(data.events, protocol: leakFree, sessions: .inactivityGap(seconds: sessionGap), content: [data.genres],
-                                        configs: configs, methods: try parsedMethods(), k: ranking.k,
-                                        userRule: ranking.rule(defaultHistory: 5, defaultDecay: 0.8), excludeSeen: true,
-                                        coldFraction: coldFraction, seed: global.seed, threads: global.threads, progress: progress.line)
-        default:
-            let config = workload.config(seed: global.seed)
-            table = try Tables.synthetic(workload: config, configs: configs, protocols: [EvalProtocol(rawValue: `protocol`)!],
-                                         k: ranking.k, userRule: ranking.rule(defaultHistory: 50), cutoff: cutoff.flatMap(Timestamp.parse), threads: global.threads, progress: progress.line)
+            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
+            if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
+            table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
+                                        configs: settings.methodConfigs(threads: global.threads), methods: try parsedMethods() ?? Method.allCases,
+                                        k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
+                                        coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
+                                        progress: progress.line)
         }
         progress.line("done")
-        try Output.print(table, json: global.json, k: ranking.k)
+        try Output.print(table, json: global.json, k: settings.k, settings: settings)
+    }
+
+    /// `--vectors DIR` / `--store S`: the rows, ids and settings recorded with them, scored on the
+    /// held-out part of --events by `TrainedModel.evaluate`.
+    func evaluateExisting(progress: Progress) throws -> (ResultsTable, Defaults) {
+        let retrieval: Retrieval, ids: [String], name: String
+        var settings: Defaults
+        if let vectors {
+            let model = try TrainedModel.read(from: vectors)
+            (retrieval, ids, settings, name) = (model.retrieval, model.ids, model.info.settings, "\(model.info.method.tableName) (\(vectors))")
+        } else {
+            let opened = try EmbeddingStore(path: store!).open(version)
+            retrieval = Retrieval(queryVectors: opened.userSideVectors.matrix(), itemVectors: opened.vectors.matrix(), metric: opened.manifest.metric,
+                                  rule: opened.manifest.userVectorRule ?? .default, label: opened.manifest.scoring?.rawValue ?? opened.manifest.metric.rawValue)
+            ids = Array(opened.ids)
+            settings = opened.manifest.defaults ?? Defaults.standard
+            settings.userVectorRule = opened.manifest.userVectorRule ?? settings.userVectorRule
+            name = "\(opened.manifest.method) (\(opened.name))"
+        }
+        settings.k = ranking.k
+        let loaded = try canonicalOrder(try events.load(progress: progress.line))
+        let leakFree = try leakFree(loaded.log)
+        progress.line("scoring \(ids.count) rows on the held-out part of \(loaded.file) (\(settings.summary))")
+        let start = Date()
+        let (metrics, unknown) = try TrainedModel.evaluate(retrieval, ids: ids, on: loaded.log, protocol: leakFree, settings: settings, threads: global.threads)
+        var table = ResultsTable()
+        table.ties = settings.ties
+        table.rows.append(TableRow(method: name, evalProtocol: leakFree.evalProtocol, metrics: metrics, seconds: Date().timeIntervalSince(start),
+                                   scoring: retrieval.label))
+        if unknown > 0 { table.notes.append("\(unknown) of \(metrics.cases) cases have a target the vectors have no row for (counted as misses)") }
+        return (table, settings)
     }
 }

@@ -7,110 +7,91 @@ import RecVec
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Load an events file (CSV/TSV) and print its counts, time range and bad lines.",
+        abstract: "Load an events file and print its format, columns, counts, time range and bad lines.",
         discussion: """
-        Columns come from --format (generated: user,item,timestamp,session; movielens-udata: u.data by position;
-        movielens-ratings: ratings.csv header) or from --user/--item/--timestamp/--session/--weight, each a header
-        name or a 0-based position. Example: recvec inspect ml-100k/u.data --format movielens-udata
+        Reads CSV, TSV, JSON Lines, sessions (one basket a line) and the MovieLens files (u.data, ratings.csv,
+        ratings.dat), gzip-compressed or not. Columns come from the usual header names (user_id, movieId,
+        timestamp...) or from --user/--item/--time/--session/--weight (a header name or a 0-based position).
+        Examples: recvec inspect ml-100k/u.data
+                  recvec inspect --events clicks.jsonl.gz --user visitor --item sku --time at
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: EventInputOptions
 
-    @Argument(help: "The events file.") var file: String
-    @Option(help: "Column preset: generated, movielens-udata or movielens-ratings.") var format: String?
-    @Option(help: "User column: header name or 0-based position.") var user: String?
-    @Option(help: "Item column: header name or 0-based position.") var item: String?
-    @Option(help: "Timestamp column (epoch seconds or ISO 8601): header name or 0-based position.") var timestamp: String?
-    @Option(help: "Session column: header name or 0-based position.") var session: String?
-    @Option(help: "Weight column: header name or 0-based position.") var weight: String?
-    @Option(help: "Field separator: comma, tab, semicolon or one character (default: tab if the first line has one, else comma).")
-    var delimiter: String?
-    @Flag(help: "Count and skip lines that do not parse instead of stopping at the first.") var skipBadLines = false
+    @Argument(help: "The events file (or --events).") var file: String?
     @Option(help: "Drop users with fewer events (repeated with --min-item-count until stable).") var minUserCount = 1
     @Option(help: "Drop items with fewer events.") var minItemCount = 1
 
-    static let presets: [String: EventColumns] = [
-        "generated": .generated, "movielens-udata": .movieLensUData, "movielens-ratings": .movieLensRatingsCSV,
-    ]
-
-    func columns() throws -> EventColumns {
-        var columns: EventColumns
-        if let format {
-            guard let preset = Self.presets[format] else {
-                throw ValidationError("--format must be one of \(Self.presets.keys.sorted().joined(separator: ", ")), got '\(format)'")
-            }
-            columns = preset
-        } else {
-            guard user != nil, item != nil, timestamp != nil else {
-                throw ValidationError("give --format, or all of --user, --item and --timestamp")
-            }
-            columns = .generated
-            columns.session = nil
-        }
-        func column(_ text: String) -> EventColumns.Column { Int(text).map { .position($0) } ?? .named(text) }
-        if let user { columns.user = column(user) }
-        if let item { columns.item = column(item) }
-        if let timestamp { columns.timestamp = column(timestamp) }
-        if let session { columns.session = column(session) }
-        if let weight { columns.weight = column(weight) }
-        return columns
-    }
-
-    func separator() throws -> UInt8? {
-        guard let delimiter else { return nil }
-        switch delimiter {
-        case "comma": return UInt8(ascii: ",")
-        case "tab": return 9
-        case "semicolon": return UInt8(ascii: ";")
-        default:
-            guard delimiter.utf8.count == 1 else {
-                throw ValidationError("--delimiter must be comma, tab, semicolon or a single character, got '\(delimiter)'")
-            }
-            return delimiter.utf8.first
-        }
-    }
-
     func validate() throws {
-        _ = try columns()
-        _ = try separator()
+        guard (file == nil) != (input.events == nil) else { throw ValidationError("give the events file once: as an argument or with --events") }
         guard minUserCount >= 1, minItemCount >= 1 else { throw ValidationError("--min-user-count and --min-item-count must be at least 1") }
     }
 
     func run() throws {
-        let start = Date()
-        let progress: (String) -> Void = {
-            FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), $0).utf8))
+        let progress = Progress()
+        let loaded = try input.load(file: file, progress: progress.line)
+        let loadSeconds = Date().timeIntervalSince(progress.start)
+        let report = loaded.report
+        let log = minUserCount > 1 || minItemCount > 1
+            ? loaded.log.filtered(minUserCount: minUserCount, minItemCount: minItemCount) : loaded.log
+        func name(_ c: EventColumns.Column?) -> String? {
+            switch c {
+            case let .named(n)?: return n
+            case let .position(p)?: return "field \(p + 1)"
+            case nil: return nil
+            }
         }
-        var options = EventLoadOptions(delimiter: try separator(), skipBadLines: skipBadLines)
-        options.hasHeader = nil
-        let (loaded, report) = try EventLog.load(URL(fileURLWithPath: file), columns: try columns(), options: options, progress: progress)
-        let loadSeconds = Date().timeIntervalSince(start)
-        let log = minUserCount > 1 || minItemCount > 1 ? loaded.filtered(minUserCount: minUserCount, minItemCount: minItemCount) : loaded
-        let summary = Summary(file: file, lines: report.lines, events: log.count, users: log.userIDs.count, items: log.itemIDs.count,
-                              sessions: log.sessionIDs?.count, skippedLines: report.skippedLines,
-                              firstSkipped: report.firstSkipped.map(\.description),
-                              firstTimestamp: log.timestamps.min() ?? 0, lastTimestamp: log.timestamps.max() ?? 0,
+        let columns = report.columns.map { c in
+            ["user": name(c.user), "item": name(c.item), "time": name(c.timestamp), "session": name(c.session), "weight": name(c.weight)]
+                .compactMapValues { $0 }
+        } ?? [:]
+        let summary = Summary(file: loaded.file, format: report.format.rawValue, columns: columns, lines: report.lines, events: log.count,
+                              users: log.userIDs.count, items: log.itemIDs.count, sessions: log.sessionIDs?.count,
+                              skippedLines: report.skippedLines, firstSkipped: report.firstSkipped.map(\.description),
+                              hasTimestamps: log.hasTimestamps, epochUnit: report.epochUnit?.rawValue,
+                              firstTimestamp: log.hasTimestamps ? log.timestamps.min() : nil,
+                              lastTimestamp: log.hasTimestamps ? log.timestamps.max() : nil,
+                              content: loaded.content.map { Summary.Content(name: $0.name, dimension: $0.vectors.cols) },
                               loadSeconds: loadSeconds)
         if global.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
+            print("format \(summary.format), columns " + columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
             print("events \(summary.events) (users \(summary.users), items \(summary.items)\(summary.sessions.map { ", sessions \($0)" } ?? ""))")
             print("lines \(summary.lines), skipped \(summary.skippedLines)")
             for message in summary.firstSkipped { print("  skipped: \(message)") }
-            print("time range \(summary.firstTimestamp) ... \(summary.lastTimestamp)")
+            if let first = summary.firstTimestamp, let last = summary.lastTimestamp {
+                let iso = ISO8601DateFormatter()
+                func date(_ t: Int64) -> String { iso.string(from: Date(timeIntervalSince1970: TimeInterval(t))) }
+                print("time range \(first) ... \(last) (\(date(first)) ... \(date(last)), epoch numbers in \(summary.epochUnit ?? "-"))")
+            } else {
+                print("no time column: file order is the order (the time-cutoff protocol cannot run)")
+            }
+            for c in summary.content { print("content \(c.name): \(c.dimension) columns") }
             print(String(format: "loaded in %.2f s", loadSeconds))
         }
     }
 
     struct Summary: Encodable {
+        struct Content: Encodable {
+            var name: String
+            var dimension: Int
+        }
+
         var file: String
+        var format: String
+        var columns: [String: String]
         var lines, events, users, items: Int
         var sessions: Int?
         var skippedLines: Int
         var firstSkipped: [String]
-        var firstTimestamp, lastTimestamp: Int64
+        var hasTimestamps: Bool
+        var epochUnit: String?
+        var firstTimestamp, lastTimestamp: Int64?
+        var content: [Content]
         var loadSeconds: Double
     }
 }

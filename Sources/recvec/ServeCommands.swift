@@ -4,12 +4,10 @@ import RecVec
 
 /// Parses `--rule`: `last:N` (mean of the last N items) or `recency:N:DECAY`.
 func parseRule(_ text: String) throws -> UserVectorRule {
-    let parts = text.split(separator: ":").map(String.init)
-    if parts.count == 2, parts[0] == "last", let n = Int(parts[1]), n >= 1 { return .meanOfLast(n) }
-    if parts.count == 3, parts[0] == "recency", let n = Int(parts[1]), let d = Float(parts[2]), n >= 1, d > 0, d <= 1 {
-        return .recencyWeighted(count: n, decay: d)
+    guard let rule = UserVectorRule(text) else {
+        throw ValidationError("--rule must be last:N or recency:N:DECAY (N >= 1, 0 < DECAY <= 1), got \(text)")
     }
-    throw ValidationError("--rule must be last:N or recency:N:DECAY (N >= 1, 0 < DECAY <= 1), got \(text)")
+    return rule
 }
 
 func commaList(_ text: String?) -> [String] {
@@ -29,7 +27,8 @@ struct Recommend: ParsableCommand {
     @Option(help: "Histories file: user_id<TAB>item_id lines, oldest first.") var histories: String?
     @Option(name: .customShort("k"), help: "Items to return.") var k = 20
     @Option(help: "Catalog file: item_id<TAB>category<TAB>popularity<TAB>attr,attr (rules and popularity penalty).") var catalog: String?
-    @Option(help: "User vector rule: last:N or recency:N:DECAY.") var rule = "last:1"
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).")
+    var rule: String?
     @Flag(help: "Allow items already in the history.") var includeSeen = false
     @Option(help: "Items never to recommend, comma-separated.") var block: String?
     @Option(help: "Recommend only these items, comma-separated.") var allow: String?
@@ -49,12 +48,15 @@ struct Recommend: ParsableCommand {
         guard diversity >= 0 && diversity < 1 else { throw ValidationError("--diversity must be in [0, 1), got \(diversity)") }
         guard popularityPenalty >= 0 else { throw ValidationError("--popularity-penalty must be >= 0, got \(popularityPenalty)") }
         guard candidateFactor >= 1 else { throw ValidationError("--candidate-factor must be at least 1, got \(candidateFactor)") }
-        _ = try parseRule(rule)
+        if let rule { _ = try parseRule(rule) }
+        if catalog == nil, maxPerCategory != nil || !require.isEmpty {
+            throw ValidationError("\(maxPerCategory != nil ? "--max-per-category" : "--require") needs --catalog FILE (the rule reads item categories and attributes from it)")
+        }
     }
 
     func run() throws {
         var config = RecommenderConfig()
-        config.userVectorRule = try parseRule(rule)
+        config.userVectorRule = try rule.map(parseRule)
         config.popularityPenalty = popularityPenalty
         config.diversity = diversity
         config.candidateFactor = candidateFactor
@@ -71,7 +73,8 @@ struct Recommend: ParsableCommand {
         let query: UserQuery = user.map { .user($0) } ?? .history(commaList(history))
         let response = try recommender.recommend(query, k: k, rules: rules, explain: explain)
         if global.json { try printJSON(response); return }
-        print("version \(response.version)")
+        print("version \(response.version)" + (response.fallback.map { " (fallback: \($0.rawValue))" } ?? ""))
+        if !response.unknownItems.isEmpty { print("unknown items skipped: \(response.unknownItems.joined(separator: ","))") }
         for (i, item) in response.items.enumerated() { print("\(i + 1)\t\(item.item)\t\(item.score)") }
         for t in response.trace ?? [] {
             print("  ann #\(t.annRank) \(t.item): ann \(t.annScore) exact \(t.exactScore) penalty \(t.popularityPenalty) -> \(t.stage): \(t.reason)")

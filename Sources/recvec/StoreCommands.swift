@@ -31,34 +31,53 @@ struct Publish: ParsableCommand {
         discussion: """
         The new version is written under a temporary name, fsync'd and renamed; CURRENT switches last.
         If anything fails (bad input, the publish gate), the version being served stays untouched.
+        --from DIR publishes what `recvec train --out DIR` wrote: vectors, query-side vectors, ids, training counts (the
+        popularity fallback), method, metric, scoring, user-vector rule, settings, the input fingerprint and, when trained
+        with --eval, the held-out metrics the gate compares. Otherwise give --vectors, --ids and --method.
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory (created when missing or empty).") var store: String
-    @Option(help: "Item vectors: a 2-D .npy array (float32 or float64), one row per item.") var vectors: String
+    @Option(help: "A folder `recvec train --out` wrote: takes everything below from it.") var from: String?
+    @Option(help: "Item vectors: a 2-D .npy array (float32 or float64), one row per item.") var vectors: String?
     @Option(help: "Query-side vectors (.npy, same shape) that user vectors are built from, e.g. `recvec train`'s query.npy.")
     var queryVectors: String?
-    @Option(help: "Item ids, one per line, in the order of the rows.") var ids: String
+    @Option(help: "Item ids, one per line, in the order of the rows.") var ids: String?
     @Option(help: "Evaluation metrics: a JSON object of numbers, e.g. {\"recall@20\": 0.31}.") var metrics: String?
-    @Option(help: "Training method recorded in the manifest (sgns, als, ...).") var method: String
+    @Option(help: "Training method recorded in the manifest (sgns, als, ...).") var method: String?
     @Option(name: .customLong("config"), help: "Training configuration entry key=value for the manifest (repeatable).")
     var configEntries: [String] = []
     @Option(help: "Training data file whose checksum is recorded as the input fingerprint (default: of vectors and ids).")
     var data: String?
-    @Option(help: "Similarity: cosine or dot.") var metric = "cosine"
+    @Option(help: "Similarity: cosine or dot (default: cosine; with --from, the trained model's).") var metric: String?
+    @Option(help: "Scoring recorded in the manifest: cosine or asymmetric-dot (query side vs item side).") var scoring: String?
+    @Option(help: "User vector rule recorded in the manifest, the recommender's default: last:N or recency:N:DECAY (default: \(Defaults.standard.userVectorRule)).")
+    var rule: String?
+    @Option(help: "Training counts, one integer per line in row order (`recvec train`'s popularity.txt): the fallback for histories with no known item.")
+    var popularity: String?
     @Option(help: "ANN index: hnsw, or none for exact search (small catalogs).") var index = "hnsw"
     @Option(help: "HNSW links per node.") var m = 16
     @Option(help: "HNSW build candidate list size.") var efConstruction = 200
     @Option(help: "HNSW default search candidate list size.") var efSearch = 64
     @Option(help: "After publishing, keep only the newest N versions (never removing the current one).") var keep: Int?
     @Flag(help: "Publish even if the gate refuses.") var force = false
-    @Option(help: "Gate: the manifest metric that must not fall.") var gateMetric = "recall@20"
+    @Option(help: "Gate: the manifest metric that must not fall (default: recall@K at the K the model was evaluated with, else recall@20).")
+    var gateMetric: String?
     @Option(help: "Gate: largest allowed absolute fall of --gate-metric.") var maxRecallDrop = 0.02
     @Option(help: "Gate: minimal ratio of new to current neighbour coverage.") var minCoverageRatio = 0.5
 
     func validate() throws {
         guard ["hnsw", "none"].contains(index) else { throw ValidationError("--index must be hnsw or none, got \(index)") }
-        _ = try parseMetric(metric)
+        if let metric { _ = try parseMetric(metric) }
+        if from != nil {
+            let given = [("--vectors", vectors), ("--query-vectors", queryVectors), ("--ids", ids), ("--method", method), ("--metric", metric),
+                         ("--scoring", scoring), ("--rule", rule), ("--popularity", popularity), ("--metrics", metrics)].filter { $0.1 != nil }.map(\.0)
+            if !given.isEmpty { throw ValidationError("--from DIR takes \(given.joined(separator: ", ")) from what `recvec train` wrote; drop \(given.count == 1 ? "it" : "them")") }
+        } else if vectors == nil || ids == nil || method == nil {
+            throw ValidationError("give --from DIR (a `recvec train --out` folder), or --vectors, --ids and --method")
+        }
+        if let rule { _ = try parseRule(rule) }
+        if let scoring, Scoring(rawValue: scoring) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got \(scoring)") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
         guard m >= 2 else { throw ValidationError("--m must be at least 2, got \(m)") }
         guard efConstruction >= 1, efSearch >= 1 else { throw ValidationError("--ef-construction and --ef-search must be positive") }
@@ -68,32 +87,9 @@ struct Publish: ParsableCommand {
     }
 
     func run() throws {
-        let matrix = try NPY.read(path: vectors)
-        let itemIDs = try ItemIDTable.read(path: ids)
-        guard itemIDs.count == matrix.rows else {
-            throw StoreError.countMismatch(file: ids, expected: matrix.rows, found: itemIDs.count)
-        }
-        var metricValues: [String: Double] = [:]
-        if let metrics {
-            guard let data = FileManager.default.contents(atPath: metrics) else { throw StoreError.fileMissing(file: metrics) }
-            do { metricValues = try JSONDecoder().decode([String: Double].self, from: data) } catch {
-                throw StoreError.invalidInput(file: metrics, reason: "expected a JSON object of numbers: \(error)")
-            }
-        }
-        var configuration: [String: String] = [:]
-        for entry in configEntries {
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            configuration[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        var fingerprint: String?
-        if let data {
-            fingerprint = String(try MappedFile(path: data).withBytes { XXH64.hash($0) }, radix: 16)
-        }
-        let similarity = try parseMetric(metric)
         var hnsw: HNSWConfig?
         if index == "hnsw" {
             var config = HNSWConfig()
-            config.metric = similarity
             config.m = m
             config.efConstruction = efConstruction
             config.efSearch = efSearch
@@ -101,11 +97,22 @@ struct Publish: ParsableCommand {
             config.threads = global.threads
             hnsw = config
         }
-        var input = PublishInput(vectors: matrix, ids: itemIDs, method: method, configuration: configuration,
-                                 metrics: metricValues, inputFingerprint: fingerprint, metric: similarity, index: hnsw)
-        input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
+        var input: PublishInput
+        var k = Defaults.standard.k
+        if let from {
+            let model = try TrainedModel.read(from: from)
+            input = model.publishInput(index: hnsw, inputFingerprint: try data.map(fileFingerprint))
+            k = model.info.settings.k
+        } else {
+            input = try inputFromFiles(index: hnsw)
+        }
+        for entry in configEntries {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            input.configuration[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let matrix = input.vectors
         var gate = PublishGate()
-        gate.recallMetric = gateMetric
+        gate.recallMetric = gateMetric ?? "recall@\(k)"
         gate.maxRecallDrop = maxRecallDrop
         gate.minCoverageRatio = minCoverageRatio
         // Test hook: RECVEC_TEST_KILL_AFTER_STEP=N kills this process (SIGKILL) right after publish step N.
@@ -117,6 +124,34 @@ struct Publish: ParsableCommand {
             print("published \(result.version) (\(matrix.rows) items, dim \(matrix.cols)); previous: \(result.previous ?? "none")")
             if !result.removedVersions.isEmpty { print("removed old versions: \(result.removedVersions.joined(separator: ", "))") }
         }
+    }
+}
+
+extension Publish {
+    /// The input --vectors, --ids, --method and the other flags describe.
+    func inputFromFiles(index hnsw: HNSWConfig?) throws -> PublishInput {
+        let matrix = try NPY.read(path: vectors!)
+        let itemIDs = try ItemIDTable.read(path: ids!)
+        guard itemIDs.count == matrix.rows else {
+            throw StoreError.countMismatch(file: ids!, expected: matrix.rows, found: itemIDs.count)
+        }
+        var metricValues: [String: Double] = [:]
+        if let metrics {
+            guard let data = FileManager.default.contents(atPath: metrics) else { throw StoreError.fileMissing(file: metrics) }
+            do { metricValues = try JSONDecoder().decode([String: Double].self, from: data) } catch {
+                throw StoreError.invalidInput(file: metrics, reason: "expected a JSON object of numbers: \(error)")
+            }
+        }
+        let similarity = try parseMetric(metric ?? "cosine")
+        var index = hnsw
+        index?.metric = similarity
+        var input = PublishInput(vectors: matrix, ids: itemIDs, method: method!, metrics: metricValues,
+                                 inputFingerprint: try data.map(fileFingerprint), metric: similarity, index: index)
+        input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
+        input.scoring = scoring.flatMap(Scoring.init(rawValue:))
+        input.userVectorRule = try rule.map(parseRule) ?? Defaults.standard.userVectorRule
+        input.popularity = try popularity.map { try TrainedModel.readCounts(path: $0) }
+        return input
     }
 }
 

@@ -11,43 +11,46 @@ struct TableCommand: ParsableCommand {
         Protocols: seed-pairs (the seed's: consecutive pairs of the first 3000 training sessions, query = the
         previous item, which stays in the ranking as in the seed unless --exclude-previous; leaky by design) and
         leave-last-out (each user's last event held out of training; query = the user vector of the history).
-        Presets: seed (a reconstruction of the seed's hyperparameters, cosine everywhere) and tuned (our defaults).
+        Presets: seed (a reconstruction of the seed's hyperparameters, cosine everywhere; this command's default),
+        tuned (our defaults) and tuned-movielens. The settings used (Defaults) head every table.
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "seed-pairs, leave-last-out or all.") var `protocol` = "seed-pairs"
-    @Option(help: "Hyperparameters: seed or tuned.") var preset = "seed"
     @Flag(help: "seed-pairs: drop the previous item from the ranking (a repeat then always misses; the ceiling falls from about 0.45 to about 0.25).")
     var excludePrevious = false
     @OptionGroup var ranking: RankingOptions
     @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var model: ModelOptions
 
     func validate() throws {
         guard ["seed-pairs", "leave-last-out", "all"].contains(`protocol`) else {
             throw ValidationError("--protocol must be seed-pairs, leave-last-out or all, got '\(`protocol`)'")
         }
-        _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+        if let d = model.dimension, d > workload.items { throw ValidationError("--dimension must be in 1 ... \(workload.items) (the catalog size), got \(d)") }
     }
 
     func run() throws {
         let progress = Progress()
         let protocols: [EvalProtocol] = `protocol` == "all" ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`)!]
-        let table = try Tables.synthetic(workload: workload.config(seed: global.seed),
-                                         configs: try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload),
+        let settings = makeSettings(global: global, model: model, ranking: ranking, defaultPreset: .seed)
+        let table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
                                          protocols: protocols, k: ranking.k, excludePrevious: excludePrevious,
-                                         userRule: ranking.rule(defaultHistory: 50), threads: global.threads, progress: progress.line)
+                                         userRule: settings.userVectorRule, ties: ranking.ties, threads: global.threads, progress: progress.line)
         progress.line("done")
-        try Output.print(table, json: global.json, k: ranking.k)
+        try Output.print(table, json: global.json, k: ranking.k, settings: settings)
     }
 }
 
 /// How a history becomes a query, and the list length: shared by `table` and `eval`.
 struct RankingOptions: ParsableArguments {
     @Option(help: "Length K of every recommendation list.") var k = 20
-    @Option(help: "Leave-last-out: the user vector averages the last N history items (default: 50 on synthetic data, 5 on MovieLens).")
+    @Option(help: "Leave-last-out: the user vector averages the last N history items (default: \(Defaults.standard.userVectorRule), i.e. the last 5 weighted by recency).")
     var userHistory: Int?
-    @Option(help: "Leave-last-out: each older history item weighs this times the next newer one (1 = plain mean).")
+    @Option(help: "Leave-last-out: each older history item weighs this times the next newer one (1 = plain mean; default 0.8).")
     var recencyDecay: Float?
+    @Option(help: "Leak-free protocols: how events with equal timestamps are ordered (\(TieRule.allCases.map(\.rawValue).joined(separator: ", "))); printed in every table header.")
+    var ties: TieRule = .default
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
@@ -55,9 +58,14 @@ struct RankingOptions: ParsableArguments {
         if let d = recencyDecay, !(d > 0 && d <= 1) { throw ValidationError("--recency-decay must be in (0, 1], got \(d)") }
     }
 
-    func rule(defaultHistory: Int, defaultDecay: Float = 1) -> UserVectorRule {
-        let n = userHistory ?? defaultHistory, d = recencyDecay ?? defaultDecay
-        return d == 1 ? .meanOfLast(n) : .recencyWeighted(count: n, decay: d)
+    /// `Defaults.standard.userVectorRule`, with --user-history and --recency-decay applied.
+    func rule() -> UserVectorRule {
+        let (n, d): (Int, Float) = switch Defaults.standard.userVectorRule {
+        case let .meanOfLast(n): (n, 1)
+        case let .recencyWeighted(n, d): (n, d)
+        }
+        let count = userHistory ?? n, decay = recencyDecay ?? d
+        return decay == 1 ? .meanOfLast(count) : .recencyWeighted(count: count, decay: decay)
     }
 }
 
@@ -67,45 +75,17 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Synthetic workload: items in the catalog.") var items = SyntheticConfig().items
     @Option(help: "Synthetic workload: sessions.") var sessions = SyntheticConfig().sessions
     @Option(help: "Synthetic workload: events per session.") var sessionLength = SyntheticConfig().sessionLength
-    @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
-    @Option(help: "Embedding dimension of every behaviour method; default: the preset's.") var dimension: Int?
-    @Option(help: "Co-occurrence and SGNS window; default: the preset's.") var window: Int?
-    @Option(help: "Scoring of the behaviour methods: cosine or asymmetric-dot; default: the preset's.") var scoring: String?
-    @Option(help: "PPMI+SVD with asymmetric-dot: add log popularity to the score (true/false); default: the preset's.") var popularityBias: Bool?
 
     func validate() throws {
         for (flag, value) in [("--users", users), ("--items", items), ("--sessions", sessions), ("--session-length", sessionLength)] where value < 1 {
             throw ValidationError("\(flag) must be at least 1, got \(value)")
         }
         guard sessionLength >= 2 else { throw ValidationError("--session-length must be at least 2 (next-item pairs), got \(sessionLength)") }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
-        if let d = dimension, d < 1 || d > items { throw ValidationError("--dimension must be in 1 ... \(items) (the catalog size), got \(d)") }
-        if let w = window, w < 1 { throw ValidationError("--window must be at least 1, got \(w)") }
-        if let s = scoring, Scoring(rawValue: s) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got '\(s)'") }
     }
 
     func config(seed: UInt64) -> SyntheticConfig {
         var c = SyntheticConfig()
         (c.users, c.items, c.sessions, c.sessionLength, c.seed) = (users, items, sessions, sessionLength, seed)
-        return c
-    }
-}
-
-enum Presets {
-    /// `tuned` means `MethodConfigs.tunedMovieLens` on MovieLens.
-    static func configs(_ name: String, seed: UInt64, threads: Int, overrides: WorkloadOptions? = nil, movieLens: Bool = false) throws -> MethodConfigs {
-        var c: MethodConfigs
-        switch name {
-        case "seed": c = .seed(seed: seed, threads: threads)
-        case "tuned": c = movieLens ? .tunedMovieLens(seed: seed, threads: threads) : .tuned(seed: seed, threads: threads)
-        default: throw ValidationError("--preset must be seed or tuned, got '\(name)'")
-        }
-        guard let o = overrides else { return c }
-        if let epochs = o.epochs { (c.item2vec.epochs, c.walks.sgns.epochs) = (epochs, epochs) }
-        if let d = o.dimension { (c.ppmiSVD.dimension, c.item2vec.dimension, c.walks.sgns.dimension) = (d, d, d) }
-        if let w = o.window { (c.ppmiSVD.window, c.item2vec.window, c.walks.sgns.window) = (w, w, w) }
-        if let s = o.scoring.flatMap(Scoring.init(rawValue:)) { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
-        if let b = o.popularityBias { c.ppmiPopularityBias = b }
         return c
     }
 }
@@ -120,9 +100,10 @@ final class Progress: @unchecked Sendable {
 
 enum Output {
     /// A table as text columns or (with `json`) {"rows": [...], "ceiling": {"recall@K": x}, ...} on stdout.
-    static func print(_ table: ResultsTable, json: Bool, k: Int) throws {
+    static func print(_ table: ResultsTable, json: Bool, k: Int, settings: Defaults) throws {
         if json {
-            var object: [String: Any] = ["rows": table.rows.map(\.jsonObject), "notes": table.notes]
+            var object: [String: Any] = ["rows": table.rows.map(\.jsonObject), "notes": table.notes, "settings": settings.summary]
+            if let ties = table.ties { object["ties"] = ties.rawValue }
             if let first = table.rows.first.flatMap({ table.ceilings[$0.evalProtocol] }) ?? table.ceilings.values.first {
                 object["ceiling"] = ["recall@\(k)": first]
             }
@@ -133,17 +114,24 @@ enum Output {
             Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
+        Swift.print("settings: \(settings.summary)")
         var protocolShown: EvalProtocol?
         for row in table.rows {
             if row.evalProtocol != protocolShown {
                 protocolShown = row.evalProtocol
-                Swift.print("\n\(row.evalProtocol.rawValue) (\(row.metrics.cases) cases)")
+                let ties = row.evalProtocol == .seedPairs ? "" : table.ties.map { ", ties: \($0.rawValue)" } ?? ""
+                Swift.print("\n\(row.evalProtocol.rawValue) (\(row.metrics.cases) cases\(ties))")
                 Swift.print(pad("method", 12) + ["recall@\(k)", "ndcg@\(k)", "mrr@\(k)", "cover@\(k)", "pop-pct", "gini", "seconds"]
                     .map { pad($0, 10) }.joined() + "scoring")
+            }
+            if let skipped = row.skipped {
+                Swift.print(pad(row.method, 12) + "skipped: \(skipped)")
+                continue
             }
             let m = row.metrics
             Swift.print(pad(row.method, 12) + [m.recall, m.ndcg, m.mrr, m.coverage, m.meanPopularityPercentile, m.gini, row.seconds]
                     .map { pad(String(format: "%.4f", $0), 10) }.joined() + row.scoring)
+            for warning in row.warnings { Swift.print(pad("", 12) + "warning: \(warning)") }
             if let c = table.ceilings[row.evalProtocol], row.method == "Random" {
                 Swift.print(pad("Ceiling", 12) + pad(String(format: "%.4f", c), 10) + "(Bayes-optimal recall@\(k))")
             }
@@ -155,3 +143,5 @@ enum Output {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }
+
+extension TieRule: ExpressibleByArgument {}

@@ -8,73 +8,92 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one embedding method and write its vectors to a folder.",
         discussion: """
-        Writes OUT/query.npy (query-side vectors, one row per item), OUT/items.npy (item-side vectors),
-        OUT/ids.txt (the item id of each row) and OUT/method.json (method, scoring, metric, preset). Score a
-        user by building the user vector from query.npy rows, then ranking items.npy rows by the metric.
-        The folder is written under a temporary name and renamed into place, so a failed run leaves nothing behind.
+        Reads --events FILE (any log `recvec inspect` reads), --dataset movielens --path DIR, or the built-in synthetic
+        workload. Writes OUT/query.npy (query-side vectors), OUT/items.npy (item-side vectors), OUT/ids.txt (the item id
+        of each row), OUT/popularity.txt (training events per row) and OUT/method.json (method, scoring, metric, user-vector
+        rule, settings, and with --eval the held-out metrics): everything `recvec publish --from OUT` needs. A
+        behaviour-only method gets rows only for items with training events.
+        With --eval the model is trained on the training part of a leak-free split (--protocol) and scored on the held-out
+        part exactly as `recvec eval` scores that method; without it, on every event.
+        Every file is fsync'd in a temporary folder, which is fsync'd and renamed into place: a failed run leaves nothing.
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Flag(help: "MovieLens: count and skip lines of u.data that do not parse instead of stopping at the first.") var skipBadLines = false
+    @OptionGroup var events: EventInputOptions
     @OptionGroup var workload: WorkloadOptions
-    @Option(help: "ppmi-svd, item2vec, walks, content or fused.") var method: String
-    @Option(help: "movielens or synthetic.") var dataset = "synthetic"
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var ranking: RankingOptions
+    @Option(help: "The method: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).") var method: Method
+    @Option(help: "movielens or synthetic, when --events is not given (default synthetic).") var dataset: String?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "Hyperparameters: seed or tuned.") var preset = "tuned"
+    @Flag(help: "Train on the training part of a leak-free split and record the held-out metrics.") var eval = false
+    @Option(help: "With --eval: leave-last-out or time-cutoff.") var `protocol` = "leave-last-out"
+    @Option(help: "With --eval and time-cutoff: ISO 8601 date or epoch seconds (default: the 85% time quantile).") var cutoff: String?
     @Option(help: "Output folder (must not exist yet).") var out: String
 
     func validate() throws {
-        guard Method(rawValue: method) != nil else {
-            throw ValidationError("--method must be one of \(Method.allCases.map(\.rawValue).joined(separator: ", ")), got '\(method)'")
+        if let dataset {
+            guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
+            guard events.events == nil else { throw ValidationError("give --dataset or --events, not both") }
+            if dataset == "movielens", path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
         }
-        guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
-        if dataset == "movielens", path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
-        _ = try Presets.configs(preset, seed: global.seed, threads: global.threads)
+        guard ["leave-last-out", "time-cutoff"].contains(`protocol`) else {
+            throw ValidationError("--protocol must be leave-last-out or time-cutoff, got '\(`protocol`)'")
+        }
+        if let cutoff {
+            guard eval, `protocol` == "time-cutoff" else { throw ValidationError("--cutoff needs --eval --protocol time-cutoff") }
+            guard Timestamp.parse(cutoff) != nil else {
+                throw ValidationError("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got '\(cutoff)'")
+            }
+        }
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("--out \(out) already exists; choose a new folder") }
     }
 
     func run() throws {
         let progress = Progress()
-        let configs = try Presets.configs(preset, seed: global.seed, threads: global.threads, overrides: workload, movieLens: dataset == "movielens")
-        let corpus: Corpus, content: [ContentModality], ids: [String]
-        if dataset == "movielens" {
-            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: skipBadLines)
-            if skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            corpus = try data.events.corpus(rule: .inactivityGap(seconds: 3600))
-            content = [data.genres]
-            ids = data.itemIDs
+        let settings = makeSettings(global: global, model: model, ranking: ranking)
+        progress.line("settings: \(settings.summary)")
+        let log: EventLog, content: [ContentModality]
+        var fingerprint: String?
+        if events.events != nil {
+            let loaded = try canonicalOrder(try events.load(progress: progress.line))
+            (log, content) = (loaded.log, loaded.content)
+            fingerprint = try fileFingerprint(loaded.file)
+        } else if dataset == "movielens" {
+            let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
+            if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
+            (log, content) = (data.events, [data.genres])
+            fingerprint = try fileFingerprint(path! + "/u.data")
         } else {
-            let config = workload.config(seed: global.seed)
-            let w = try SyntheticWorkload(config: config, progress: progress.line)
-            corpus = w.sessions
-            content = w.content
-            ids = (0 ..< config.items).map(String.init)
+            let w = try SyntheticWorkload(config: workload.config(seed: global.seed), progress: progress.line)
+            (log, content) = (w.events, w.content)
         }
-        let trained = try Methods.train(Method(rawValue: method)!, corpus: corpus, content: content, configs: configs, progress: progress.line)
-        let final = URL(fileURLWithPath: out)
-        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: temporary)
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        do {
-            try NPY.write(trained.retrieval.queryVectors, to: temporary.appendingPathComponent("query.npy"))
-            try NPY.write(trained.retrieval.itemVectors, to: temporary.appendingPathComponent("items.npy"))
-            try Data((ids.joined(separator: "\n") + "\n").utf8).write(to: temporary.appendingPathComponent("ids.txt"))
-            let meta: [String: Any] = ["method": method, "scoring": trained.retrieval.label, "metric": trained.retrieval.metric.rawValue,
-                                       "preset": preset, "dataset": dataset, "seed": global.seed, "items": corpus.vocabularySize,
-                                       "dimension": trained.retrieval.itemVectors.cols, "seconds": trained.seconds]
-            try JSONSerialization.data(withJSONObject: meta, options: [.prettyPrinted, .sortedKeys]).write(to: temporary.appendingPathComponent("method.json"))
-            try FileManager.default.moveItem(at: temporary, to: final)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        var trained: TrainedModel
+        if eval {
+            let leakFree: LeakFreeProtocol = `protocol` == "time-cutoff"
+                ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
+            trained = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content, settings: settings,
+                                                        threads: global.threads, progress: progress.line).model
+        } else {
+            trained = try TrainedModel.train(method, on: log, content: content, settings: settings, threads: global.threads, progress: progress.line)
         }
-        progress.line("wrote \(final.path)")
-        let summary: [String: Any] = ["method": method, "out": final.path, "items": corpus.vocabularySize,
-                                      "dimension": trained.retrieval.itemVectors.cols, "scoring": trained.retrieval.label, "seconds": trained.seconds]
+        trained.info.inputFingerprint = fingerprint
+        try trained.write(to: out)
+        progress.line("wrote \(out)")
+        let info = trained.info
         if global.json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(TrainSummary(method: info.method.rawValue, out: out, items: info.items, dimension: info.dimension, scoring: info.scoring.rawValue,
+                                       label: info.label, seconds: info.trainingSeconds, evaluation: info.evaluation, metrics: info.metrics))
         } else {
-            print("\(method): \(corpus.vocabularySize) items x \(trained.retrieval.itemVectors.cols) dims (\(trained.retrieval.label)) -> \(final.path)")
+            print("\(info.method.rawValue): \(info.items) items x \(info.dimension) dims (\(info.label), user vector \(info.userVectorRule)) -> \(out)")
+            if let metrics = info.metrics, let evaluation = info.evaluation {
+                print("\(evaluation): " + metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  "))
+            }
         }
+    }
+
+    struct TrainSummary: Encodable {
+        var method: String, out: String, items: Int, dimension: Int, scoring: String, label: String, seconds: Double
+        var evaluation: String?, metrics: [String: Double]?
     }
 }

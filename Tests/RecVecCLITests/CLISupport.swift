@@ -9,10 +9,15 @@ struct CLIResult {
 }
 
 func runRecVec(_ arguments: [String], input: String? = nil) throws -> CLIResult {
+    try runProduct("recvec", arguments)
+}
+
+/// Runs an executable of this package (`recvec`, an example) built beside the test bundle.
+func runProduct(_ name: String, _ arguments: [String]) throws -> CLIResult {
     // Linux: the bundle URL is the build folder; macOS: the .xctest bundle inside it.
     let bundle = Bundle(for: CLIBundleMarker.self).bundleURL
-    let binary = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("recvec") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent("recvec")
+    let binary = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent(name)
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments

@@ -2,9 +2,14 @@ import Foundation
 import TestSupport
 import XCTest
 
+/// The --format values `recvec inspect --help` must list (the CLI tests do not import RecVec).
+enum EventFormatNames {
+    static let all = ["csv", "tsv", "jsonl", "sessions", "movielens-100k", "movielens-ratings", "movielens-1m"]
+}
+
 final class InspectCommandTests: XCTestCase {
     func testInspectMovieLensUData() throws {
-        let file = TestSupport.sharedData("ml-100k").appendingPathComponent("u.data").path
+        let file = try TestSupport.sharedDataOrSkip("ml-100k").appendingPathComponent("u.data").path
         let result = try runRecVec(["inspect", file, "--format", "movielens-udata", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -32,6 +37,7 @@ final class InspectCommandTests: XCTestCase {
     func testUnknownFormatIsRejected() throws {
         let result = try runRecVec(["inspect", "x.csv", "--format", "parquet"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("--format must be one of generated, movielens-ratings, movielens-udata, got 'parquet'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("The value 'parquet' is invalid for '--format <format>'"), result.stderr)
+        for format in EventFormatNames.all { XCTAssertTrue(result.stderr.contains("- \(format)"), "\(format) not listed: \(result.stderr)") }
     }
 }

@@ -164,9 +164,22 @@ final class StoreCLITests: XCTestCase {
         result = try runRecVec(["recommend", "--store", dir + "/store", "--user", "u9", "--histories", dir + "/h.tsv", "-k", "3"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("unknown user id u9"), result.stderr)
-        result = try runRecVec(["recommend", "--store", dir + "/store", "--history", "item1,zzz", "-k", "3"])
+        // Unknown items are skipped and reported; the rest of the history still ranks.
+        result = try runRecVec(["recommend", "--store", dir + "/store", "--history", "item1,zzz", "-k", "3", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try json(result)["unknownItems"] as? [String], ["zzz"])
+        let known = try runRecVec(["recommend", "--store", dir + "/store", "--history", "item1", "-k", "3", "--json"])
+        XCTAssertEqual(try json(result)["items"] as? [[String: Double]], try json(known)["items"] as? [[String: Double]])
+        // Published without training counts: a wholly unknown history cannot fall back, and says so.
+        result = try runRecVec(["recommend", "--store", dir + "/store", "--history", "zzz", "-k", "3"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("unknown item id zzz"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("no popularity counts to fall back to"), result.stderr)
+        // A rule that needs a catalog, without one, is a usage error.
+        for flags in [["--max-per-category", "1"], ["--require", "red"]] {
+            result = try runRecVec(["recommend", "--store", dir + "/store", "--history", "item1", "-k", "3"] + flags)
+            XCTAssertEqual(result.status, 64, result.stderr)
+            XCTAssertTrue(result.stderr.contains("\(flags[0]) needs --catalog FILE"), result.stderr)
+        }
 
         XCTAssertEqual(try publish("b", ["--force"]).status, 0)
         result = try runRecVec(["drift", "--store", dir + "/store", "-k", "5", "--json"])

@@ -85,7 +85,7 @@ final class DataContentTests: XCTestCase {
     }
 
     func testMovieLensGenresFromUItem() throws {
-        let dir = TestSupport.sharedData("ml-100k")
+        let dir = try TestSupport.sharedDataOrSkip("ml-100k")
         let log = try EventLog.load(dir.appendingPathComponent("u.data"), columns: .movieLensUData).log
         let genres = try ContentLoader.loadMovieLensGenres(dir.appendingPathComponent("u.item"), aligningTo: log.itemIDs)
         XCTAssertEqual(genres.name, "genres")

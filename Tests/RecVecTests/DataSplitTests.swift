@@ -9,7 +9,7 @@ final class DataSplitTests: XCTestCase {
             ("u1", "a", 30), ("u2", "b", 10), ("u1", "b", 10), ("u3", "c", 5), ("u1", "c", 20),
             ("u2", "a", 40), ("u2", "c", 40), ("u4", "d", 100),
         ]
-        for (u, i, t) in rows { log.append(user: u, item: i, timestamp: t) }
+        for (u, i, t) in rows { try log.append(user: u, item: i, timestamp: t) }
         return log
     }
 
@@ -74,7 +74,7 @@ final class DataSplitTests: XCTestCase {
         var log = EventLog()
         // u1: a b b (gap 3600) c ; u2: a a with a 60 s gap.
         for (u, i, t) in [("u1", "a", 0), ("u1", "b", 100), ("u1", "b", 200), ("u1", "c", 3800), ("u2", "a", 50), ("u2", "a", 110)] as [(String, String, Int64)] {
-            log.append(user: u, item: i, timestamp: t)
+            try log.append(user: u, item: i, timestamp: t)
         }
         let name = { (c: Corpus) in (0 ..< c.sessionCount).map { c.session($0).map { log.itemIDs.ids[Int($0)] } } }
         XCTAssertEqual(name(try log.corpus()), [["a", "b", "b"], ["a", "a"], ["c"]])
@@ -91,7 +91,7 @@ final class DataSplitTests: XCTestCase {
         // Item counts a 3, b 2, c 1, d 1: c and d go. Then u3 has one event (a) and goes in a
         // second round; a still has 2 events. Left: u1 and u2 with a and b.
         for (u, i) in [("u1", "a"), ("u1", "b"), ("u1", "c"), ("u2", "a"), ("u2", "b"), ("u3", "d"), ("u3", "a")] {
-            log.append(user: u, item: i, timestamp: 0)
+            try log.append(user: u, item: i, timestamp: 0)
         }
         let f = log.filtered(minUserCount: 2, minItemCount: 2)
         XCTAssertEqual(f.itemIDs.ids, ["a", "b"])

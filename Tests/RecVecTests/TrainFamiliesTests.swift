@@ -69,7 +69,8 @@ final class TrainFamiliesTests: XCTestCase {
     }
 
     func testKarateWalkEmbeddingsSeparateFactions() throws {
-        let dir = TestSupport.sharedData("karate")
+        // A public-domain fixture in the test bundle (Tests/RecVecTests/Resources/karate, see its MANIFEST.md).
+        let dir = try XCTUnwrap(Bundle.module.url(forResource: "karate", withExtension: nil))
         let edgeLines = try String(contentsOf: dir.appendingPathComponent("edges.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         let edges = edgeLines.map { line -> (Int32, Int32, Float) in
             let f = line.split(separator: ",")

@@ -16,9 +16,36 @@ public enum TestSupport {
         fatalError("Package.swift not found above \(#filePath)")
     }
 
-    /// `../shared/data/<name>` beside the repository (MovieLens and graphs: never copied into the repo).
+    /// The folder of shared data sets: `$RECVEC_DATA` when set, else `../shared/data` beside the
+    /// repository (MovieLens: never copied into the repo).
+    public static var sharedDataRoot: URL {
+        if let path = ProcessInfo.processInfo.environment["RECVEC_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }
+
+    /// `<shared data root>/<name>` (see `sharedDataRoot`); prefer `sharedDataOrSkip`, which
+    /// skips when it is absent.
+    @available(*, deprecated, message: "use sharedDataOrSkip, which skips (or fails under RECVEC_REQUIRE_DATA=1) when the data is absent")
     public static func sharedData(_ name: String) -> URL {
-        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data").appendingPathComponent(name)
+        sharedDataRoot.appendingPathComponent(name)
+    }
+
+    /// Why a test that needs shared data fails under `RECVEC_REQUIRE_DATA=1`.
+    public struct MissingData: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The shared data set `name` (a folder or file under `sharedDataRoot`): the one way a test
+    /// reaches data that lives outside the repository. When it is absent the test is skipped
+    /// with a message naming the path looked at, or fails when `RECVEC_REQUIRE_DATA=1` (CI).
+    public static func sharedDataOrSkip(_ name: String) throws -> URL {
+        let url = sharedDataRoot.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: url.path) { return url }
+        let message = "shared data '\(name)' not found at \(url.path) (set RECVEC_DATA to the folder holding it)"
+        if ProcessInfo.processInfo.environment["RECVEC_REQUIRE_DATA"] == "1" {
+            throw MissingData(description: message + "; RECVEC_REQUIRE_DATA=1 makes this a failure")
+        }
+        throw XCTSkip(message)
     }
 
     /// A fresh temporary directory, removed at the end of the test.

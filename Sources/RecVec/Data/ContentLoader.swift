@@ -119,6 +119,131 @@ public enum ContentLoader {
         return ContentModality(name: "genres", vectors: out)
     }
 
+    /// A content file by its kind: `.npy` (row ids from `X.npy.ids.txt` or `X.ids.txt` beside
+    /// it, one per line; without one, row `r` is item id "r", as `recvec generate` writes), else a
+    /// delimited file keyed by item id (`loadCSV`). The modality is named after the file
+    /// (`content-text.npy` -> "text").
+    public static func load(_ url: URL, aligningTo catalog: IDMap) throws(DataError) -> ContentModality {
+        var stem = url.lastPathComponent
+        for suffix in [".gz", ".npy", ".csv", ".tsv", ".txt"] where stem.hasSuffix(suffix) { stem.removeLast(suffix.count) }
+        let name = stem.hasPrefix("content-") ? String(stem.dropFirst("content-".count)) : stem
+        if url.pathExtension == "npy" {
+            let dir = url.deletingLastPathComponent()
+            let candidates = [dir.appendingPathComponent(url.lastPathComponent + ".ids.txt"), dir.appendingPathComponent(stem + ".ids.txt")]
+            let idsFile = candidates.first { FileManager.default.fileExists(atPath: $0.path) }
+            let rowIDs = try idsFile.map { (f) throws(DataError) in try readIDs(f) }
+            return ContentModality(name: name, vectors: try loadNPY(url, rowIDs: rowIDs, aligningTo: catalog))
+        }
+        return ContentModality(name: name, vectors: try loadCSV(url, aligningTo: catalog))
+    }
+
+    /// One id a line (blank lines are errors: they would shift every row after them), read
+    /// through the CRLF- and BOM-aware line reader; ids must be UTF-8.
+    public static func readIDs(_ url: URL) throws(DataError) -> [String] {
+        var ids: [String] = []
+        try LineReader(url: url).forEachLine { (line, number) throws(DataError) in
+            guard !line.isEmpty else {
+                throw .badValue(file: url.path, line: number, column: "id", value: "", expected: "a non-empty id (one per row, in row order)")
+            }
+            guard let id = String(validating: line, as: UTF8.self) else {
+                throw .badValue(file: url.path, line: number, column: "id", value: DataError.excerpt(line), expected: "UTF-8 text")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// A categorical column turned into multi-hot vectors: `column` of a delimited file keyed by
+    /// `idColumn` (nil: the first field) holds categories separated by `separator` (MovieLens
+    /// `movies.csv` genres: `Action|Comedy`). Columns are the distinct categories in sorted
+    /// order; `categories` returns them. Items of the catalog missing from the file are an error.
+    ///
+    /// The delimiter is a tab when the first line holds one, else a comma; "::" (MovieLens 1M
+    /// `movies.dat`) when the first line holds that, in which case there is no header and
+    /// `column` must be a position, and the last field is read as the column when it is the last.
+    public static func loadCategories(_ url: URL, column: EventColumns.Column, idColumn: EventColumns.Column? = nil,
+                                      separator: UInt8 = UInt8(ascii: "|"), aligningTo catalog: IDMap,
+                                      name: String? = nil) throws(DataError) -> (modality: ContentModality, categories: [String]) {
+        let file = url.path
+        let reader = LineReader(url: url)
+        guard let first = try reader.firstLine() else { throw .emptyFile(file: file) }
+        let doubleColon = String(decoding: first, as: UTF8.self).contains("::")
+        var splitter = FieldSplitter(delimiter: first.contains(9) ? 9 : 44)
+        var idAt = 0, valueAt = 0, columnName = "column"
+        var itemCategories: [Int32: [String]] = [:]
+        var lineOfItem: [Int32: Int] = [:]
+        var resolved = false
+        try reader.forEachLine { (line, number) throws(DataError) in
+            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { return }
+            var fields: [String]
+            if doubleColon {
+                // Titles hold single colons, never "::": split on the pair only.
+                fields = String(decoding: line, as: UTF8.self).components(separatedBy: "::")
+            } else {
+                splitter.split(line)
+                fields = (0 ..< splitter.ranges.count).map { splitter.string($0, in: line) }
+            }
+            if !resolved {
+                resolved = true
+                func position(_ c: EventColumns.Column, _ role: String) throws(DataError) -> Int {
+                    switch c {
+                    case let .position(p): return p
+                    case let .named(n):
+                        guard !doubleColon else {
+                            throw .invalidArgument(name: "\(role) column", value: n, expected: "a 0-based position for a '::' file (no header)")
+                        }
+                        let all = fields.indices.filter { fields[$0] == n }
+                        guard let at = all.first else { throw .missingColumn(file: file, column: n, header: fields) }
+                        guard all.count == 1 else { throw .duplicateColumn(file: file, column: n, positions: all) }
+                        return at
+                    }
+                }
+                idAt = try position(idColumn ?? .position(0), "id")
+                valueAt = try position(column, "category")
+                if case let .named(n) = column { columnName = n; return } // header line
+                columnName = "field \(valueAt + 1)"
+            }
+            guard fields.count > max(idAt, valueAt) else {
+                throw .tooFewFields(file: file, line: number, found: fields.count, expected: max(idAt, valueAt) + 1)
+            }
+            guard let i = catalog.index(of: fields[idAt]) else { return }
+            if let before = lineOfItem[i] { throw .duplicateID(id: fields[idAt], first: before, second: number) }
+            lineOfItem[i] = number
+            itemCategories[i] = fields[valueAt].split(separator: Character(UnicodeScalar(separator))).map(String.init).filter { !$0.isEmpty }
+        }
+        try checkFilled((0 ..< catalog.count).map { lineOfItem[Int32($0)] != nil }, catalog: catalog, file: file)
+        let categories = Set(itemCategories.values.joined()).sorted()
+        let column = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+        var out = Matrix(rows: catalog.count, cols: categories.count)
+        for (i, cats) in itemCategories { for c in cats { out[Int(i), column[c]!] = 1 } }
+        return (ContentModality(name: name ?? columnName, vectors: out), categories)
+    }
+
+    /// The content a MovieLens preset brings, when its file sits beside the events file: genres
+    /// from `u.item` (100K), `movies.csv` (ratings.csv) or `movies.dat` (1M), as a multi-hot
+    /// modality named "genres". Other formats bring none.
+    public static func presetContent(for format: EventFormat, events url: URL, aligningTo catalog: IDMap) throws(DataError) -> [ContentModality] {
+        let dir = url.deletingLastPathComponent()
+        func beside(_ name: String) -> URL? {
+            let f = dir.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: f.path) ? f : nil
+        }
+        switch format {
+        case .movieLens100K:
+            return try beside("u.item").map { (f) throws(DataError) in [try loadMovieLensGenres(f, aligningTo: catalog)] } ?? []
+        case .movieLensRatings:
+            return try beside("movies.csv").map { (f) throws(DataError) in
+                [try loadCategories(f, column: .named("genres"), idColumn: .named("movieId"), aligningTo: catalog, name: "genres").modality]
+            } ?? []
+        case .movieLens1M:
+            return try beside("movies.dat").map { (f) throws(DataError) in
+                [try loadCategories(f, column: .position(2), aligningTo: catalog, name: "genres").modality]
+            } ?? []
+        case .csv, .tsv, .jsonl, .sessions:
+            return []
+        }
+    }
+
     private static func checkFilled(_ filled: [Bool], catalog: IDMap, file: String) throws(DataError) {
         let missing = filled.indices.filter { !filled[$0] }
         guard missing.isEmpty else {

@@ -33,11 +33,21 @@ public struct EventLog: Equatable, Sendable {
     public private(set) var itemIDs: IDMap
     /// Present exactly when `sessions` is.
     public private(set) var sessionIDs: IDMap?
+    /// False when the events came without times (a file with no time column, a sessions file):
+    /// `timestamps` then hold each event's position (0, 1, 2, ...), so time order is file order,
+    /// and anything that needs real times (a time cutoff, a session gap) must refuse; see
+    /// `requireTimestamps(for:)`.
+    public var hasTimestamps = true
+
+    /// Throws `DataError.noTimestamps` naming `purpose` when the log has no times.
+    public func requireTimestamps(for purpose: String) throws(DataError) {
+        guard hasTimestamps else { throw .noTimestamps(purpose: purpose) }
+    }
 
     /// A log from whole columns (generators); throws when the columns differ in length or an
     /// index is out of range for its map.
     public init(users: [Int32], items: [Int32], timestamps: [Int64], sessions: [Int32]? = nil, weights: [Float]? = nil,
-                userIDs: IDMap, itemIDs: IDMap, sessionIDs: IDMap? = nil) throws(DataError) {
+                userIDs: IDMap, itemIDs: IDMap, sessionIDs: IDMap? = nil, hasTimestamps: Bool = true) throws(DataError) {
         let n = users.count
         for (name, c) in [("items", items.count), ("timestamps", timestamps.count),
                           ("sessions", sessions?.count ?? n), ("weights", weights?.count ?? n)] where c != n {
@@ -56,6 +66,7 @@ public struct EventLog: Equatable, Sendable {
         self.users = users; self.items = items; self.timestamps = timestamps
         self.sessions = sessions; self.weights = weights
         self.userIDs = userIDs; self.itemIDs = itemIDs; self.sessionIDs = sessionIDs
+        self.hasTimestamps = hasTimestamps
     }
 
     /// An empty log over the given id maps; `hasSessions` / `hasWeights` add those columns.
@@ -83,7 +94,7 @@ public struct EventLog: Equatable, Sendable {
                 throw .invalidArgument(name: "events[\(i)].session", value: "\(e.session.map(String.init) ?? "nil")",
                                        expected: sessionIDs == nil ? "nil (no session map)" : "a session index")
             }
-            append(e)
+            appendUnchecked(e)
         }
     }
 
@@ -106,23 +117,51 @@ public struct EventLog: Equatable, Sendable {
         sessions?.reserveCapacity(n); weights?.reserveCapacity(n)
     }
 
-    /// Appends an event whose indices are already valid for this log's maps (loaders and
-    /// generators; not checked beyond a debug assertion).
-    public mutating func append(_ e: Event) {
-        assert(Int(e.user) < userIDs.count && Int(e.item) < itemIDs.count)
+    /// Appends an event whose indices are valid for this log's maps; throws
+    /// `DataError.invalidArgument` when an index is out of range or a session is given for a log
+    /// without a session column (or missing for one with it).
+    public mutating func append(_ e: Event) throws(DataError) {
+        try check(e.user, below: userIDs.count, name: "event.user")
+        try check(e.item, below: itemIDs.count, name: "event.item")
+        switch (e.session, sessionIDs) {
+        case let (s?, map?): try check(s, below: map.count, name: "event.session")
+        case (nil, nil): break
+        default:
+            throw .invalidArgument(name: "event.session", value: e.session.map(String.init) ?? "nil",
+                                   expected: sessionIDs == nil ? "nil (the log has no session column)" : "a session index")
+        }
+        guard e.weight == 1 || weights != nil else {
+            throw .invalidArgument(name: "event.weight", value: "\(e.weight)", expected: "1 (the log has no weight column)")
+        }
+        appendUnchecked(e)
+    }
+
+    /// Appends an event already known to be valid (the log's own transformations).
+    mutating func appendUnchecked(_ e: Event) {
         users.append(e.user); items.append(e.item); timestamps.append(e.timestamp)
         if sessions != nil { sessions!.append(e.session ?? 0) }
         if weights != nil { weights!.append(e.weight) }
     }
 
-    /// Appends an event by external ids, adding ids not seen before. A session must be given
-    /// exactly when the log has a session column.
-    public mutating func append(user: String, item: String, timestamp: Int64, session: String? = nil, weight: Float = 1) {
-        precondition((session == nil) == (sessionIDs == nil), "append(user:item:...): session given for a log without a session column, or missing for one with it")
-        precondition(weight == 1 || weights != nil, "append(user:item:...): weight \(weight) for a log without a weight column")
+    /// Appends an event by external ids, adding ids not seen before. Throws
+    /// `DataError.invalidArgument` (and adds nothing) when a session is given for a log without a
+    /// session column or missing for one with it, a weight other than 1 is given for a log
+    /// without weights, or an id is empty.
+    public mutating func append(user: String, item: String, timestamp: Int64, session: String? = nil, weight: Float = 1) throws(DataError) {
+        guard (session == nil) == (sessionIDs == nil) else {
+            throw .invalidArgument(name: "session", value: session ?? "nil",
+                                   expected: sessionIDs == nil ? "nil (the log has no session column)" : "a session id (the log has a session column)")
+        }
+        guard weight == 1 || weights != nil else {
+            throw .invalidArgument(name: "weight", value: "\(weight)", expected: "1 (the log has no weight column)")
+        }
+        guard weight.isFinite else { throw .invalidArgument(name: "weight", value: "\(weight)", expected: "a finite number") }
+        for (name, id) in [("user", user), ("item", item), ("session", session ?? "-")] where id.isEmpty {
+            throw .invalidArgument(name: name, value: "''", expected: "a non-empty id")
+        }
         let u = userIDs.insert(user), i = itemIDs.insert(item)
         let s = session.map { sessionIDs!.insert($0) }
-        append(Event(user: u, item: i, timestamp: timestamp, session: s, weight: weight))
+        appendUnchecked(Event(user: u, item: i, timestamp: timestamp, session: s, weight: weight))
     }
 
     /// Events of each item (popularity): `itemIDs.count` entries.
@@ -143,7 +182,8 @@ public struct EventLog: Equatable, Sendable {
     /// thing in the result as in `self`.
     public func selecting(_ indices: some Sequence<Int>) -> EventLog {
         var out = EventLog(userIDs: userIDs, itemIDs: itemIDs, sessionIDs: sessionIDs, hasWeights: weights != nil)
-        for i in indices { out.append(self[i]) }
+        out.hasTimestamps = hasTimestamps
+        for i in indices { out.appendUnchecked(self[i]) }
         return out
     }
 
@@ -170,7 +210,8 @@ public struct EventLog: Equatable, Sendable {
         let u = ordered(userIDs), i = ordered(itemIDs)
         // Every index is a permutation of a valid one: the columns cannot be rejected.
         return try! EventLog(users: users.map { u.newIndex[Int($0)] }, items: items.map { i.newIndex[Int($0)] }, timestamps: timestamps,
-                             sessions: sessions, weights: weights, userIDs: u.map, itemIDs: i.map, sessionIDs: sessionIDs)
+                             sessions: sessions, weights: weights, userIDs: u.map, itemIDs: i.map, sessionIDs: sessionIDs,
+                             hasTimestamps: hasTimestamps)
     }
 
     /// Drops users with fewer than `minUserCount` events and items with fewer than
@@ -199,11 +240,12 @@ public struct EventLog: Equatable, Sendable {
         let (im, inew) = itemIDs.compacted { usedI[Int($0)] }
         let sc = sessionIDs?.compacted { usedS[Int($0)] }
         var out = EventLog(userIDs: um, itemIDs: im, sessionIDs: sc?.map, hasWeights: weights != nil)
+        out.hasTimestamps = hasTimestamps
         for e in 0 ..< count where keep[e] {
             var ev = self[e]
             ev.user = un[Int(ev.user)]; ev.item = inew[Int(ev.item)]
             ev.session = ev.session.map { sc!.newIndex[Int($0)] }
-            out.append(ev)
+            out.appendUnchecked(ev)
         }
         return out
     }

@@ -4,11 +4,28 @@
 /// Decimal ids without a leading zero (the common case: MovieLens user and movie ids) are
 /// looked up by their integer value, so a loader does not build a `String` per line; only
 /// each distinct id is stored once as a string.
+///
+/// Ids are compared as bytes: "é" spelled precomposed (NFC) and decomposed (NFD) are two ids,
+/// although Swift's `String ==` calls them equal. Loaders reject ids that are not valid UTF-8.
 public struct IDMap: Equatable, Sendable {
     /// External id of each dense index.
     public private(set) var ids: [String] = []
     private var numeric: [Int64: Int32] = [:]
-    private var named: [String: Int32] = [:]
+    private var named: [ByteKey: Int32] = [:]
+
+    /// A string hashed and compared by its UTF-8 bytes (no Unicode normalisation).
+    private struct ByteKey: Hashable, Sendable {
+        var string: String
+        static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        func hash(into hasher: inout Hasher) {
+            var s = string
+            s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    public static func == (a: IDMap, b: IDMap) -> Bool {
+        a.ids.count == b.ids.count && zip(a.ids, b.ids).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+    }
 
     public init() {}
 
@@ -33,16 +50,16 @@ public struct IDMap: Equatable, Sendable {
     /// The dense index of `id`, or nil when it is not in the map.
     public func index(of id: String) -> Int32? {
         if let n = IDMap.canonicalNumber(id.utf8) { return numeric[n] }
-        return named[id]
+        return named[ByteKey(string: id)]
     }
 
     /// The dense index of `id`, adding it when new.
     @discardableResult
     public mutating func insert(_ id: String) -> Int32 {
         if let n = IDMap.canonicalNumber(id.utf8) { return insert(number: n) }
-        if let i = named[id] { return i }
+        if let i = named[ByteKey(string: id)] { return i }
         let i = Int32(ids.count)
-        named[id] = i
+        named[ByteKey(string: id)] = i
         ids.append(id)
         return i
     }
@@ -58,7 +75,7 @@ public struct IDMap: Equatable, Sendable {
     /// The dense index of the id spelled by `bytes`, or nil when it is not in the map.
     public func index(bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
         if let n = IDMap.canonicalNumber(bytes) { return numeric[n] }
-        return named[String(decoding: bytes, as: UTF8.self)]
+        return named[ByteKey(string: String(decoding: bytes, as: UTF8.self))]
     }
 
     private mutating func insert(number n: Int64) -> Int32 {

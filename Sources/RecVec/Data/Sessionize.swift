@@ -4,10 +4,12 @@ public enum SessionRule: Equatable, Sendable {
     /// their first event).
     case sessionColumn
     /// Per user, in time order, a new session starts after more than `seconds` without events.
+    /// On a log without times (`hasTimestamps == false`) there is no gap to measure: each user's
+    /// events, in file order, are one session.
     case inactivityGap(seconds: Int64)
 
-    /// Thirty minutes of inactivity.
-    public static let `default` = SessionRule.inactivityGap(seconds: 30 * 60)
+    /// Thirty minutes of inactivity (`Defaults.standard.sessionRule`).
+    public static var `default`: SessionRule { Defaults.standard.sessionRule }
 }
 
 extension EventLog {
@@ -47,7 +49,7 @@ extension EventLog {
             if n > 0 {
                 let p = order[n - 1]
                 var newSession = groupKey[p] != groupKey[e]
-                if case let .inactivityGap(seconds) = rule, timestamps[e] - timestamps[p] > seconds { newSession = true }
+                if case let .inactivityGap(seconds) = rule, hasTimestamps, timestamps[e] - timestamps[p] > seconds { newSession = true }
                 if newSession { close(groupKey[p], start) }
             }
             if current.isEmpty { start = timestamps[e] }

@@ -14,6 +14,21 @@ public enum Timestamp {
         return iso8601(b)
     }
 
+    /// Epoch seconds of `b`, with epoch numbers counted in `unit`; a nil `unit` is set by the
+    /// first epoch number seen (at least 1e11 in magnitude: milliseconds, else seconds).
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, unit: inout EpochUnit?) -> Int64? {
+        guard !b.isEmpty else { return nil }
+        if let value = epochSeconds(b) {
+            if unit == nil { unit = value.magnitude >= 100_000_000_000 ? .milliseconds : .seconds }
+            if unit == .milliseconds {
+                let (q, r) = value.quotientAndRemainder(dividingBy: 1000)
+                return r < 0 ? q - 1 : q
+            }
+            return value
+        }
+        return iso8601(b)
+    }
+
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
     private static func epochSeconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a method's vectors are used at retrieval: query-side vectors (built into a user vector
 /// by `rule`), item-side vectors, and the score.
 public struct Retrieval: Sendable {
@@ -7,13 +9,18 @@ public struct Retrieval: Sendable {
     public var rule: UserVectorRule
     /// How the row is labelled, e.g. "cosine input·output".
     public var label: String
+    /// beta of the popularity prior: every item's score gains beta * log(1 + training count)
+    /// (0 = none). Tuning picks it on validation (`Tuner`).
+    public var popularityPrior: Float = 0
 
-    public init(queryVectors: Matrix, itemVectors: Matrix, metric: Metric, rule: UserVectorRule = .default, label: String) {
+    public init(queryVectors: Matrix, itemVectors: Matrix, metric: Metric, rule: UserVectorRule = .default, label: String,
+                popularityPrior: Float = 0) {
         self.queryVectors = queryVectors
         self.itemVectors = itemVectors
         self.metric = metric
         self.rule = rule
         self.label = label
+        self.popularityPrior = popularityPrior
     }
 
     /// Query and item sides the same matrix.
@@ -30,33 +37,68 @@ public enum Evaluator {
     /// A case whose history gives no user vector (empty history) gets an empty list.
     public static func evaluate(_ cases: [EvalCase], retrieval: Retrieval, k: Int, popularity: [Int],
                                 threads: Int = 0, batch: Int = 2048) throws(KernelError) -> RankingMetrics {
+        let lists = try rankedLists(cases, retrieval: retrieval, k: k, popularity: popularity, threads: threads, batch: batch)
+        return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
+    }
+
+    /// The top-`k` list of every case under `retrieval` (see `evaluate`). With a popularity prior
+    /// (`retrieval.popularityPrior` = beta != 0) each item's score gains beta * log(1 + count) from
+    /// `popularity`: for a cosine metric the query and item vectors are normalised first and a
+    /// column carrying beta (query) and log(1 + count) (item) is appended, so the same dot-product
+    /// kernel ranks by cosine + prior.
+    public static func rankedLists(_ cases: [EvalCase], retrieval: Retrieval, k: Int, popularity: [Int],
+                                   threads: Int = 0, batch: Int = 2048) throws(KernelError) -> [[Int32]] {
         guard retrieval.queryVectors.cols == retrieval.itemVectors.cols else {
             throw .sizeMismatch(name: "queryVectors.cols", expected: retrieval.itemVectors.cols, found: retrieval.queryVectors.cols)
         }
         guard popularity.count == retrieval.itemVectors.rows else {
             throw .sizeMismatch(name: "popularity", expected: retrieval.itemVectors.rows, found: popularity.count)
         }
+        let beta = retrieval.popularityPrior
+        guard beta != 0 else {
+            return try rankedLists(cases, items: retrieval.itemVectors, metric: retrieval.metric, k: k, threads: threads, batch: batch) {
+                retrieval.rule.vector(history: $0, items: retrieval.queryVectors)
+            }
+        }
+        guard beta.isFinite else { throw .invalidArgument(name: "popularityPrior", value: "\(beta)", expected: "a finite number") }
+        let cosine = retrieval.metric == .cosine
+        var items = retrieval.itemVectors
+        if cosine { try Kernels.normalizeRows(&items, threads: threads) }
+        items = items.appendingColumn { Float(Foundation.log1p(Double(popularity[$0]))) }
+        return try rankedLists(cases, items: items, metric: .dot, k: k, threads: threads, batch: batch) { history in
+            guard var v = retrieval.rule.vector(history: history, items: retrieval.queryVectors) else { return nil }
+            if cosine {
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { v = v.map { $0 / norm } }
+            }
+            return v + [beta]
+        }
+    }
+
+    /// The batch loop every retrieval shares: `query(history)` gives a case's query vector (nil:
+    /// an empty list), scored against `items` by `Kernels.topK` with the case's exclusions.
+    static func rankedLists(_ cases: [EvalCase], items: Matrix, metric: Metric, k: Int, threads: Int, batch: Int,
+                            query: ([Int32]) -> [Float]?) throws(KernelError) -> [[Int32]] {
         let (queries, queryOf) = distinctQueries(cases)
         var lists = [[Int32]](repeating: [], count: queries.count)
         var start = 0
         while start < queries.count {
             let end = min(start + batch, queries.count)
-            var matrix = Matrix(rows: 0, cols: retrieval.itemVectors.cols)
+            var matrix = Matrix(rows: 0, cols: items.cols)
             var rowsOf: [Int] = [], exclude: [[Int32]] = []
             for i in start ..< end {
-                guard let v = retrieval.rule.vector(history: queries[i].history, items: retrieval.queryVectors) else { continue }
+                guard let v = query(queries[i].history) else { continue }
                 try matrix.append(row: v)
                 rowsOf.append(i)
                 exclude.append(queries[i].exclude)
             }
             if matrix.rows > 0 {
-                let top = try Kernels.topK(queries: matrix, rows: retrieval.itemVectors, k: k, metric: retrieval.metric,
-                                           exclude: exclude, threads: threads)
+                let top = try Kernels.topK(queries: matrix, rows: items, k: k, metric: metric, exclude: exclude, threads: threads)
                 for (q, i) in rowsOf.enumerated() { lists[i] = top.ids(ofQuery: q) }
             }
             start = end
         }
-        return Metrics.evaluate(lists: queryOf.map { lists[$0] }, targets: cases.map(\.target), k: k, popularity: popularity)
+        return queryOf.map { lists[$0] }
     }
 
     private struct Query: Hashable {

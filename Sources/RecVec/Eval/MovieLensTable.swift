@@ -29,7 +29,8 @@ public struct MovieLensData: Sendable {
 }
 
 extension Tables {
-    /// A leak-free table over `log` for every method, with popularity and random baselines: the
+    /// A leak-free table over `log` for every method, with the baselines of `leakFreeBaselineRows`
+    /// (popularity, random, transition, item-kNN, EASE; ties ordered by `ties`): the
     /// methods train on the sessions (`sessions` rule) of the split's training events only, and
     /// are scored on its test targets (see `EvalProtocols.leakFree`). When `coldFraction > 0`,
     /// cold-start rows follow: a random `coldFraction` of the items lose every training event
@@ -37,10 +38,12 @@ extension Tables {
     public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
                                 content: [ContentModality], configs: MethodConfigs, methods: [Method] = Method.allCases,
                                 k: Int = 20, userRule: UserVectorRule, excludeSeen: Bool, coldFraction: Double = 0,
+                                ties: TieRule = .default, ease: EASEConfig = EASEConfig(),
                                 seed: UInt64 = 1, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
         var table = ResultsTable()
+        table.ties = ties
         let itemCount = log.itemIDs.count
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen)
+        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
         if case let .timeCutoff(cutoff) = leakFree {
             table.notes.append("time-cutoff: trained on the \(split.training.tokens.count) events before \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(cutoff)))) "
                                + "(\(cutoff)), \(split.cases.count) later events are cases")
@@ -48,7 +51,7 @@ extension Tables {
         let evalProtocol = leakFree.evalProtocol
         table.rows += try methodRows(methods, corpus: split.training, cases: split.cases, content: content, cold: [], configs: configs,
                                      k: k, rule: userRule, evalProtocol: evalProtocol, threads: threads, progress: progress)
-        table.rows += baselineRows(split.cases, k: k, popularity: split.training.counts(), evalProtocol: evalProtocol, seed: seed)
+        table.rows += try leakFreeBaselineRows(split, cases: split.cases, k: k, evalProtocol: evalProtocol, seed: seed, ease: ease, threads: threads)
         guard coldFraction > 0 else { return table }
         var random = SplitMix64(seed: seed, stream: 0xC01D)
         var order = Array(0 ..< itemCount)
@@ -70,8 +73,6 @@ extension Tables {
                            configs: MethodConfigs, k: Int, rule: UserVectorRule, evalProtocol: EvalProtocol, threads: Int,
                            progress: ((String) -> Void)?) throws -> [TableRow] {
         let popularity = corpus.counts()
-        // Behaviour-only methods have no vector for an item without training events: it is not rankable.
-        let untrained = (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
@@ -81,14 +82,25 @@ extension Tables {
             let start = Date()
             var retrieval = model.retrieval
             retrieval.rule = rule
-            let behaviourOnly = method != .content && method != .fused
-            let scored = behaviourOnly && !untrained.isEmpty
-                ? cases.map { EvalCase(history: $0.history, target: $0.target, exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user) }
-                : cases
-            let metrics = try Evaluator.evaluate(scored, retrieval: retrieval, k: k, popularity: popularity, threads: threads)
+            let metrics = try Evaluator.evaluate(scoredCases(cases, method: method, popularity: popularity), retrieval: retrieval, k: k,
+                                                 popularity: popularity, threads: threads)
             rows.append(TableRow(method: method.tableName, evalProtocol: evalProtocol, metrics: metrics,
                                  seconds: model.seconds + Date().timeIntervalSince(start), scoring: model.retrieval.label))
         }
         return rows
+    }
+
+    /// `cases` as `method` is scored on them: a behaviour-only method has no vector for an item
+    /// without training events (`popularity` 0), so such items are excluded from its ranking and
+    /// left out of user vectors (as a served version, which has no row for them, skips them).
+    /// The tables and `TrainedModel.trainAndEvaluate` score through this.
+    static func scoredCases(_ cases: [EvalCase], method: Method, popularity: [Int]) -> [EvalCase] {
+        let untrained = method.needsContent ? [] : (0 ..< popularity.count).filter { popularity[$0] == 0 }.map(Int32.init)
+        guard !untrained.isEmpty else { return cases }
+        let isUntrained = Set(untrained)
+        return cases.map {
+            EvalCase(history: $0.history.filter { !isUntrained.contains($0) }, target: $0.target,
+                     exclude: Array(Set($0.exclude + untrained)).sorted(), user: $0.user)
+        }
     }
 }

@@ -25,7 +25,10 @@ public enum LeakFreeProtocol: Equatable, Sendable {
 
     /// The cutoff `recvec eval` uses when none is given: the time before which 85% of the
     /// events fall (MovieLens 100K: about 15% of the ratings come after it).
-    public static func defaultCutoff(_ log: EventLog) throws(DataError) -> Int64 { try log.timeQuantile(0.85) }
+    public static func defaultCutoff(_ log: EventLog) throws(DataError) -> Int64 {
+        try log.requireTimestamps(for: "the time-cutoff protocol")
+        return try log.timeQuantile(0.85)
+    }
 
     /// The label of the protocol's table rows.
     public var evalProtocol: EvalProtocol {
@@ -41,7 +44,13 @@ public struct LeakFreeSplit: Sendable {
     /// The sessions of the split's training events (`Split.train`) and nothing else: every
     /// count, popularity and noise distribution the methods and baselines use comes from it.
     public var training: Corpus
+    /// Each user's training events as one sequence, in time order (ties by the split's rule):
+    /// what the transition baseline counts "a followed by b" in.
+    public var sequences: Corpus
     public var cases: [EvalCase]
+    /// The training events themselves (for a validation split carved out of them).
+    public var trainLog: EventLog
+    public var ties: TieRule
 }
 
 public enum EvalProtocols {
@@ -60,21 +69,23 @@ public enum EvalProtocols {
     }
 
     /// Splits `log` by `protocol` (Data's `splitLeaveLastOut` / `splitAtTime`, users with fewer
-    /// than two events give no case), cuts the training events into sessions by `rule`, and turns
-    /// each test target into a case whose history is every earlier event of its user. With
-    /// `excludeSeen`, the items of the history are excluded from the ranking (a re-consumption
-    /// target then cannot be hit, as in the usual protocol).
+    /// than two events give no case; equal timestamps ordered by `ties`), cuts the training events
+    /// into sessions by `rule`, and turns each test target into a case whose history is the
+    /// user's last `maxHistory` earlier events (what a user vector may read). With `excludeSeen`,
+    /// every item the user consumed before the target is excluded from the ranking, however long
+    /// the history (a re-consumption target then cannot be hit, as in the usual protocol).
     public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
-                                excludeSeen: Bool = true) throws(DataError) -> LeakFreeSplit {
-        let wholeHistory = max(1, log.count)
+                                excludeSeen: Bool = true, ties: TieRule = .default, maxHistory: Int = 200) throws(DataError) -> LeakFreeSplit {
+        try leakFree.check(against: log)
         let split: Split
         switch leakFree {
-        case .leaveLastOut: split = try log.splitLeaveLastOut(minHistory: 1, maxHistory: wholeHistory)
-        case let .timeCutoff(cutoff): split = try log.splitAtTime(cutoff, minHistory: 1, maxHistory: wholeHistory)
+        case .leaveLastOut: split = try log.splitLeaveLastOut(minHistory: 1, maxHistory: maxHistory, ties: ties)
+        case let .timeCutoff(cutoff): split = try log.splitAtTime(cutoff, minHistory: 1, maxHistory: maxHistory, ties: ties)
         }
         let cases = split.test.map { t in
-            EvalCase(history: t.history, target: t.item, exclude: excludeSeen ? Array(Set(t.history)).sorted() : [], user: Int(t.user))
+            EvalCase(history: t.history, target: t.item, exclude: excludeSeen ? t.seen : [], user: Int(t.user))
         }
-        return LeakFreeSplit(training: try split.train.corpus(rule: rule), cases: cases)
+        return LeakFreeSplit(training: try split.train.corpus(rule: rule), sequences: try split.train.corpus(rule: .inactivityGap(seconds: .max)),
+                             cases: cases, trainLog: split.train, ties: ties)
     }
 }

@@ -21,19 +21,25 @@ public struct TableRow: Sendable {
     public var seconds: Double
     /// How queries and items were scored ("cosine U·U", "dot input·output", ...).
     public var scoring: String
+    /// Why the row was not computed ("catalogue too large"), or nil for a measured row.
+    public var skipped: String?
+    /// Guard warnings on this row (`Guards.check`): below popularity, collapsed coverage.
+    public var warnings: [String] = []
 
-    public init(method: String, evalProtocol: EvalProtocol, metrics: RankingMetrics, seconds: Double, scoring: String) {
+    public init(method: String, evalProtocol: EvalProtocol, metrics: RankingMetrics, seconds: Double, scoring: String, skipped: String? = nil) {
         self.method = method
         self.evalProtocol = evalProtocol
         self.metrics = metrics
         self.seconds = seconds
         self.scoring = scoring
+        self.skipped = skipped
     }
 
     /// The `--json` form: {"method", "protocol", "recall@K", "ndcg@K", "coverage@K", "seconds", ...}.
     public var jsonObject: [String: Any] {
         let k = metrics.k
-        return ["method": method, "protocol": evalProtocol.rawValue, "recall@\(k)": metrics.recall, "ndcg@\(k)": metrics.ndcg,
+        if let skipped { return ["method": method, "protocol": evalProtocol.rawValue, "skipped": skipped] }
+        return ["method": method, "warnings": warnings, "protocol": evalProtocol.rawValue, "recall@\(k)": metrics.recall, "ndcg@\(k)": metrics.ndcg,
                 "coverage@\(k)": metrics.coverage, "mrr@\(k)": metrics.mrr, "popularity_percentile@\(k)": metrics.meanPopularityPercentile,
                 "gini@\(k)": metrics.gini, "cases": metrics.cases, "seconds": seconds, "scoring": scoring]
     }
@@ -44,6 +50,8 @@ public struct ResultsTable: Sendable {
     public var rows: [TableRow] = []
     public var ceilings: [EvalProtocol: Double] = [:]
     public var notes: [String] = []
+    /// How equal timestamps were ordered (leak-free protocols; printed in every table header).
+    public var ties: TieRule?
 
     public init() {}
 }
@@ -59,6 +67,31 @@ public enum Tables {
         return [popRow, TableRow(method: "Random", evalProtocol: evalProtocol, metrics: random, seconds: Date().timeIntervalSince(start), scoring: "uniform")]
     }
 
+    /// Every leak-free baseline on `cases`: popularity, random, the first-order transition model,
+    /// item-kNN and EASE (a "skipped: catalogue too large" row above `ease.maxItems`), each
+    /// built from `split`'s training part only (`popularity` = its counts).
+    public static func leakFreeBaselineRows(_ split: LeakFreeSplit, cases: [EvalCase], k: Int, evalProtocol: EvalProtocol,
+                                            seed: UInt64, ease: EASEConfig = EASEConfig(), threads: Int = 0) throws -> [TableRow] {
+        let popularity = split.training.counts()
+        var rows = baselineRows(cases, k: k, popularity: popularity, evalProtocol: evalProtocol, seed: seed)
+        let targets = cases.map(\.target)
+        func row(_ build: () throws -> ItemItemModel?, name: String) throws {
+            let start = Date()
+            guard let model = try build() else {
+                rows.append(TableRow(method: name, evalProtocol: evalProtocol, metrics: Metrics.evaluate(lists: [], targets: [], k: k, popularity: popularity),
+                                     seconds: 0, scoring: "", skipped: "catalogue too large (\(popularity.count) items > \(ease.maxItems))"))
+                return
+            }
+            let lists = try model.rankedLists(cases, k: k, threads: threads)
+            rows.append(TableRow(method: model.name, evalProtocol: evalProtocol, metrics: Metrics.evaluate(lists: lists, targets: targets, k: k, popularity: popularity),
+                                 seconds: Date().timeIntervalSince(start), scoring: model.label))
+        }
+        try row({ try Baselines.transition(sequences: split.sequences, popularity: popularity) }, name: "Transition")
+        try row({ Baselines.itemKNN(sequences: split.sequences) }, name: "Item-kNN")
+        try row({ try Baselines.ease(sequences: split.sequences, config: ease, threads: threads) }, name: "EASE")
+        return rows
+    }
+
     /// The seed's table on the built-in synthetic workload: generation, every method, baselines,
     /// and the Bayes-optimal ceiling, for each protocol asked for.
     /// - Parameters:
@@ -66,15 +99,17 @@ public enum Tables {
     ///     (its ceiling of about 0.45 is reached only that way), so the default keeps it.
     ///   - userRule: leave-last-out and time-cutoff: how a user's history becomes a query.
     ///   - cutoff: time-cutoff only (epoch seconds); nil means `LeakFreeProtocol.defaultCutoff`.
+    ///   - ties: leak-free protocols: how equal timestamps are ordered.
     public static func synthetic(workload config: SyntheticConfig, configs: MethodConfigs, protocols: [EvalProtocol],
                                  k: Int = 20, excludePrevious: Bool = false, userRule: UserVectorRule = .meanOfLast(50),
-                                 cutoff: Int64? = nil, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
+                                 cutoff: Int64? = nil, ties: TieRule = .default, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {
         var table = ResultsTable()
         var start = Date()
         let workload = try SyntheticWorkload(config: config, progress: progress)
         table.notes.append(String(format: "generation %.3f s", Date().timeIntervalSince(start)))
         for evalProtocol in protocols {
             let corpus: Corpus, cases: [EvalCase], rule: UserVectorRule
+            var leakFreeSplit: LeakFreeSplit?
             switch evalProtocol {
             case .seedPairs:
                 corpus = workload.sessions
@@ -90,7 +125,9 @@ public enum Tables {
                 let leakFree: LeakFreeProtocol = evalProtocol == .leaveLastOut
                     ? .leaveLastOut : .timeCutoff(try cutoff ?? LeakFreeProtocol.defaultCutoff(workload.events))
                 // Repeats are part of this workload (events are independent draws), so seen items stay rankable.
-                let split = try EvalProtocols.leakFree(workload.events, protocol: leakFree, sessions: .sessionColumn, excludeSeen: false)
+                let split = try EvalProtocols.leakFree(workload.events, protocol: leakFree, sessions: .sessionColumn, excludeSeen: false, ties: ties)
+                leakFreeSplit = split
+                table.ties = ties
                 corpus = split.training
                 cases = split.cases
                 rule = userRule
@@ -102,8 +139,11 @@ public enum Tables {
             table.notes.append(String(format: "\(evalProtocol.rawValue) ceiling %.3f s", Date().timeIntervalSince(start)))
             table.rows += try methodRows(Method.allCases, corpus: corpus, cases: cases, content: workload.content, cold: [], configs: configs,
                                          k: k, rule: rule, evalProtocol: evalProtocol, threads: threads, progress: progress)
-            let popularity = corpus.counts()
-            table.rows += baselineRows(cases, k: k, popularity: popularity, evalProtocol: evalProtocol, seed: configs.item2vec.seed)
+            if let split = leakFreeSplit {
+                table.rows += try leakFreeBaselineRows(split, cases: cases, k: k, evalProtocol: evalProtocol, seed: configs.item2vec.seed, threads: threads)
+            } else {
+                table.rows += baselineRows(cases, k: k, popularity: corpus.counts(), evalProtocol: evalProtocol, seed: configs.item2vec.seed)
+            }
         }
         return table
     }

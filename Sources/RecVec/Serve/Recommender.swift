@@ -2,8 +2,9 @@ import Foundation
 
 /// Knobs of the online path, with documented defaults.
 public struct RecommenderConfig: Sendable, Equatable {
-    /// How the user vector is built from the history (the rule evaluation used).
-    public var userVectorRule: UserVectorRule = .default
+    /// How the user vector is built from the history; nil = the rule the version's manifest
+    /// records (the one evaluation used), or `UserVectorRule.default` for a version without one.
+    public var userVectorRule: UserVectorRule?
     /// The ANN stage returns K' = max(k x candidateFactor, k + 10) candidates for ranking.
     public var candidateFactor = 5
     /// HNSW candidate list size; nil = the index's default. Raised to K' when smaller.
@@ -63,10 +64,21 @@ public struct CandidateTrace: Codable, Equatable, Sendable {
     public var reason: String
 }
 
+/// Why a response was not ranked from the user's history.
+public enum Fallback: String, Codable, Sendable {
+    /// No item of the history is in the version: the most popular training items, by the
+    /// counts stored in the version (`popularity.rvv`), under the same rules.
+    case popularity
+}
+
 public struct RecommendResponse: Codable, Equatable, Sendable {
     /// The version that answered the whole request.
     public var version: String
     public var items: [Recommendation]
+    /// History items the version has no vector for, skipped (in history order, repeats kept once).
+    public var unknownItems: [String] = []
+    /// Set when the history gave no user vector (empty, or every item unknown).
+    public var fallback: Fallback?
     /// Items the hard rules (seen, block/allow lists, required attributes) excluded from the ANN
     /// search itself (filtering during the search keeps recall when most items are excluded).
     public var excludedAtRetrieval: Int
@@ -87,6 +99,12 @@ public final class Recommender: @unchecked Sendable {
     private let popularityOfRow: [Float]
     /// Per attribute, a bitset over rows of the items that carry it.
     private let attributeBits: [String: [UInt64]]
+    private let hasCatalog: Bool
+    /// Rows by training count, most popular first (ties: lower row), when the version stores counts.
+    private let popularityOrder: [Int32]?
+
+    /// The rule user vectors are built by: the config's, else the manifest's, else the default.
+    public var userVectorRule: UserVectorRule { config.userVectorRule ?? version.manifest.userVectorRule ?? .default }
 
     public init(version: StoreVersion, catalog: Catalog? = nil, histories: [String: [String]] = [:],
                 config: RecommenderConfig = RecommenderConfig()) throws {
@@ -129,6 +147,11 @@ public final class Recommender: @unchecked Sendable {
         self.categoryNames = categoryNames
         self.popularityOfRow = popularity
         self.attributeBits = attributeBits
+        hasCatalog = catalog != nil
+        popularityOrder = version.popularity.map { counts in
+            let c = counts.values
+            return (0 ..< Int32(c.count)).sorted { c[Int($0)] != c[Int($1)] ? c[Int($0)] > c[Int($1)] : $0 < $1 }
+        }
     }
 
     /// The top `k` items for `query` under `rules`; with `explain`, the fate of every candidate.
@@ -144,36 +167,54 @@ public final class Recommender: @unchecked Sendable {
             guard let ids = histories[user] else { throw ServeError.unknownUser(id: user) }
             historyIDs = ids
         }
-        let historyRows = try historyIDs.map { id -> Int32 in
-            guard let row = version.row(of: id) else { throw ServeError.unknownItem(id: id, version: version.name) }
-            return row
+        if !hasCatalog, let cap = rules.maxPerCategory {
+            throw ServeError.invalidArgument(name: "maxPerCategory", value: "\(cap)", expected: "a catalog given to the Recommender (the rule needs item categories)")
+        }
+        if !hasCatalog, let attribute = rules.requiredAttributes.sorted().first {
+            throw ServeError.invalidArgument(name: "requiredAttributes", value: attribute, expected: "a catalog given to the Recommender (the rule needs item attributes)")
+        }
+        var historyRows: [Int32] = [], unknown: [String] = [], unknownSeen = Set<String>()
+        for id in historyIDs {
+            if let row = version.row(of: id) { historyRows.append(row) } else if unknownSeen.insert(id).inserted { unknown.append(id) }
         }
 
         // Stage 1: the user vector, by the rule evaluation used, over the history's rows.
         let dimension = version.dimension
         var historyMatrix = Matrix(rows: 0, cols: dimension)
         for row in historyRows { try historyMatrix.append(row: Array(version.userSideVectors.row(Int(row)))) }
-        guard let userVector = config.userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix) else {
-            throw ServeError.emptyHistory
-        }
+        let userVector = userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix)
 
-        // Stage 2: ANN top-K', the hard rules applied as a search filter.
+        // Stage 2: ANN top-K' (or, without a user vector, the most popular items), the hard rules as a search filter.
         let filter = makeFilter(historyRows: historyRows, rules: rules)
         let allowed = filter?.allowedCount ?? version.count
         let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
-        let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
-        let candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
-
-        // Stage 3: exact re-score and popularity penalty.
+        let candidates: [Neighbor], exact: [Float], penalty: [Float]
         var candidateMatrix = Matrix(rows: 0, cols: dimension)
-        for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
-        let exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
+        if let userVector {
+            let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
+            candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
+            // Stage 3: exact re-score and popularity penalty.
+            for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
+            exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
                                                                  rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
-        let penalty = candidates.map { config.popularityPenalty * popularityOfRow[Int($0.id)] }
+            penalty = candidates.map { config.popularityPenalty * popularityOfRow[Int($0.id)] }
+        } else {
+            guard let order = popularityOrder, let counts = version.popularity?.values else {
+                throw historyIDs.isEmpty ? ServeError.emptyHistory : ServeError.noFallback(version: version.name, unknownItems: unknown)
+            }
+            var picked: [Neighbor] = []
+            for row in order where picked.count < kPrime && filter?.allows(row) ?? true {
+                picked.append(Neighbor(id: row, score: counts[Int(row)]))
+            }
+            candidates = picked
+            for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
+            exact = candidates.map(\.score)
+            penalty = candidates.map { _ in 0 }
+        }
         let final = zip(exact, penalty).map { $0 - $1 }
         var order = Array(candidates.indices)
         order.sort { final[$0] != final[$1] ? final[$0] > final[$1] : candidates[$0].id < candidates[$1].id }
-        let similarity = config.diversity > 0 && candidates.count > 1
+        let similarity = config.diversity > 0 && candidates.count > 1 && userVector != nil
             ? try Kernels.scores(queries: candidateMatrix, rows: candidateMatrix, metric: version.manifest.metric, threads: 1) : nil
 
         // Stage 4: greedy selection (MMR when diversity > 0) under the per-category cap.
@@ -211,7 +252,22 @@ public final class Recommender: @unchecked Sendable {
                            exactScore: exact[i], popularityPenalty: penalty[i], finalScore: final[i],
                            stage: outcome[i]!.stage, kept: outcome[i]!.kept, rank: outcome[i]!.rank, reason: outcome[i]!.reason)
         } : nil
-        return RecommendResponse(version: version.name, items: items, excludedAtRetrieval: version.count - allowed, trace: trace)
+        return RecommendResponse(version: version.name, items: items, unknownItems: unknown, fallback: userVector == nil ? .popularity : nil,
+                                 excludedAtRetrieval: version.count - allowed, trace: trace)
+    }
+
+    /// The `k` items nearest to item `id` (itself excluded): the list a one-item history gives
+    /// with every rule off, under the version's metric and sides. Throws `ServeError.unknownItem`
+    /// when the version has no vector for `id`.
+    public func mostSimilar(to id: String, k: Int) throws -> [Recommendation] {
+        guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
+        guard let row = version.row(of: id) else { throw ServeError.unknownItem(id: id, version: version.name) }
+        let query = Array(version.userSideVectors.row(Int(row)))
+        let wanted = min(k, version.count - 1)
+        guard wanted > 0 else { return [] }
+        let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? wanted, wanted)
+        let found = try version.nearest(query, k: wanted, efSearch: ef, filter: SearchFilter(count: version.count, excluding: [row]))
+        return found.map { Recommendation(item: version.ids[Int($0.id)], score: $0.score) }
     }
 
     /// The ANN filter for the hard rules; nil when nothing is excluded.

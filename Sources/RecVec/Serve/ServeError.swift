@@ -6,6 +6,9 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A user id with no known history.
     case unknownUser(id: String)
     case emptyHistory
+    /// No item of the history is in the version, and the version stores no training counts to
+    /// fall back to (published before `popularity.rvv` existed, or without counts).
+    case noFallback(version: String, unknownItems: [String])
 
     public var description: String {
         switch self {
@@ -16,7 +19,10 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownUser(id):
             return "unknown user id \(id): no history for this user"
         case .emptyHistory:
-            return "the user's history is empty: nothing to build a user vector from"
+            return "the user's history is empty: nothing to build a user vector from, and the version stores no popularity counts to fall back to"
+        case let .noFallback(version, unknownItems):
+            return "no item of the history is in version \(version) (unknown: \(unknownItems.prefix(5).joined(separator: ", "))\(unknownItems.count > 5 ? ", ..." : "")), "
+                + "and the version stores no popularity counts to fall back to (republish it with training counts)"
         }
     }
 }

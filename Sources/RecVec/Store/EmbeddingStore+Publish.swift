@@ -17,6 +17,15 @@ public struct PublishInput: Sendable {
     public var metric: Metric
     /// The ANN index to build; nil = none (the version serves by exact search).
     public var index: HNSWConfig?
+    /// How the vectors score, as evaluated (recorded in the manifest).
+    public var scoring: Scoring?
+    /// How a history becomes a user vector, as evaluated; the recommender's default.
+    public var userVectorRule: UserVectorRule?
+    /// Training events per row (`Corpus.counts()`): what a request with no known history falls
+    /// back to; written as `popularity.rvv`.
+    public var popularity: [Int]?
+    public var defaults: Defaults?
+    public var run: RunReport?
 
     public init(vectors: Matrix, ids: [String], method: String, configuration: [String: String] = [:],
                 metrics: [String: Double] = [:], inputFingerprint: String? = nil, metric: Metric = .cosine,
@@ -76,6 +85,14 @@ extension EmbeddingStore {
         }
         try table.buildLookup()
         if let keep, keep < 1 { throw StoreError.invalidInput(file: "keep", reason: "must keep at least 1 version, got \(keep)") }
+        if let popularity = input.popularity {
+            guard popularity.count == input.vectors.rows else {
+                throw StoreError.countMismatch(file: "popularity", expected: input.vectors.rows, found: popularity.count)
+            }
+            if let bad = popularity.first(where: { $0 < 0 }) {
+                throw StoreError.invalidInput(file: "popularity", reason: "counts must be >= 0, got \(bad)")
+            }
+        }
 
         return try withLock {
             let step: (PublishStep) throws -> Void = afterStep ?? { _ in }
@@ -103,6 +120,11 @@ extension EmbeddingStore {
                 if let query = input.queryVectors {
                     let checksum = try VectorFile.write(query, to: staging + "/" + Manifest.queryVectorsFile)
                     files[Manifest.queryVectorsFile] = .init(bytes: VectorFile.headerBytes + query.values.count * 4 + 8, checksum: checksum)
+                }
+                if let popularity = input.popularity {
+                    let column = try Matrix(rows: popularity.count, cols: 1, values: popularity.map(Float.init))
+                    let checksum = try VectorFile.write(column, to: staging + "/" + Manifest.popularityFile)
+                    files[Manifest.popularityFile] = .init(bytes: VectorFile.headerBytes + popularity.count * 4 + 8, checksum: checksum)
                 }
                 try step(.vectorsWritten)
 
@@ -132,7 +154,8 @@ extension EmbeddingStore {
                 config?.threads = 0
                 let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
                                         inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
-                                        dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files)
+                                        dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files,
+                                        scoring: input.scoring, userVectorRule: input.userVectorRule, defaults: input.defaults, run: input.run)
                 try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
                 try step(.manifestWritten)
                 try DurableIO.syncDirectory(staging)

@@ -19,6 +19,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     public static let queryVectorsFile = "query.rvv"
     public static let idsFile = "ids.txt"
     public static let indexFile = "index.hnsw"
+    /// Optional training counts, one per row (RVVECTOR, dimension 1, float32: exact below 2^24),
+    /// that a request with no known history falls back to.
+    public static let popularityFile = "popularity.rvv"
 
     public var formatVersion = Manifest.currentFormatVersion
     public var version: String
@@ -37,6 +40,17 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
     public var files: [String: FileRecord]
+    /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
+    /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
+    /// versions published before it was recorded.
+    public var scoring: Scoring?
+    /// How a history becomes a user vector, as evaluated; `Recommender` uses it unless told
+    /// otherwise. nil in older versions (the recommender then uses `UserVectorRule.default`).
+    public var userVectorRule: UserVectorRule?
+    /// The settings the model was trained and evaluated under (`Defaults`).
+    public var defaults: Defaults?
+    /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
+    public var run: RunReport?
 
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()

@@ -10,6 +10,8 @@ public final class StoreVersion: @unchecked Sendable {
     public let vectors: VectorFile
     /// Query-side vectors user vectors are built from, when the version has them.
     public let queryVectors: VectorFile?
+    /// Training counts per row (`popularity.rvv`, dimension 1), when the version has them.
+    public let popularity: VectorFile?
     /// The rows user vectors are built from: the query side if present, else the item side.
     public var userSideVectors: VectorFile { queryVectors ?? vectors }
     /// Item ids in row order (read from the mapped ids file on access).
@@ -58,6 +60,15 @@ public final class StoreVersion: @unchecked Sendable {
             queryVectors = query
         }
 
+        var popularity: VectorFile?
+        if let record = manifest.files[Manifest.popularityFile] {
+            let popularityPath = path + "/" + Manifest.popularityFile
+            let counts = try VectorFile(path: popularityPath, verify: verify)
+            try Self.expect(popularityPath, checksum: (record.checksum, counts.checksum), dimension: (1, counts.dimension),
+                            count: (vectors.count, counts.count))
+            popularity = counts
+        }
+
         let idsPath = path + "/" + Manifest.idsFile
         let idsFile = try MappedFile(path: idsPath)
         if verify == .full {
@@ -90,6 +101,7 @@ public final class StoreVersion: @unchecked Sendable {
         self.manifest = manifest
         self.vectors = vectors
         self.queryVectors = queryVectors
+        self.popularity = popularity
         self.ids = ids
         self.index = index
         self.exactRows = index == nil ? vectors.matrix() : nil

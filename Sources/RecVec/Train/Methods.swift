@@ -10,6 +10,9 @@ public enum Method: String, CaseIterable, Sendable, Codable {
     /// Behaviour (`MethodConfigs.fusionBase`) and content, weighted and concatenated.
     case fused
 
+    /// Whether the method reads content modalities (`content`, `fused`); the others see behaviour only.
+    public var needsContent: Bool { self == .content || self == .fused }
+
     /// The row label of the seed's table.
     public var tableName: String {
         switch self {

@@ -1,0 +1,171 @@
+import Foundation
+
+/// What `recvec train` writes as `method.json` beside the vectors: everything `publish --from`
+/// and `eval --vectors` need, so that no flag repeats what training knew.
+public struct ModelInfo: Codable, Equatable, Sendable {
+    public var method: Method
+    /// `cosine` (one matrix both sides) or `asymmetric-dot` (query side vs item side).
+    public var scoring: Scoring
+    /// How the rows score, in words ("dot U·V + log popularity").
+    public var label: String
+    public var metric: Metric
+    public var userVectorRule: UserVectorRule
+    public var settings: Defaults
+    public var items: Int
+    public var dimension: Int
+    public var trainingSeconds: Double
+    /// The leak-free protocol the model was trained under and evaluated on ("leave-last-out",
+    /// "time-cutoff@EPOCH"); nil when it was trained on the whole log.
+    public var evaluation: String?
+    /// Held-out metrics ("recall@20", "ndcg@20", ...) when it was evaluated.
+    public var metrics: [String: Double]?
+    /// XXH64 of the events file it was trained from, when known.
+    public var inputFingerprint: String?
+}
+
+/// One trained method ready to publish: the rows it can rank (items with training events, for a
+/// behaviour-only method; every item for `content` and `fused`), their ids, training counts and
+/// what `ModelInfo` records.
+public struct TrainedModel: Sendable {
+    public var info: ModelInfo
+    /// Query- and item-side vectors over `ids`, with the user-vector rule evaluation used.
+    public var retrieval: Retrieval
+    public var ids: [String]
+    /// Training events per row: the serving fallback, and what a publish stores as `popularity.rvv`.
+    public var popularity: [Int]
+
+    public init(info: ModelInfo, retrieval: Retrieval, ids: [String], popularity: [Int]) {
+        self.info = info
+        self.retrieval = retrieval
+        self.ids = ids
+        self.popularity = popularity
+    }
+
+    /// The session rule for `log`: its session column when it has one, else `settings`' gap.
+    public static func sessionRule(for log: EventLog, settings: Defaults) -> SessionRule {
+        log.sessions != nil ? .sessionColumn : settings.sessionRule
+    }
+
+    /// Trains `method` on every event of `log` (no held-out part, no metrics).
+    public static func train(_ method: Method, on log: EventLog, content: [ContentModality] = [], settings: Defaults = .standard,
+                             threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> TrainedModel {
+        let corpus = try log.corpus(rule: sessionRule(for: log, settings: settings))
+        let trained = try Methods.train(method, corpus: corpus, content: content, configs: settings.methodConfigs(threads: threads), progress: progress)
+        return make(trained, itemIDs: log.itemIDs.ids, counts: corpus.counts(), settings: settings, evaluation: nil, metrics: nil)
+    }
+
+    /// Splits `log` by `leakFree`, trains `method` on the training part only and scores it on the
+    /// held-out cases by the code path of the eval tables (`Tables.scoredCases`, `Evaluator`), so
+    /// its metrics are the table's row for the method. Returns the model (rows: what it can rank),
+    /// the split, the cases as scored (indices into `log`'s items), each case's ranked list (item
+    /// ids) and the metrics.
+    public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
+                                        content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
+                                        progress: ((String) -> Void)? = nil, stageDone: ((_ stage: String, _ seconds: Double) -> Void)? = nil) throws
+        -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
+        var start = Date()
+        func done(_ stage: String) {
+            stageDone?(stage, Date().timeIntervalSince(start))
+            start = Date()
+        }
+        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+                                               excludeSeen: settings.excludeSeen, ties: settings.ties)
+        done("split")
+        let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
+                                        progress: progress)
+        done("train")
+        var retrieval = trained.retrieval
+        retrieval.rule = settings.userVectorRule
+        let counts = split.training.counts()
+        let cases = Tables.scoredCases(split.cases, method: method, popularity: counts)
+        // Evaluator.evaluate, unrolled to keep the lists: the parity test checks serving against them.
+        let lists = try Evaluator.rankedLists(cases, retrieval: retrieval, k: settings.k, popularity: counts, threads: threads)
+        let metrics = Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
+        let evaluation = switch leakFree {
+        case .leaveLastOut: "leave-last-out"
+        case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
+        }
+        let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation,
+                         metrics: metrics.dictionary)
+        let ids = log.itemIDs.ids
+        done("evaluate")
+        return (model, split, cases, lists.map { $0.map { ids[Int($0)] } }, metrics)
+    }
+
+    /// Keeps the rows the method can rank and records how they score.
+    private static func make(_ trained: TrainedMethod, itemIDs: [String], counts: [Int], settings: Defaults,
+                             evaluation: String?, metrics: [String: Double]?) -> TrainedModel {
+        let r = trained.retrieval
+        let keep = trained.method.needsContent ? Array(counts.indices) : counts.indices.filter { counts[$0] > 0 }
+        let retrieval = Retrieval(queryVectors: r.queryVectors.selectingRows(keep), itemVectors: r.itemVectors.selectingRows(keep),
+                                  metric: r.metric, rule: settings.userVectorRule, label: r.label)
+        let info = ModelInfo(method: trained.method, scoring: r.metric == .cosine ? .cosine : .asymmetricDot, label: r.label, metric: r.metric,
+                             userVectorRule: settings.userVectorRule, settings: settings, items: keep.count, dimension: r.itemVectors.cols,
+                             trainingSeconds: trained.seconds, evaluation: evaluation, metrics: metrics)
+        return TrainedModel(info: info, retrieval: retrieval, ids: keep.map { itemIDs[$0] }, popularity: keep.map { counts[$0] })
+    }
+
+    /// Evaluates rows that already exist (`retrieval` over `ids`, from `train --out` or a store
+    /// version) on the held-out part of `log`, by the same split and `Evaluator` as training's
+    /// evaluation: histories keep the items the rows know (in order), exclusions likewise, and a
+    /// target without a row is a miss. Recall, NDCG and MRR equal those `trainAndEvaluate`
+    /// reported for the same model and split; coverage and popularity percentile are taken over
+    /// these rows. Returns the metrics and how many cases had a target without a row.
+    public static func evaluate(_ retrieval: Retrieval, ids: [String], on log: EventLog, protocol leakFree: LeakFreeProtocol,
+                                settings: Defaults = .standard, threads: Int = 0) throws -> (metrics: RankingMetrics, unknownTargets: Int) {
+        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+                                               excludeSeen: settings.excludeSeen, ties: settings.ties)
+        var rowOfID: [String: Int32] = [:]
+        for (row, id) in ids.enumerated() { rowOfID[id] = Int32(row) }
+        let rowOf = log.itemIDs.ids.map { rowOfID[$0] }
+        let counts = split.training.counts()
+        var popularity = [Int](repeating: 0, count: ids.count)
+        for (item, row) in rowOf.enumerated() { if let row { popularity[Int(row)] = counts[item] } }
+        var unknownTargets = 0
+        let cases = split.cases.map { c -> EvalCase in
+            let target = rowOf[Int(c.target)]
+            if target == nil { unknownTargets += 1 }
+            return EvalCase(history: c.history.compactMap { rowOf[Int($0)] }, target: target ?? -1,
+                            exclude: c.exclude.compactMap { rowOf[Int($0)] }.sorted(), user: c.user)
+        }
+        var scored = retrieval
+        scored.rule = settings.userVectorRule
+        return (try Evaluator.evaluate(cases, retrieval: scored, k: settings.k, popularity: popularity, threads: threads), unknownTargets)
+    }
+
+    /// What `EmbeddingStore.publish` takes: item vectors, query vectors when they differ, ids,
+    /// training counts, scoring, rule, settings and the held-out metrics.
+    public func publishInput(index: HNSWConfig? = HNSWConfig(), inputFingerprint: String? = nil) -> PublishInput {
+        var input = PublishInput(vectors: retrieval.itemVectors, ids: ids, method: info.method.rawValue,
+                                 configuration: ["label": info.label, "hyperparameters": info.settings.methodConfigs().summary]
+                                     .merging(info.evaluation.map { ["evaluation": $0] } ?? [:]) { a, _ in a },
+                                 metrics: info.metrics ?? [:], inputFingerprint: inputFingerprint ?? info.inputFingerprint,
+                                 metric: info.metric, index: index.map { var c = $0; c.metric = info.metric; return c })
+        if retrieval.queryVectors != retrieval.itemVectors { input.queryVectors = retrieval.queryVectors }
+        input.scoring = info.scoring
+        input.userVectorRule = info.userVectorRule
+        input.popularity = popularity
+        input.defaults = info.settings
+        return input
+    }
+}
+
+extension RankingMetrics {
+    /// "recall@K", "ndcg@K", "mrr@K", "coverage@K", "popularity_percentile@K", "gini@K", "cases":
+    /// the keys manifests, `method.json` and the publish gate use.
+    public var dictionary: [String: Double] {
+        ["recall@\(k)": recall, "ndcg@\(k)": ndcg, "mrr@\(k)": mrr, "coverage@\(k)": coverage,
+         "popularity_percentile@\(k)": meanPopularityPercentile, "gini@\(k)": gini, "cases": Double(cases)]
+    }
+}
+
+extension Matrix {
+    /// The rows at `indices`, in that order.
+    func selectingRows(_ indices: [Int]) -> Matrix {
+        if indices.count == rows && indices.elementsEqual(0 ..< rows) { return self }
+        var values = [Float]()
+        values.reserveCapacity(indices.count * cols)
+        for r in indices { values.append(contentsOf: self.values[r * cols ..< (r + 1) * cols]) }
+        return try! Matrix(rows: indices.count, cols: cols, values: values) // indices.count x cols values by construction
+    }
+}
