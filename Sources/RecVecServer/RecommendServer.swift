@@ -204,13 +204,18 @@ public final class RecommendServer: @unchecked Sendable {
     static func apiError(_ error: ServeError) -> APIError {
         switch error {
         case let .invalidArgument(name, value, expected):
-            return APIError(status: 400, code: "out_of_range", field: name, value: value, message: error.description + " (expected \(expected))")
+            // The library's argument names, as the request spells them.
+            let field = ["maxPerCategory": "max_per_category", "requiredAttributes": "require", "popularityPenalty": "popularity_penalty"][name] ?? name
+            return APIError(status: 400, code: expected.contains("catalog") ? "needs_catalog" : "out_of_range", field: field, value: value,
+                            message: "invalid \(field): \(value) (expected \(expected))")
         case let .unknownItem(id, _):
             return APIError(status: 404, code: "unknown_item", field: "history", value: id, message: error.description)
         case let .unknownUser(id):
             return APIError(status: 404, code: "unknown_user", field: "user", value: id, message: error.description)
         case .emptyHistory:
             return APIError(status: 400, code: "empty_history", field: "history", message: error.description)
+        case let .noFallback(_, unknown):
+            return APIError(status: 422, code: "no_fallback", field: "history", value: unknown.first, message: error.description)
         }
     }
 

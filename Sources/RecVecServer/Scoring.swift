@@ -21,28 +21,37 @@ extension ServedVersion {
         }
     }
 
-    /// Answers one request: unknown history items are skipped and reported; with no known item
-    /// left the answer is the popularity fallback.
+    /// Answers one request through the version's `Recommender`: unknown history items are skipped
+    /// and reported; with no known item left the answer is the popularity fallback (the training
+    /// counts the version stores; for a version without them, `popular`).
     func recommend(_ request: RecommendRequest) throws -> ScoringOutcome {
         let history = try history(of: request)
-        var known: [String] = []
-        var unknown: [String] = []
-        for id in history {
-            if version.row(of: id) != nil { known.append(id) } else { unknown.append(id) }
-        }
-        if known.isEmpty {
+        let scorer = try recommender(popularityPenalty: request.popularityPenalty, diversity: request.diversity)
+        let response: RecommendResponse
+        do {
+            response = try scorer.recommend(.history(history), k: request.k, rules: request.rules, explain: request.explain)
+        } catch ServeError.noFallback, ServeError.emptyHistory {
             let (ids, scores) = popular(k: request.k, rules: request.rules)
-            return ScoringOutcome(reply: RecommendReply(version: name, ids: ids, scores: scores, unknownItems: unknown, fallback: true,
-                                                        excludedAtRetrieval: 0, trace: nil),
+            return ScoringOutcome(reply: RecommendReply(version: name, ids: ids, scores: scores, unknownItems: split(history).unknown,
+                                                        fallback: true, excludedAtRetrieval: 0, trace: nil),
                                   candidatesScanned: 0)
         }
-        let scorer = try recommender(popularityPenalty: request.popularityPenalty, diversity: request.diversity)
-        let response = try scorer.recommend(.history(known), k: request.k, rules: request.rules, explain: request.explain)
         let kPrime = max(request.k * scorer.config.candidateFactor, request.k + 10)
         return ScoringOutcome(reply: RecommendReply(version: response.version, ids: response.items.map(\.item),
-                                                    scores: response.items.map(\.score), unknownItems: unknown, fallback: false,
+                                                    scores: response.items.map(\.score), unknownItems: response.unknownItems,
+                                                    fallback: response.fallback != nil,
                                                     excludedAtRetrieval: response.excludedAtRetrieval, trace: response.trace),
-                              candidatesScanned: min(kPrime, version.count - response.excludedAtRetrieval))
+                              candidatesScanned: response.fallback != nil ? 0 : min(kPrime, version.count - response.excludedAtRetrieval))
+    }
+
+    /// The history's rows in the version, and the ids it has no vector for (each once, in order),
+    /// as `Recommender` reports them.
+    func split(_ history: [String]) -> (rows: [Int32], unknown: [String]) {
+        var rows: [Int32] = [], unknown: [String] = [], seen = Set<String>()
+        for id in history {
+            if let row = version.row(of: id) { rows.append(row) } else if seen.insert(id).inserted { unknown.append(id) }
+        }
+        return (rows, unknown)
     }
 
     /// The `k` most popular items the rules allow (block and allow lists, required attributes
@@ -65,17 +74,15 @@ extension ServedVersion {
         return (ids, scores)
     }
 
-    /// Items most similar to `id` (itself left out), by the version's metric over item vectors.
+    /// Items most similar to `id` (itself left out): `Recommender.mostSimilar`, the list a
+    /// one-item history gives with every rule off.
     func similar(to id: String, k: Int) throws -> SimilarReply {
-        guard let row = version.row(of: id) else {
+        guard version.row(of: id) != nil else {
             throw APIError(status: 404, code: "unknown_item", field: "id", value: id,
                            message: "version \(name) has no vector for item \(APIError.quoted(id))")
         }
-        let query = Array(version.vectors.row(Int(row)))
-        let filter = SearchFilter(count: version.count, excluding: [row])
-        let n = min(k, version.count - 1)
-        let hits = n == 0 ? [] : try version.nearest(query, k: n, efSearch: max(version.manifest.index?.efSearch ?? n, n), filter: filter)
-        return SimilarReply(version: name, item: id, ids: hits.map { version.ids[Int($0.id)] }, scores: hits.map(\.score))
+        let hits = try recommender.mostSimilar(to: id, k: k)
+        return SimilarReply(version: name, item: id, ids: hits.map(\.item), scores: hits.map(\.score))
     }
 
     /// Answers a batch from this one version. Requests that use only the history, k, exclude-seen
@@ -88,17 +95,16 @@ extension ServedVersion {
     func recommendBatch(_ requests: [RecommendRequest]) throws -> [ScoringOutcome] {
         var outcomes = [ScoringOutcome?](repeating: nil, count: requests.count)
         var batched: [(index: Int, known: [Int32], unknown: [String], excluded: Set<Int32>)] = []
-        let rule = recommender.config.userVectorRule
+        let rule = recommender.userVectorRule
         for (i, request) in requests.enumerated() {
             let plain = request.rules.allowlist == nil && request.rules.maxPerCategory == nil && request.rules.requiredAttributes.isEmpty
                 && (request.popularityPenalty ?? inputs.config.popularityPenalty) == 0
                 && (request.diversity ?? inputs.config.diversity) == 0 && !request.explain
-            let history = try history(of: request)
-            let rows = history.compactMap { version.row(of: $0) }
+            let (rows, unknown) = split(try history(of: request))
             guard plain, !rows.isEmpty else { outcomes[i] = try recommend(request); continue }
             var excluded = Set(request.rules.excludeSeen ? rows : [])
             for id in request.rules.blocklist { if let row = version.row(of: id) { excluded.insert(row) } }
-            batched.append((i, rows, history.filter { version.row(of: $0) == nil }, excluded))
+            batched.append((i, rows, unknown, excluded))
         }
         guard !batched.isEmpty else { return outcomes.map { $0! } }
 

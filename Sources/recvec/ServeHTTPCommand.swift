@@ -23,7 +23,7 @@ struct ServeHTTP: ParsableCommand {
     @Option(help: "Port to bind (0 = any free port, printed on stderr).") var port = 8080
     @Option(help: "Catalog file: item_id<TAB>category<TAB>popularity<TAB>attr,attr (rules, penalty, fallback order).") var catalog: String?
     @Option(help: "Histories file: user_id<TAB>item_id lines, oldest first (requests naming a user).") var histories: String?
-    @Option(help: "User vector rule: last:N or recency:N:DECAY.") var rule = "last:1"
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records).") var rule: String?
     @Option(help: "Default popularity penalty weight (requests may override).") var popularityPenalty: Float = 0
     @Option(help: "Default MMR diversity in [0, 1) (requests may override).") var diversity: Float = 0
     @Option(help: "ANN candidates per request as a multiple of k.") var candidateFactor = 5
@@ -42,7 +42,7 @@ struct ServeHTTP: ParsableCommand {
         guard popularityPenalty >= 0 else { throw ValidationError("--popularity-penalty must be >= 0, got \(popularityPenalty)") }
         guard candidateFactor >= 1 else { throw ValidationError("--candidate-factor must be at least 1, got \(candidateFactor)") }
         if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1, got \(efSearch)") }
-        _ = try parseRule(rule)
+        if let rule { _ = try parseRule(rule) }
     }
 
     func run() throws {
@@ -51,7 +51,7 @@ struct ServeHTTP: ParsableCommand {
         settings.port = port
         settings.catalogPath = catalog
         settings.historiesPath = histories
-        settings.recommender.userVectorRule = try parseRule(rule)
+        settings.recommender.userVectorRule = try rule.map(parseRule)
         settings.recommender.popularityPenalty = popularityPenalty
         settings.recommender.diversity = diversity
         settings.recommender.candidateFactor = candidateFactor

@@ -68,7 +68,7 @@ final class ServerEndpointTests: XCTestCase {
     }
 
     func testUnknownItemsUsersAndPopularityFallback() async throws {
-        let (path, _) = try makeStore(self, rows: 50)
+        let (path, store) = try makeStore(self, rows: 50)
         let dir = try TestSupport.temporaryDirectory(self)
         let catalogPath = dir.appendingPathComponent("catalog.tsv").path
         try (0 ..< 50).map { "item\($0)\t\t\($0 == 17 ? 1000 : $0)" }.joined(separator: "\n").write(toFile: catalogPath, atomically: true, encoding: .utf8)
@@ -104,6 +104,18 @@ final class ServerEndpointTests: XCTestCase {
 
         let metrics = try await http("GET", running.base + "/metrics")
         XCTAssertTrue(metrics.text.contains("recvec_fallbacks_total 2"), metrics.text)
+
+        // A version that stores training counts falls back to them (the library's fallback).
+        var random = TestRandom(seed: 5)
+        var input = PublishInput(vectors: try Matrix(rows: 50, cols: 16, values: random.floats(50 * 16)),
+                                 ids: (0 ..< 50).map { "item\($0)" }, method: "test")
+        input.popularity = (0 ..< 50).map { $0 == 33 ? 500 : $0 % 7 }
+        try store.publish(input)
+        for _ in 0 ..< 200 where running.server.follower.current?.name != "v000002" { try await Task.sleep(for: .milliseconds(10)) }
+        let counted = try await http("POST", running.base + "/v1/recommend", body: #"{"history": ["nope"], "k": 2}"#)
+        XCTAssertEqual(counted.json["version"] as? String, "v000002")
+        XCTAssertEqual(counted.json["fallback"] as? Bool, true)
+        XCTAssertEqual((counted.json["ids"] as? [String])?.first, "item33", counted.text)
         try await running.stop()
     }
 
@@ -115,7 +127,7 @@ final class ServerEndpointTests: XCTestCase {
                 ["history": ["item1", "item2"], "k": 5],
                 ["history": ["item9"], "k": 12, "block": ["item3", "item4"]],
                 ["history": ["item9", "item100"], "k": 7, "exclude_seen": false],
-                ["history": ["item5"], "k": 4, "max_per_category": 1, "diversity": 0.2],
+                ["history": ["item5"], "k": 4, "popularity_penalty": 0.1, "diversity": 0.2],
                 ["history": ["unknown"], "k": 3],
             ]
             let batch = try await http("POST", running.base + "/v1/recommend:batch", body: jsonString(["requests": requests]))
@@ -143,8 +155,9 @@ final class ServerEndpointTests: XCTestCase {
 
         let similar = try await http("GET", running.base + "/v1/items/item5/similar?k=6")
         XCTAssertEqual(similar.status, 200, similar.text)
-        let expected = try version.nearest(Array(version.vectors.row(5)), k: 7, efSearch: 400).filter { $0.id != 5 }.prefix(6)
-        XCTAssertEqual(similar.json["ids"] as? [String], expected.map { "item\($0.id)" })
+        let expected = try Recommender(version: version).mostSimilar(to: "item5", k: 6)
+        XCTAssertEqual(expected.count, 6)
+        XCTAssertEqual(similar.json["ids"] as? [String], expected.map(\.item))
         XCTAssertEqual(similar.json["item"] as? String, "item5")
         let missing = try await http("GET", running.base + "/v1/items/nope/similar")
         XCTAssertEqual(missing.status, 404)

@@ -32,6 +32,8 @@ final class ServerErrorTests: XCTestCase {
             Case(body: #"{"history": ["item1"], "diversity": 1}"#, status: 400, code: "out_of_range", field: "diversity", value: "1"),
             Case(body: #"{"history": ["item1"], "explain": "yes"}"#, status: 400, code: "wrong_type", field: "explain", value: "\"yes\""),
             Case(body: #"{"history": ["item1"], "max_per_category": 0}"#, status: 400, code: "out_of_range", field: "max_per_category", value: "0"),
+            Case(body: #"{"history": ["item1"], "max_per_category": 2}"#, status: 400, code: "needs_catalog", field: "max_per_category", value: "2"),
+            Case(body: #"{"history": ["item1"], "require": ["red"]}"#, status: 400, code: "needs_catalog", field: "require", value: "red"),
             Case(body: #"["item1"]"#, status: 400, code: "wrong_type", field: "body", value: "an array"),
             Case(body: #"{"history": ["item1"]"#, status: 400, code: "invalid_json", field: "body", value: #""history": ["item1"]"#),
             Case(body: String(repeating: "[", count: 1500), status: 400, code: "invalid_json", field: "body", value: nil),
