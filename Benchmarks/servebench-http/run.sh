@@ -50,15 +50,33 @@ wait_ready() {
     for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
     echo "run.sh: $1 never answered" >&2; exit 1
 }
-# wrk_run NAME PORT HISTORIES DURATION [RATE]: one JSON line (with name, load average, rate asked).
+# CPU seconds (user + system) used so far by the process listening on PORT and its children
+# (uvicorn's workers): the service's own cost, whatever else the shared machine runs.
+cpu_of_port() {
+    local pid; pid=$(ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    local parent; parent=$(ps -o ppid= -p "$pid" | xargs)
+    # uvicorn: the listener is a worker; count the master's whole tree.
+    [ "$(ps -o comm= -p "$parent")" = uvicorn ] || [[ "$(ps -o args= -p "$parent")" == *uvicorn* ]] && pid=$parent
+    local total=0
+    for p in $pid $(pgrep -P "$pid"); do
+        total=$(( total + $(awk '{print $14 + $15}' /proc/$p/stat) ))
+    done
+    echo "$total $(getconf CLK_TCK)"
+}
+# wrk_run NAME PORT HISTORIES DURATION [RATE]: one JSON line (with name, load average, rate asked,
+# the service's CPU microseconds per request).
 wrk_run() {
     local name=$1 port=$2 histories=$3 duration=$4 rate=${5:-0} c=$conns
     [ "$rate" != 0 ] && c=16
     local before; before=$(load)
+    local cpu0; cpu0=$(cpu_of_port "$port")
     local line
     line=$(HISTORIES="$histories" RATE="$rate" CONNECTIONS="$c" wrk -t2 -c"$c" -d"${duration}s" --timeout 5s \
         -s "$here/histories.lua" "http://127.0.0.1:$port" | grep '^RESULT ' | sed 's/^RESULT //')
-    echo "{\"name\":\"$name\",\"rate_asked\":$rate,\"connections\":$c,\"load_before\":\"$before\",\"load_after\":\"$(load)\",${line#\{}"
+    local cpu1; cpu1=$(cpu_of_port "$port")
+    local requests; requests=$(echo "$line" | "$py" -c 'import json,sys; print(json.loads(sys.stdin.read())["requests"])')
+    local us; us=$("$py" -c "t0,h=map(int,'$cpu0'.split()); t1,_=map(int,'$cpu1'.split()); print(round((t1-t0)/h*1e6/max($requests,1),1))")
+    echo "{\"name\":\"$name\",\"rate_asked\":$rate,\"connections\":$c,\"load_before\":\"$before\",\"load_after\":\"$(load)\",\"cpu_us_per_request\":$us,${line#\{}"
 }
 start_ours() { # store port
     "$bin" serve --store "$1" --port "$2" --rule last:10 --candidate-factor 1 --scoring-threads 2 --poll-ms 100 \

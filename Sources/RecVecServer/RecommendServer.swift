@@ -84,7 +84,7 @@ public final class RecommendServer: @unchecked Sendable {
                 let started = ContinuousClock.now
                 let outcome = try self.scoreRecorded(served) { try served.recommend(parsed) }
                 self.observe(served, outcome, since: started)
-                return try self.encode(outcome.reply)
+                return ByteBuffer(bytes: try outcome.reply.json())
             }
         }
         router.post("/v1/recommend:batch") { request, _ in
@@ -94,7 +94,7 @@ public final class RecommendServer: @unchecked Sendable {
                 let started = ContinuousClock.now
                 let outcomes = try self.scoreRecorded(served) { try served.recommendBatch(parsed.requests) }
                 for outcome in outcomes { self.observe(served, outcome, since: started) }
-                return try self.encode(BatchReply(version: served.name, responses: outcomes.map(\.reply)))
+                return ByteBuffer(bytes: try BatchReply(version: served.name, responses: outcomes.map(\.reply)).json())
             }
         }
         router.get("/v1/items/{id}/similar") { request, context in

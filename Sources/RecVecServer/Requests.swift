@@ -216,3 +216,75 @@ struct ReloadReply: Encodable {
     var serving: String
     var switched: Bool
 }
+
+// MARK: encoding the hot replies
+
+extension RecommendReply {
+    /// The reply as JSON: the same document `JSONEncoder` writes (tested), written directly
+    /// because the encoder costs more than the scoring. With a trace, `JSONEncoder` writes it.
+    func json() throws -> [UInt8] {
+        if trace != nil { return Array(try JSONEncoder().encode(self)) }
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + ids.count * 32)
+        write(into: &out)
+        return out
+    }
+
+    func write(into out: inout [UInt8]) {
+        out += Array(#"{"version":"#.utf8)
+        JSONWriter.string(version, into: &out)
+        out += Array(#","ids":["#.utf8)
+        for (i, id) in ids.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.string(id, into: &out)
+        }
+        out += Array(#"],"scores":["#.utf8)
+        for (i, score) in scores.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array((score.isFinite ? score.description : "null").utf8)
+        }
+        out += Array(#"],"unknown_items":["#.utf8)
+        for (i, id) in unknownItems.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.string(id, into: &out)
+        }
+        out += Array(#"],"fallback":"#.utf8)
+        out += Array((fallback ? "true" : "false").utf8)
+        out += Array(#","excluded_at_retrieval":"#.utf8)
+        out += Array(String(excludedAtRetrieval).utf8)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension BatchReply {
+    func json() throws -> [UInt8] {
+        if responses.contains(where: { $0.trace != nil }) { return Array(try JSONEncoder().encode(self)) }
+        var out: [UInt8] = Array(#"{"version":"#.utf8)
+        JSONWriter.string(version, into: &out)
+        out += Array(#","responses":["#.utf8)
+        for (i, reply) in responses.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            reply.write(into: &out)
+        }
+        out += Array("]}".utf8)
+        return out
+    }
+}
+
+enum JSONWriter {
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped.
+    static func string(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0 ..< 0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
