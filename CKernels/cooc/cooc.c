@@ -47,6 +47,7 @@ typedef struct {
     int64_t count_sessions;
     int32_t count_items;
     int32_t window;
+    int forward_only;
 
     // Index build: the token stream cut into `count_slices` slices; slice s counts into
     // slice_cursors[s * count_items ...], later its write cursors.
@@ -238,7 +239,7 @@ static void rows_task(void *context, int thread, int count_threads) {
         calloc((n + 63) / 64, sizeof(uint64_t)),
         calloc((n + 4095) / 4096, sizeof(uint64_t)),
     };
-    rv_cooc_index index = {j->tokens, j->occurrences, j->item_offsets, j->weights, j->count_items};
+    rv_cooc_index index = {j->tokens, j->occurrences, j->item_offsets, j->weights, j->count_items, j->forward_only};
     if (!acc.sums || !acc.bits || !acc.words) fail(j, RV_ERR_OUT_OF_MEMORY);
     while (!failed(j)) {
         int64_t k = atomic_fetch_add(&j->next_chunk, 1);
@@ -311,12 +312,21 @@ rv_status rv_cooc_dense_f32(const int32_t *tokens, int64_t count_tokens, const i
                             int64_t count_sessions, int32_t count_items, int32_t window,
                             rv_cooc_weighting weighting, int count_threads, float *out,
                             int64_t out_row_stride_in_floats) {
+    return rv_cooc_dense_directed_f32(tokens, count_tokens, session_offsets, count_sessions, count_items, window,
+                                      weighting, RV_COOC_SYMMETRIC, count_threads, out, out_row_stride_in_floats);
+}
+
+rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
+                                     int64_t count_sessions, int32_t count_items, int32_t window,
+                                     rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
+                                     float *out, int64_t out_row_stride_in_floats) {
+    if (direction != RV_COOC_SYMMETRIC && direction != RV_COOC_FORWARD) return RV_ERR_INVALID_ARGUMENT;
     if (!out || count_items <= 0 || out_row_stride_in_floats < count_items) return RV_ERR_INVALID_ARGUMENT;
     if ((size_t)count_items > SIZE_MAX / sizeof(float) / (size_t)out_row_stride_in_floats)
         return RV_ERR_INVALID_ARGUMENT;
     job j = {.tokens = tokens, .count_tokens = count_tokens, .offsets = session_offsets,
              .count_sessions = count_sessions, .count_items = count_items, .window = window,
-             .dense_out = out, .dense_stride = out_row_stride_in_floats};
+             .forward_only = direction == RV_COOC_FORWARD, .dense_out = out, .dense_stride = out_row_stride_in_floats};
     rv_status status = run(&j, weighting, count_threads);
     release(&j);
     return status;
@@ -326,12 +336,22 @@ rv_status rv_cooc_csr_f32(const int32_t *tokens, int64_t count_tokens, const int
                           int64_t count_sessions, int32_t count_items, int32_t window,
                           rv_cooc_weighting weighting, int count_threads, rv_cooc_csr **out_result,
                           int64_t *out_count_nonzeros) {
+    return rv_cooc_csr_directed_f32(tokens, count_tokens, session_offsets, count_sessions, count_items, window, weighting,
+                                    RV_COOC_SYMMETRIC, count_threads, out_result, out_count_nonzeros);
+}
+
+rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
+                                   int64_t count_sessions, int32_t count_items, int32_t window,
+                                   rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
+                                   rv_cooc_csr **out_result, int64_t *out_count_nonzeros) {
+    if (direction != RV_COOC_SYMMETRIC && direction != RV_COOC_FORWARD) return RV_ERR_INVALID_ARGUMENT;
     if (!out_result || !out_count_nonzeros) return RV_ERR_INVALID_ARGUMENT;
     *out_result = NULL;
     *out_count_nonzeros = 0;
     if (count_items <= 0) return RV_ERR_INVALID_ARGUMENT;
     job j = {.tokens = tokens, .count_tokens = count_tokens, .offsets = session_offsets,
-             .count_sessions = count_sessions, .count_items = count_items, .window = window};
+             .count_sessions = count_sessions, .count_items = count_items, .window = window,
+             .forward_only = direction == RV_COOC_FORWARD};
     j.row_counts = calloc((size_t)count_items, sizeof(int64_t));
     rv_cooc_csr *result = malloc(sizeof(rv_cooc_csr));
     rv_status status = j.row_counts && result ? run(&j, weighting, count_threads) : RV_ERR_OUT_OF_MEMORY;

@@ -28,6 +28,7 @@ typedef struct {
     const int64_t *item_offsets;        // count_items + 1
     const double *weight_by_distance;   // [d] for d in 1 ... the longest window used; [0] unused
     int32_t count_items;
+    int forward_only; // RV_COOC_FORWARD: only the right-hand neighbours count
 } rv_cooc_index;
 
 /// One thread's accumulator for a row: `sums` (count_items doubles, zero between rows) and the

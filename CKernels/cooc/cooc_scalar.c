@@ -26,7 +26,7 @@ int64_t rv_cooc_gather_row_scalar(const rv_cooc_index *index, int32_t item, rv_c
             __builtin_prefetch(tokens + rv_cooc_position(ahead) + rv_cooc_right(ahead));
         }
         const int32_t *center = tokens + rv_cooc_position(occurrence[k]);
-        uint32_t left = rv_cooc_left(occurrence[k]), right = rv_cooc_right(occurrence[k]);
+        uint32_t left = index->forward_only ? 0 : rv_cooc_left(occurrence[k]), right = rv_cooc_right(occurrence[k]);
         for (uint32_t d = left; d >= 1; d--) touch(acc, center[-(int64_t)d], weight[d]);
         for (uint32_t d = 1; d <= right; d++) touch(acc, center[d], weight[d]);
         visited += (int64_t)left + (int64_t)right;

@@ -11,6 +11,11 @@
 // of repeats (a == b) adds it twice to the diagonal M[a][a]; M is symmetric. weight(d) is 1
 // (RV_COOC_COUNT) or 1 / d (RV_COOC_INVERSE_DISTANCE).
 //
+// The `_directed` entry points take a direction: RV_COOC_SYMMETRIC is the above;
+// RV_COOC_FORWARD keeps only the pairs with j > i (b comes after a: "next-item" windows, for
+// sessions as sequences), so M[a][b] counts b following a within the window and M is not
+// symmetric. The plain entry points are the symmetric case.
+//
 // Each row is gathered by one thread from an occurrence index (item -> positions) into a
 // double accumulator, adding its neighbours in ascending (position, neighbour position) order,
 // then rounded once to float: results are identical for every thread count, and equal the
@@ -37,6 +42,11 @@ typedef enum rv_cooc_weighting {
     RV_COOC_INVERSE_DISTANCE = 1, // a pair d positions apart adds 1 / d
 } rv_cooc_weighting;
 
+typedef enum rv_cooc_direction {
+    RV_COOC_SYMMETRIC = 0, // both sides of every position
+    RV_COOC_FORWARD = 1,   // only the positions after it: M[a][b] = b within `window` after a
+} rv_cooc_direction;
+
 /// The dense `count_items x count_items` matrix M into `out` (row r at
 /// `out + r * out_row_stride_in_floats`; every element of the first count_items columns is
 /// written). Memory: the occurrence index (8 bytes per token) and, per thread, count_items
@@ -51,6 +61,12 @@ rv_status rv_cooc_dense_f32(const int32_t *tokens, int64_t count_tokens, const i
                             rv_cooc_weighting weighting, int count_threads, float *out,
                             int64_t out_row_stride_in_floats);
 
+/// rv_cooc_dense_f32 with a direction (RV_ERR_INVALID_ARGUMENT for an unknown one).
+rv_status rv_cooc_dense_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
+                                     int64_t count_sessions, int32_t count_items, int32_t window,
+                                     rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
+                                     float *out, int64_t out_row_stride_in_floats);
+
 /// A CSR result held by the C side between rv_cooc_csr_f32 and rv_cooc_csr_take.
 typedef struct rv_cooc_csr rv_cooc_csr;
 
@@ -63,6 +79,12 @@ rv_status rv_cooc_csr_f32(const int32_t *tokens, int64_t count_tokens, const int
                           int64_t count_sessions, int32_t count_items, int32_t window,
                           rv_cooc_weighting weighting, int count_threads, rv_cooc_csr **out_result,
                           int64_t *out_count_nonzeros);
+
+/// rv_cooc_csr_f32 with a direction (RV_ERR_INVALID_ARGUMENT for an unknown one).
+rv_status rv_cooc_csr_directed_f32(const int32_t *tokens, int64_t count_tokens, const int64_t *session_offsets,
+                                   int64_t count_sessions, int32_t count_items, int32_t window,
+                                   rv_cooc_weighting weighting, rv_cooc_direction direction, int count_threads,
+                                   rv_cooc_csr **out_result, int64_t *out_count_nonzeros);
 
 /// Copies `result` into `row_offsets` (count_items + 1), `columns` and `values` (the non-zero
 /// count each; NULL allowed when it is 0), columns ascending within a row, and frees `result`

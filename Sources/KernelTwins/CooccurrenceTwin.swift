@@ -8,13 +8,18 @@ extension KernelTwins {
     /// `0 < |i - j| <= window` (in ascending order of `i`, then `j`): add `weight(|i - j|)` to
     /// row `tokens[i]`, column `tokens[j]`, in Double; round to Float at the end. Each row is a
     /// dictionary column -> sum, emitted with columns ascending.
-    public static func cooccurrence(_ corpus: Corpus, window: Int, weighting: CooccurrenceWeighting) -> SparseMatrix {
+    /// With `direction: .forward` only `j > i` counts.
+    public static func cooccurrence(_ corpus: Corpus, window: Int, weighting: CooccurrenceWeighting,
+                                    direction: CooccurrenceDirection = .symmetric) -> SparseMatrix {
         var rows = [[Int32: Double]](repeating: [:], count: corpus.vocabularySize)
         for s in 0 ..< corpus.sessionCount {
             let session = corpus.session(s)
             for i in session.indices {
                 let a = Int(session[i])
-                for j in max(session.startIndex, i - window) ... min(session.endIndex - 1, i + window) where j != i {
+                let lower = direction == .forward ? i + 1 : max(session.startIndex, i - window)
+                let upper = min(session.endIndex - 1, i + window)
+                guard lower <= upper else { continue }
+                for j in lower ... upper where j != i {
                     let distance = abs(i - j)
                     let weight = weighting == .count ? 1.0 : 1.0 / Double(distance)
                     rows[a][session[j], default: 0] += weight

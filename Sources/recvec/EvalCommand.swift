@@ -43,6 +43,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate a store's version (needs --events).") var store: String?
     @Option(help: "With --store: the version (default: the current one).") var version: String?
     @OptionGroup var ranking: RankingOptions
+    @Option(help: "Also write the split (train.tsv, test.tsv, split.json) to this folder, for Benchmarks/peers/peers_recs.py.")
+    var writeSplit: String?
 
     func validate() throws {
         if let dataset {
@@ -68,6 +70,9 @@ struct EvalCommand: ParsableCommand {
         }
         _ = try parsedMethods()
         if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
+        if writeSplit != nil, events.events != nil || dataset == "synthetic" || vectors != nil || store != nil {
+            throw ValidationError("--write-split needs --dataset movielens")
+        }
     }
 
     func parsedMethods() throws -> [Method]? {
@@ -108,7 +113,13 @@ struct EvalCommand: ParsableCommand {
             progress.line("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
+            let leakFree = try leakFree(data.events)
+            if let writeSplit {
+                try EvalProtocols.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, excludeSeen: true, ties: settings.ties)
+                    .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: true)
+                progress.line("wrote the split to \(writeSplit)")
+            }
+            table = try Tables.leakFree(data.events, protocol: leakFree, sessions: settings.sessionRule, content: [data.genres],
                                         configs: settings.methodConfigs(threads: global.threads), methods: try parsedMethods() ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
@@ -121,11 +132,12 @@ struct EvalCommand: ParsableCommand {
     /// `--vectors DIR` / `--store S`: the rows, ids and settings recorded with them, scored on the
     /// held-out part of --events by `TrainedModel.evaluate`.
     func evaluateExisting(progress: Progress) throws -> (ResultsTable, Defaults) {
-        let retrieval: Retrieval, ids: [String], name: String
+        let retrieval: Retrieval, ids: [String], name: String, trainedUnder: String?
         var settings: Defaults
         if let vectors {
             let model = try TrainedModel.read(from: vectors)
             (retrieval, ids, settings, name) = (model.retrieval, model.ids, model.info.settings, "\(model.info.method.tableName) (\(vectors))")
+            trainedUnder = model.info.evaluation
         } else {
             let opened = try EmbeddingStore(path: store!).open(version)
             retrieval = Retrieval(queryVectors: opened.userSideVectors.matrix(), itemVectors: opened.vectors.matrix(), metric: opened.manifest.metric,
@@ -134,6 +146,7 @@ struct EvalCommand: ParsableCommand {
             settings = opened.manifest.defaults ?? Defaults.standard
             settings.userVectorRule = opened.manifest.userVectorRule ?? settings.userVectorRule
             name = "\(opened.manifest.method) (\(opened.name))"
+            trainedUnder = opened.manifest.configuration["evaluation"]
         }
         settings.k = ranking.k
         let loaded = try canonicalOrder(try events.load(progress: progress.line))
@@ -145,6 +158,14 @@ struct EvalCommand: ParsableCommand {
         table.ties = settings.ties
         table.rows.append(TableRow(method: name, evalProtocol: leakFree.evalProtocol, metrics: metrics, seconds: Date().timeIntervalSince(start),
                                    scoring: retrieval.label))
+        let asked = switch leakFree {
+        case .leaveLastOut: "leave-last-out"
+        case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
+        }
+        if trainedUnder != asked {
+            table.notes.append("these vectors were trained \(trainedUnder.map { "under \($0)" } ?? "on the whole log"), not on the training part of \(asked): "
+                               + "held-out events may have been trained on, so the numbers can be optimistic")
+        }
         if unknown > 0 { table.notes.append("\(unknown) of \(metrics.cases) cases have a target the vectors have no row for (counted as misses)") }
         return (table, settings)
     }

@@ -16,7 +16,8 @@ struct PipelineCommand: ParsableCommand {
                       "session": null, "delimiter": null, "skipBadLines": false, "content": []},
            "method": "ppmi-svd", "protocol": "leave-last-out", "cutoff": null,
            "settings": {"seed": 42, "preset": "tuned", "userVectorRule": "recency:5:0.8", "sessionGapSeconds": 1800, "k": 20,
-                        "ties": "item-id", "excludeSeen": true, "dimension": null, "window": null, "epochs": null, "negatives": null},
+                        "ties": "item-id", "excludeSeen": true, "dimension": null, "window": null, "epochs": null, "negatives": null,
+                        "subsample": null, "scoring": null, "popularityBias": null},
            "threads": 0, "store": "store", "index": {"m": 16, "efConstruction": 200, "efSearch": 64} (or "none"),
            "gate": {"metric": "recall@20", "maxRecallDrop": 0.02, "minCoverageRatio": 0.5}, "force": false, "keep": null}
         Only "events.path", "method" and "store" are required; the rest defaults as shown (settings: Defaults.standard).
@@ -165,9 +166,10 @@ struct PipelineConfig: Codable {
 
     struct Settings: Codable {
         var seed: UInt64?, preset: Preset?, userVectorRule: UserVectorRule?, sessionGapSeconds: Int64?, k: Int?, ties: TieRule?, excludeSeen: Bool?
-        var dimension: Int?, window: Int?, epochs: Int?, negatives: Int?, scoring: Scoring?, popularityBias: Bool?
+        var dimension: Int?, window: Int?, epochs: Int?, negatives: Int?, subsample: Double?, scoring: Scoring?, popularityBias: Bool?
         var shared: SharedHyperparameters {
-            SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, scoring: scoring, popularityBias: popularityBias)
+            SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, subsample: subsample,
+                                  scoring: scoring, popularityBias: popularityBias)
         }
     }
 

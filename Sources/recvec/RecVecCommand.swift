@@ -8,7 +8,8 @@ struct RecVecCommand: ParsableCommand {
         abstract: "Train, store and serve embeddings for recommender systems.",
         subcommands: [
             // offline
-            GenerateCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self, PipelineCommand.self,
+            GenerateCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self, TuneCommand.self,
+            PipelineCommand.self,
             // storage and online
             Publish.self, Versions.self, Rollback.self, GC.self, Recommend.self, DriftCommand.self, Export.self,
             ServeHTTP.self,

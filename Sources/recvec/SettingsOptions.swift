@@ -18,6 +18,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Co-occurrence and SGNS window; default: the preset's.") var window: Int?
     @Option(help: "SGNS epochs (passes over the walks for graph walks); default: the preset's.") var epochs: Int?
     @Option(help: "SGNS negative samples per pair (Item2Vec, graph walks); default: the preset's.") var negatives: Int?
+    @Option(help: "SGNS subsampling threshold of Item2Vec and graph walks (0 = off); default: the preset's, raised to 10 / catalogue size.")
+    var subsample: Double?
     @Option(help: "Scoring of the behaviour methods: cosine or asymmetric-dot; default: the preset's.") var scoring: Scoring?
     @Option(help: "PPMI+SVD with asymmetric-dot: add log popularity to the score (true/false); default: the preset's.") var popularityBias: Bool?
     @Option(help: "Logs without a session column: a gap longer than this many seconds starts a new session (default: \(Defaults.standard.sessionGapSeconds)).")
@@ -28,10 +30,12 @@ struct ModelOptions: ParsableArguments {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let sessionGap, sessionGap < 0 { throw ValidationError("--session-gap must be >= 0 seconds, got \(sessionGap)") }
+        if let s = subsample, !(s >= 0 && s.isFinite) { throw ValidationError("--subsample must be >= 0, got \(s)") }
     }
 
     var shared: SharedHyperparameters {
-        SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, scoring: scoring, popularityBias: popularityBias)
+        SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, subsample: subsample,
+                              scoring: scoring, popularityBias: popularityBias)
     }
 }
 

@@ -75,17 +75,23 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Synthetic workload: items in the catalog.") var items = SyntheticConfig().items
     @Option(help: "Synthetic workload: sessions.") var sessions = SyntheticConfig().sessions
     @Option(help: "Synthetic workload: events per session.") var sessionLength = SyntheticConfig().sessionLength
+    @Option(help: "Synthetic workload: Pareto shape of item popularity (smaller = a heavier head).") var popularityExponent = SyntheticConfig().popularityExponent
+    @Option(help: "Synthetic workload: share of each event drawn from the user's preferences (the rest from popularity).")
+    var preferenceShare = SyntheticConfig().preferenceShare
 
     func validate() throws {
         for (flag, value) in [("--users", users), ("--items", items), ("--sessions", sessions), ("--session-length", sessionLength)] where value < 1 {
             throw ValidationError("\(flag) must be at least 1, got \(value)")
         }
         guard sessionLength >= 2 else { throw ValidationError("--session-length must be at least 2 (next-item pairs), got \(sessionLength)") }
+        guard popularityExponent > 0, popularityExponent.isFinite else { throw ValidationError("--popularity-exponent must be > 0, got \(popularityExponent)") }
+        guard (0 ... 1).contains(preferenceShare) else { throw ValidationError("--preference-share must be in [0, 1], got \(preferenceShare)") }
     }
 
     func config(seed: UInt64) -> SyntheticConfig {
         var c = SyntheticConfig()
         (c.users, c.items, c.sessions, c.sessionLength, c.seed) = (users, items, sessions, sessionLength, seed)
+        (c.popularityExponent, c.preferenceShare) = (popularityExponent, preferenceShare)
         return c
     }
 }

@@ -115,6 +115,40 @@ final class CooccurrenceTests: XCTestCase {
         }
     }
 
+    /// Forward ("next-item") windows: C against the twin at every thread count, dense and CSR;
+    /// and forward + its transpose is the symmetric matrix.
+    func testForwardDirectionMatchesTwinAndSumsToSymmetric() throws {
+        for seed: UInt64 in [5, 6, 7] {
+            for vocabularySize in [1, 3, 7, 64, 65, 300] {
+                let c = try randomCorpus(seed: seed, vocabularySize: vocabularySize, sessions: 60)
+                for window in [1, 2, 5] {
+                    for weighting in CooccurrenceWeighting.allCases {
+                        let context = "seed \(seed), n \(vocabularySize), window \(window), \(weighting), forward"
+                        let twin = KernelTwins.cooccurrence(c, window: window, weighting: weighting, direction: .forward)
+                        let dense = try Kernels.cooccurrenceDense(c, window: window, weighting: weighting, direction: .forward, threads: 1)
+                        XCTAssertEqual(dense, twin.dense(), context)
+                        for threads in threadCounts {
+                            let sparse = try Kernels.cooccurrenceSparse(c, window: window, weighting: weighting, direction: .forward, threads: threads)
+                            XCTAssertEqual(sparse, twin, "\(context), threads \(threads)")
+                        }
+                        let symmetric = try Kernels.cooccurrenceDense(c, window: window, weighting: weighting, threads: 1)
+                        for a in 0 ..< vocabularySize {
+                            for b in 0 ..< vocabularySize {
+                                XCTAssertEqual(dense[a, b] + dense[b, a], symmetric[a, b], accuracy: 1e-4 * max(1, symmetric[a, b]), "\(context) [\(a), \(b)]")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // By hand: session [0, 1, 2, 1], window 2: forward pairs 0->1, 0->2, 1->2, 1->1, 2->1.
+        let hand = try Corpus(sessions: [[0, 1, 2, 1]], vocabularySize: 3)
+        let m = try Kernels.cooccurrenceDense(hand, window: 2, direction: .forward)
+        XCTAssertEqual(m.values, [0, 1, 1,
+                                  0, 1, 1,
+                                  0, 1, 0])
+    }
+
     func testSymmetricWithRowSumsEqualToPairCounts() throws {
         // Independent of the twin: M is symmetric, and with count weighting the whole matrix
         // sums to twice the number of in-window position pairs, counted per session by length.

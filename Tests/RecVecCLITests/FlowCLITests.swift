@@ -44,6 +44,13 @@ final class FlowCLITests: XCTestCase {
         result = try runRecVec(["eval", "--events", events, "--vectors", dir + "/model", "--json", "--threads", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try recall(ofRow: "Item2Vec", result), trained)
+        XCTAssertEqual((try json(result)["notes"] as? [String])?.count, 0, result.stdout)
+        // Vectors trained on every event have seen the held-out ones: the table says so.
+        result = try runRecVec(["train", "--events", events, "--method", "ppmi-svd", "--dimension", "4", "--out", dir + "/whole"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        result = try runRecVec(["eval", "--events", events, "--vectors", dir + "/whole", "--threads", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("trained on the whole log, not on the training part of leave-last-out"), result.stderr)
 
         result = try runRecVec(["publish", "--store", dir + "/store", "--from", dir + "/model", "--index", "none", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)

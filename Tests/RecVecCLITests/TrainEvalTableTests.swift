@@ -12,9 +12,11 @@ final class TrainEvalTableTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
         let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
         let methods = ["PPMI+SVD", "Item2Vec", "Graph-walk", "Multimodal", "Fused", "Popularity", "Random"]
-        for p in ["seed-pairs", "leave-last-out"] {
-            XCTAssertEqual(rows.filter { $0["protocol"] as? String == p }.compactMap { $0["method"] as? String }, methods, p)
-        }
+        XCTAssertEqual(rows.filter { $0["protocol"] as? String == "seed-pairs" }.compactMap { $0["method"] as? String }, methods)
+        // Leak-free protocols add the transition, item-kNN and EASE baselines built from the same split.
+        XCTAssertEqual(rows.filter { $0["protocol"] as? String == "leave-last-out" }.compactMap { $0["method"] as? String },
+                       methods + ["Transition", "Item-kNN", "EASE"])
+        XCTAssertEqual(object["ties"] as? String, "item-id")
         for row in rows {
             for key in ["recall@20", "ndcg@20", "coverage@20", "seconds"] {
                 let value = try XCTUnwrap(row[key] as? Double, "\(key) in \(row)")
@@ -86,7 +88,7 @@ final class TrainEvalTableTests: XCTestCase {
             XCTAssertEqual(result.status, 0, result.stderr)
             let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
             let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
-            XCTAssertEqual(rows.compactMap { $0["method"] as? String }, ["Multimodal", "Popularity", "Random"])
+            XCTAssertEqual(rows.compactMap { $0["method"] as? String }, ["Multimodal", "Popularity", "Random", "Transition", "Item-kNN", "EASE"])
             XCTAssertEqual(Set(rows.compactMap { $0["protocol"] as? String }), ["time-cutoff"])
             // The four later ratings are the cases; popularity counts only the five earlier ones
             // ([1, 2, 1, 1, 0] over movies 1...5): top 2 lists [3, 4], [1, 4], [2, 1], [3, 4] hit two

@@ -52,6 +52,7 @@ extension Tables {
         table.rows += try methodRows(methods, corpus: split.training, cases: split.cases, content: content, cold: [], configs: configs,
                                      k: k, rule: userRule, evalProtocol: evalProtocol, threads: threads, progress: progress)
         table.rows += try leakFreeBaselineRows(split, cases: split.cases, k: k, evalProtocol: evalProtocol, seed: seed, ease: ease, threads: threads)
+        Guards.annotate(&table)
         guard coldFraction > 0 else { return table }
         var random = SplitMix64(seed: seed, stream: 0xC01D)
         var order = Array(0 ..< itemCount)

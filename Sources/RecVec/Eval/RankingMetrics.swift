@@ -17,6 +17,15 @@ public struct RankingMetrics: Equatable, Sendable, Codable {
     public var meanPopularityPercentile: Double
     /// Gini coefficient of how often each catalog item is recommended (0 = evenly, 1 = one item).
     public var gini: Double
+    /// Share of the recommended slots given to items with fewer than `Guards.rareCount` training
+    /// events (a collapse onto barely trained vectors shows here).
+    public var rareShare: Double = 0
+
+    public init(k: Int, cases: Int, recall: Double, ndcg: Double, mrr: Double, coverage: Double, meanPopularityPercentile: Double,
+                gini: Double, rareShare: Double = 0) {
+        (self.k, self.cases, self.recall, self.ndcg, self.mrr, self.coverage) = (k, cases, recall, ndcg, mrr, coverage)
+        (self.meanPopularityPercentile, self.gini, self.rareShare) = (meanPopularityPercentile, gini, rareShare)
+    }
 }
 
 public enum Metrics {
@@ -70,6 +79,6 @@ public enum Metrics {
         return RankingMetrics(k: k, cases: targets.count, recall: hits / n, ndcg: dcg / n, mrr: rr / n,
                               coverage: Double(recommended.filter { $0 > 0 }.count) / Double(max(popularity.count, 1)),
                               meanPopularityPercentile: listed > 0 ? percentileSum / Double(listed) : 0,
-                              gini: gini(recommended))
+                              gini: gini(recommended), rareShare: Guards.rareShare(lists: lists.map { Array($0.prefix(k)) }, counts: popularity))
     }
 }

@@ -145,6 +145,7 @@ public enum Tables {
                 table.rows += baselineRows(cases, k: k, popularity: corpus.counts(), evalProtocol: evalProtocol, seed: configs.item2vec.seed)
             }
         }
+        Guards.annotate(&table)
         return table
     }
 

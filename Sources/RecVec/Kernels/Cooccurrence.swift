@@ -11,6 +11,16 @@ public enum CooccurrenceWeighting: String, CaseIterable, Sendable, Codable {
     var c: rv_cooc_weighting { self == .count ? RV_COOC_COUNT : RV_COOC_INVERSE_DISTANCE }
 }
 
+/// Which neighbours of a position count as its pairs.
+public enum CooccurrenceDirection: String, CaseIterable, Sendable, Codable {
+    /// Both sides: `M` is symmetric.
+    case symmetric
+    /// Only the positions after it ("next-item" windows): `M[a][b]` counts `b` after `a`.
+    case forward
+
+    var c: rv_cooc_direction { self == .symmetric ? RV_COOC_SYMMETRIC : RV_COOC_FORWARD }
+}
+
 extension Kernels {
     /// The largest catalog `cooccurrenceDense` accepts: its `n x n` Float matrix is then at most
     /// 4 GiB. Larger catalogs go through `cooccurrenceSparse`.
@@ -31,8 +41,10 @@ extension Kernels {
     /// The corresponding C kernel is `rv_cooc_dense_f32`.
     /// - Throws: `KernelError` for `window < 1`, an empty corpus, a catalog above
     ///   `cooccurrenceDenseMaxVocabulary` or a negative thread count.
+    /// With `direction: .forward` only pairs with `j > i` count (`M[a][b]`: `b` within `window`
+    /// after `a`; not symmetric): the C kernel is then `rv_cooc_dense_directed_f32`.
     public static func cooccurrenceDense(_ corpus: Corpus, window: Int, weighting: CooccurrenceWeighting = .count,
-                                         threads: Int = 0) throws(KernelError) -> Matrix {
+                                         direction: CooccurrenceDirection = .symmetric, threads: Int = 0) throws(KernelError) -> Matrix {
         try checkCooccurrence(corpus, window: window, threads: threads)
         let n = corpus.vocabularySize
         guard n <= cooccurrenceDenseMaxVocabulary else {
@@ -44,12 +56,12 @@ extension Kernels {
         let status = corpus.tokens.withUnsafeBufferPointer { tokens in
             corpus.offsets.withUnsafeBufferPointer { offsets in
                 out.values.withUnsafeMutableBufferPointer { values in
-                    rv_cooc_dense_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
-                                      Int32(n), Int32(window), weighting.c, Int32(clamping: threads), values.baseAddress, Int64(n))
+                    rv_cooc_dense_directed_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
+                                               Int32(n), Int32(window), weighting.c, direction.c, Int32(clamping: threads), values.baseAddress, Int64(n))
                 }
             }
         }
-        try check(status, "rv_cooc_dense_f32")
+        try check(status, "rv_cooc_dense_directed_f32")
         return out
     }
 
@@ -57,8 +69,9 @@ extension Kernels {
     /// memory grows with the non-zeros, never with `vocabularySize^2`.
     /// The corresponding C kernel is `rv_cooc_csr_f32` (then `rv_cooc_csr_take`).
     /// - Throws: `KernelError` for `window < 1`, an empty corpus or a negative thread count.
+    /// `direction` as for `cooccurrenceDense` (C kernel `rv_cooc_csr_directed_f32`).
     public static func cooccurrenceSparse(_ corpus: Corpus, window: Int, weighting: CooccurrenceWeighting = .count,
-                                          threads: Int = 0) throws(KernelError) -> SparseMatrix {
+                                          direction: CooccurrenceDirection = .symmetric, threads: Int = 0) throws(KernelError) -> SparseMatrix {
         try checkCooccurrence(corpus, window: window, threads: threads)
         let n = corpus.vocabularySize
         guard n <= Int(Int32.max) else {
@@ -68,11 +81,11 @@ extension Kernels {
         var nonZeros: Int64 = 0
         let status = corpus.tokens.withUnsafeBufferPointer { tokens in
             corpus.offsets.withUnsafeBufferPointer { offsets in
-                rv_cooc_csr_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
-                                Int32(n), Int32(window), weighting.c, Int32(clamping: threads), &result, &nonZeros)
+                rv_cooc_csr_directed_f32(tokens.baseAddress, Int64(tokens.count), offsets.baseAddress, Int64(corpus.sessionCount),
+                                         Int32(n), Int32(window), weighting.c, direction.c, Int32(clamping: threads), &result, &nonZeros)
             }
         }
-        try check(status, "rv_cooc_csr_f32")
+        try check(status, "rv_cooc_csr_directed_f32")
         let count = Int(nonZeros)
         var takeStatus = RV_OK
         var columns: [Int32] = []

@@ -124,18 +124,27 @@ public enum Linalg {
         guard a.rows == a.cols else { throw .notSquare(rows: a.rows, cols: a.cols) }
         let n = a.rows
         var l = DoubleMatrix(rows: n, cols: n)
-        for j in 0 ..< n {
-            var d = a[j, j]
-            for k in 0 ..< j { d -= l[j, k] * l[j, k] }
-            guard d > 0, d.isFinite else { throw .notPositiveDefinite(pivot: j, value: d) }
-            let ljj = d.squareRoot()
-            l[j, j] = ljj
-            for i in j + 1 ..< n {
-                var s = a[i, j]
-                for k in 0 ..< j { s -= l[i, k] * l[j, k] }
-                l[i, j] = s / ljj
+        // Row-major, so both inner products run over contiguous rows (l[i, 0..<j] and l[j, 0..<j]).
+        var failure: LinalgError?
+        a.values.withUnsafeBufferPointer { a in
+            l.values.withUnsafeMutableBufferPointer { l in
+                for j in 0 ..< n {
+                    let rowJ = j * n
+                    var d = a[rowJ + j]
+                    for k in 0 ..< j { d -= l[rowJ + k] * l[rowJ + k] }
+                    guard d > 0, d.isFinite else { failure = .notPositiveDefinite(pivot: j, value: d); return }
+                    let ljj = d.squareRoot()
+                    l[rowJ + j] = ljj
+                    for i in j + 1 ..< n {
+                        let rowI = i * n
+                        var s = a[rowI + j]
+                        for k in 0 ..< j { s -= l[rowI + k] * l[rowJ + k] }
+                        l[rowI + j] = s / ljj
+                    }
+                }
             }
         }
+        if let failure { throw failure }
         return l
     }
 

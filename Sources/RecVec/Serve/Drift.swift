@@ -90,12 +90,14 @@ public struct PublishGate: Codable, Equatable, Sendable {
     /// Neighbour list length and items sampled for the coverage check.
     public var k = 10
     public var sampleSize = 500
+    /// Refuse a candidate whose own metrics show a collapse (`Guards.collapseReasons`).
+    public var refuseCollapse = true
 
     public init() {}
 
     /// The reasons to refuse `candidate`; empty = pass.
     public func evaluate(candidate: StoreVersion, current: StoreVersion) throws -> [String] {
-        var reasons: [String] = []
+        var reasons = refuseCollapse ? Guards.collapseReasons(metrics: candidate.manifest.metrics, recallKey: recallMetric) : []
         if let old = current.manifest.metrics[recallMetric] {
             if let new = candidate.manifest.metrics[recallMetric] {
                 if old - new > maxRecallDrop {

@@ -26,17 +26,21 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     public var window: Int?
     public var epochs: Int?
     public var negatives: Int?
+    /// SGNS subsampling threshold (0 = off) of Item2Vec and graph walks; setting it turns off
+    /// `MethodConfigs.scaleSubsampleToCatalogue`.
+    public var subsample: Double?
     /// Scoring of every behaviour method.
     public var scoring: Scoring?
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
 
-    public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil,
+    public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil, subsample: Double? = nil,
                 scoring: Scoring? = nil, popularityBias: Bool? = nil) {
         self.dimension = dimension
         self.window = window
         self.epochs = epochs
         self.negatives = negatives
+        self.subsample = subsample
         self.scoring = scoring
         self.popularityBias = popularityBias
     }
@@ -50,6 +54,7 @@ extension MethodConfigs {
         if let w = shared.window { (c.ppmiSVD.window, c.item2vec.window, c.walks.sgns.window) = (w, w, w) }
         if let e = shared.epochs { (c.item2vec.epochs, c.walks.sgns.epochs) = (e, e) }
         if let n = shared.negatives { (c.item2vec.negatives, c.walks.sgns.negatives) = (n, n) }
+        if let s = shared.subsample { (c.item2vec.subsample, c.walks.sgns.subsample, c.scaleSubsampleToCatalogue) = (s, s, false) }
         if let s = shared.scoring { (c.ppmiScoring, c.item2vecScoring, c.walksScoring) = (s, s, s) }
         if let b = shared.popularityBias { c.ppmiPopularityBias = b }
         return c

@@ -5,6 +5,11 @@ public struct PPMISVDConfig: Equatable, Sendable, Codable {
     /// Co-occurrence window inside a session (pairs at distance 1 ... window).
     public var window = 5
     public var weighting: CooccurrenceWeighting = .count
+    /// Count only "b after a" pairs (forward, next-item windows; `Kernels.cooccurrenceDense` with
+    /// `direction: .forward`): the PPMI matrix is then not symmetric, its rows (U) describe an
+    /// item as a predecessor and its columns (V) as a successor, so asymmetric-dot scoring
+    /// ranks what comes next. Off: symmetric windows.
+    public var directional = false
     public var ppmi = PPMIConfig()
     /// Exponent p of the singular values in `U S^p`: 0, 0.5 (the usual best, Levy et al.) or 1.
     public var eigenvalueExponent = 0.5
@@ -37,17 +42,19 @@ public enum PPMISVD {
                                             powerIterations: config.powerIterations, seed: config.seed)
         let svd: TruncatedSVD
         if corpus.vocabularySize <= config.denseLimit {
-            progress?("ppmi-svd: dense co-occurrence, window \(config.window)")
-            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+            progress?("ppmi-svd: dense co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
+            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting,
+                                                      direction: config.directional ? .forward : .symmetric, threads: config.threads)
             let ppmi = try PPMI.dense(counts, config: config.ppmi)
             progress?("ppmi-svd: randomized SVD, rank \(config.dimension)")
             svd = try TruncatedSVD(ppmi, config: svdConfig)
         } else {
             progress?("ppmi-svd: sparse co-occurrence, window \(config.window)")
-            let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting, threads: config.threads)
+            let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting,
+                                                       direction: config.directional ? .forward : .symmetric, threads: config.threads)
             let ppmi = try PPMI.sparse(counts, config: config.ppmi)
             progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
-            svd = try TruncatedSVD(ppmi, config: svdConfig)
+            svd = try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
         }
         return svd
     }
