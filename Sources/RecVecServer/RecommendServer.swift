@@ -180,6 +180,9 @@ public final class RecommendServer: @unchecked Sendable {
             status = api.status
             if api.status < 500 { metrics.rejected(code: api.code) }
             body = (try? encode(api.body)) ?? ByteBuffer()
+            if api.status >= 500, let served, endpoint.hasPrefix("/v1/recommend") {
+                follower.record(version: served.name, status: api.status, fallback: false, items: [], seconds: seconds(since: started))
+            }
         } catch let error as StoreError where Self.apiError(error) != nil {
             let api = Self.apiError(error)!
             status = api.status
@@ -214,6 +217,9 @@ public final class RecommendServer: @unchecked Sendable {
             return APIError(status: 404, code: "unknown_user", field: "user", value: id, message: error.description)
         case .emptyHistory:
             return APIError(status: 400, code: "empty_history", field: "history", message: error.description)
+        case .nonFiniteScore:
+            // The version's data, not the request: counts toward the error-rate trigger.
+            return APIError(status: 500, code: "non_finite_score", message: error.description)
         case let .noFallback(_, unknown):
             return APIError(status: 422, code: "no_fallback", field: "history", value: unknown.first, message: error.description)
         }

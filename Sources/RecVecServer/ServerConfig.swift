@@ -17,8 +17,9 @@ public struct ServerConfig: Sendable {
     /// Scoring knobs every request starts from; requests may override the popularity penalty
     /// and diversity.
     public var recommender = RecommenderConfig()
-    /// How the opened versions are checked.
-    public var verify: VerifyLevel = .quick
+    /// How the opened versions are checked: `.full` (every byte against its checksums, once per
+    /// version per process, as `recvec recommend` does) by default.
+    public var verify: VerifyLevel = .full
     /// How often CURRENT is read to follow new publishes.
     public var pollInterval: Duration = .milliseconds(250)
     /// Threads that run the scoring (off the NIO event loops); 0 = one per core.

@@ -49,7 +49,9 @@ struct GenerateCommand: ParsableCommand {
         let generated = Date().timeIntervalSince(start)
 
         let folder = URL(fileURLWithPath: out, isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw DataError.invalidArgument(name: "--out", value: folder.path, expected: "a folder that can be created: \(DataError.reason(error))")
+        }
         progress("writing \(folder.path)")
         try workload.events.writeCSV(to: folder.appendingPathComponent("events.csv"))
         for modality in workload.content {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RecVec
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
@@ -12,6 +13,8 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or a positive count, got \(threads)") }
+        guard threads >= 0 && threads <= Kernels.threadLimit else {
+            throw ValidationError("--threads must be 0 (all cores) or a count up to \(Kernels.threadLimit), got \(threads)")
+        }
     }
 }

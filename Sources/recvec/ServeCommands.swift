@@ -39,9 +39,17 @@ struct Recommend: ParsableCommand {
     @Option(help: "ANN candidates per request as a multiple of k.") var candidateFactor = 5
     @Option(help: "HNSW search candidate list size.") var efSearch: Int?
     @Flag(help: "Report which stage kept or dropped each candidate.") var explain = false
+    @Flag(help: "Skip the checksum of every byte of the version (served data could be corrupt).") var noVerify = false
 
     func validate() throws {
         guard k > 0 else { throw ValidationError("-k must be positive, got \(k)") }
+        guard k <= ServeLimits.maxK else { throw ValidationError("-k must be at most \(ServeLimits.maxK), got \(k)") }
+        guard candidateFactor <= ServeLimits.maxCandidateFactor else {
+            throw ValidationError("--candidate-factor must be at most \(ServeLimits.maxCandidateFactor), got \(candidateFactor)")
+        }
+        if let efSearch, !(1 ... ServeLimits.maxEfSearch).contains(efSearch) {
+            throw ValidationError("--ef-search must be in 1 ... \(ServeLimits.maxEfSearch), got \(efSearch)")
+        }
         guard (history == nil) != (user == nil) else { throw ValidationError("give exactly one of --history or --user") }
         if user != nil && histories == nil { throw ValidationError("--user needs --histories FILE") }
         if let maxPerCategory, maxPerCategory < 1 { throw ValidationError("--max-per-category must be at least 1, got \(maxPerCategory)") }
@@ -67,7 +75,7 @@ struct Recommend: ParsableCommand {
         rules.allowlist = allow.map { Set(commaList($0)) }
         rules.maxPerCategory = maxPerCategory
         rules.requiredAttributes = Set(require)
-        let opened = try EmbeddingStore(path: store).open(version)
+        let opened = try EmbeddingStore(path: store).open(version, verify: noVerify ? .trust : .full)
         let recommender = try Recommender(version: opened, catalog: try catalog.map { try Catalog.read(path: $0) },
                                           histories: try histories.map { try Histories.read(path: $0) } ?? [:], config: config)
         let query: UserQuery = user.map { .user($0) } ?? .history(commaList(history))
@@ -91,20 +99,23 @@ struct DriftCommand: ParsableCommand {
     @Option(help: "New version (default: the current one).") var to: String?
     @Option(name: .customShort("k"), help: "Neighbours per item.") var k = 10
     @Option(help: "Items sampled.") var sample = 1000
+    @Flag(help: "Skip the checksum of every byte of both versions.") var noVerify = false
 
     func validate() throws {
         guard k > 0 else { throw ValidationError("-k must be positive, got \(k)") }
+        guard k <= ServeLimits.maxK else { throw ValidationError("-k must be at most \(ServeLimits.maxK), got \(k)") }
         guard sample > 0 else { throw ValidationError("--sample must be positive, got \(sample)") }
     }
 
     func run() throws {
         let opened = try EmbeddingStore(path: store)
-        let new = try opened.open(to)
+        let level: VerifyLevel = noVerify ? .trust : .full
+        let new = try opened.open(to, verify: level)
         let all = try opened.versions()
         guard let fromName = from ?? all.last(where: { $0 < new.name }) else {
             throw StoreError.rollbackUnavailable(reason: "no version older than \(new.name) to compare with (give --from)")
         }
-        let report = try Drift.compare(from: try opened.open(fromName), to: new, k: k, sampleSize: sample, seed: global.seed)
+        let report = try Drift.compare(from: try opened.open(fromName, verify: level), to: new, k: k, sampleSize: sample, seed: global.seed)
         if global.json { try printJSON(report); return }
         print("\(report.from) -> \(report.to): overlap@\(report.k) \(report.overlapAtK) over \(report.sampled) items")
         print("coverage@\(report.k) \(report.fromStats.coverage) -> \(report.toStats.coverage); exposure Gini \(report.fromStats.exposureGini) -> \(report.toStats.exposureGini)")

@@ -28,7 +28,7 @@ struct ServeHTTP: ParsableCommand {
     @Option(help: "Default MMR diversity in [0, 1) (requests may override).") var diversity: Float = 0
     @Option(help: "ANN candidates per request as a multiple of k.") var candidateFactor = 5
     @Option(help: "HNSW search candidate list size (default: the index's).") var efSearch: Int?
-    @Option(help: "How versions are checked when opened.") var verify: VerifyLevel = .quick
+    @Option(help: "How versions are checked when opened: full (every byte against its checksums) or quick.") var verify: VerifyLevel = .full
     @Option(help: "Milliseconds between reads of CURRENT.") var pollMs = 250
     @Option(help: "Scoring threads (0 = one per core).") var scoringThreads = 0
     @Option(help: "JSON config: {\"limits\": {...}, \"rollback\": {...}} (see the README).") var config: String?

@@ -123,6 +123,7 @@ struct Publish: ParsableCommand {
         if global.json { try printJSON(result) } else {
             print("published \(result.version) (\(matrix.rows) items, dim \(matrix.cols)); previous: \(result.previous ?? "none")")
             if !result.removedVersions.isEmpty { print("removed old versions: \(result.removedVersions.joined(separator: ", "))") }
+            if !result.orphans.isEmpty { print("orphans (complete, never served; kept): \(result.orphans.joined(separator: ", "))") }
         }
     }
 }
@@ -194,7 +195,8 @@ struct Rollback: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory.") var store: String
-    @Option(help: "Version to restore (default: the newest one older than the current).") var to: String?
+    @Option(help: "Version to make current (default: the one that served before the current one, by HISTORY). Also repairs a garbled CURRENT.")
+    var to: String?
 
     struct Output: Encodable { var from: String?; var to: String }
 
@@ -205,20 +207,26 @@ struct Rollback: ParsableCommand {
 }
 
 struct GC: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove all but the newest N versions (never the current one) and leftovers of killed publishes.")
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove versions outside the N that served most recently (never the current one) and leftovers of killed publishes.",
+        discussion: "Recency is read from the store's HISTORY of CURRENT switches, never from version numbers. Versions that never served (a publish killed between its rename and the switch) are orphans: listed, and removed only with --remove-orphans.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory.") var store: String
-    @Option(help: "Versions to keep.") var keep: Int
+    @Option(help: "Versions to keep: the N most recently served.") var keep: Int
+    @Flag(help: "Also remove orphans (complete versions that never served).") var removeOrphans = false
 
     func validate() throws { guard keep >= 1 else { throw ValidationError("--keep must be at least 1, got \(keep)") } }
 
-    struct Output: Encodable { var removedVersions: [String]; var removedLeftovers: [String] }
-
     func run() throws {
-        let (versions, leftovers) = try EmbeddingStore(path: store).garbageCollect(keep: keep)
-        if global.json { try printJSON(Output(removedVersions: versions, removedLeftovers: leftovers)) } else {
-            print("removed \(versions.count) version(s)\(versions.isEmpty ? "" : ": " + versions.joined(separator: ", ")) and \(leftovers.count) leftover(s)")
+        let result = try EmbeddingStore(path: store).garbageCollect(keep: keep, removeOrphans: removeOrphans)
+        if global.json { try printJSON(result) } else {
+            let versions = result.removedVersions
+            print("removed \(versions.count) version(s)\(versions.isEmpty ? "" : ": " + versions.joined(separator: ", ")) and \(result.removedLeftovers.count) leftover(s)")
+            if !result.orphans.isEmpty {
+                print("orphans (complete, never served; \(removeOrphans ? "removed" : "kept, --remove-orphans removes them")): \(result.orphans.joined(separator: ", "))")
+            }
         }
     }
 }
@@ -230,7 +238,8 @@ struct Export: ParsableCommand {
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version (default: the current one).") var version: String?
     @Option(help: "word2vec-text, word2vec-binary or npy.") var format: String
-    @Option(help: "Output file.") var out: String
+    @Option(help: "Output file (outside the store).") var out: String
+    @Flag(help: "Skip the checksum of every byte of the version (the export could carry corrupt data).") var noVerify = false
 
     func validate() throws {
         guard ExportFormat(rawValue: format) != nil else {
@@ -241,7 +250,7 @@ struct Export: ParsableCommand {
     struct Output: Encodable { var version: String; var format: String; var files: [String] }
 
     func run() throws {
-        let opened = try EmbeddingStore(path: store).open(version)
+        let opened = try EmbeddingStore(path: store).open(version, verify: noVerify ? .trust : .full)
         let files = try opened.export(to: out, format: ExportFormat(rawValue: format)!)
         if global.json { try printJSON(Output(version: opened.name, format: format, files: files)) } else {
             print("exported \(opened.name) (\(opened.count) x \(opened.dimension)) to \(files.joined(separator: ", "))")

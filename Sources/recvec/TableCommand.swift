@@ -54,6 +54,7 @@ struct RankingOptions: ParsableArguments {
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+        guard k <= ServeLimits.maxK else { throw ValidationError("--k must be at most \(ServeLimits.maxK), got \(k)") }
         if let n = userHistory, n < 1 { throw ValidationError("--user-history must be at least 1, got \(n)") }
         if let d = recencyDecay, !(d > 0 && d <= 1) { throw ValidationError("--recency-decay must be in (0, 1], got \(d)") }
     }

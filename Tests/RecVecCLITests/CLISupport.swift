@@ -8,25 +8,42 @@ struct CLIResult {
     var stderr: String
 }
 
+/// An executable of this package (`recvec`, an example) built beside the test bundle (Linux:
+/// the bundle URL is the build folder; macOS: the .xctest bundle inside it).
+func productBinary(_ name: String) -> URL {
+    let bundle = Bundle(for: CLIBundleMarker.self).bundleURL
+    return [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent(name)
+}
+
+var recvecBinary: URL { productBinary("recvec") }
+
 func runRecVec(_ arguments: [String], input: String? = nil) throws -> CLIResult {
     try runProduct("recvec", arguments)
 }
 
 /// Runs an executable of this package (`recvec`, an example) built beside the test bundle.
 func runProduct(_ name: String, _ arguments: [String]) throws -> CLIResult {
-    // Linux: the bundle URL is the build folder; macOS: the .xctest bundle inside it.
-    let bundle = Bundle(for: CLIBundleMarker.self).bundleURL
-    let binary = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? bundle.appendingPathComponent(name)
+    try runProcess(productBinary(name), arguments)
+}
+
+/// Runs `executable` with `arguments` to the end; stdout and stderr captured.
+func runProcess(_ executable: URL, _ arguments: [String]) throws -> CLIResult {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = executable
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // stderr is read on another thread, so that neither pipe fills while the other is read.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errData = errBox.data
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                      stderr: String(decoding: errData, as: UTF8.self))

@@ -54,7 +54,7 @@ final class StoreCLITests: XCTestCase {
         XCTAssertEqual(try json(result)["to"] as? String, "v000001")
         result = try runRecVec(["rollback", "--store", dir + "/store"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("cannot roll back: v000001 is the oldest version"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot roll back: no version served before v000001 is left"), result.stderr)
         result = try runRecVec(["rollback", "--store", dir + "/store", "--to", "v000002"])
         XCTAssertEqual(result.status, 0, result.stderr)
 
@@ -190,5 +190,69 @@ final class StoreCLITests: XCTestCase {
         XCTAssertEqual(drift["sampled"] as? Int, 40)
         let overlap = try XCTUnwrap(drift["overlapAtK"] as? Double)
         XCTAssertTrue((0 ... 1).contains(overlap))
+    }
+}
+
+/// Issue 7 end to end: what a user sees when a version is corrupt, a flag overflows, or a
+/// publish was killed between its rename and the switch of CURRENT.
+extension StoreCLITests {
+    func testCorruptDataIsRefusedByRecommendAndExportUnlessNoVerify() throws {
+        let cli = self
+        try cli.writeInput("a", rows: 30, cols: 6, seed: 1)
+        XCTAssertEqual(try cli.publish("a").status, 0)
+        let vectors = dir + "/store/versions/v000001/vectors.rvv"
+        var data = try Data(contentsOf: URL(fileURLWithPath: vectors))
+        data[64 + 4 * 13 + 3] ^= 0x40   // the exponent of one value: a huge entry
+        try data.write(to: URL(fileURLWithPath: vectors))
+        for arguments in [["recommend", "--store", dir + "/store", "--history", "item1", "-k", "3", "--json"],
+                          ["export", "--store", dir + "/store", "--format", "npy", "--out", dir + "/x.npy"]] {
+            let result = try runRecVec(arguments)
+            XCTAssertEqual(result.status, 1, arguments[0])
+            XCTAssertTrue(result.stderr.contains("vectors.rvv: checksum mismatch"), result.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.npy"))
+        let trusted = try runRecVec(["recommend", "--store", dir + "/store", "--history", "item1", "-k", "3", "--no-verify"])
+        XCTAssertTrue([0, 1].contains(trusted.status), trusted.stderr)
+        XCTAssertFalse(trusted.stderr.contains("checksum mismatch"), trusted.stderr)
+    }
+
+    func testOverflowingFlagsAreUsageErrors() throws {
+        for (arguments, message) in [
+            (["recommend", "--store", dir, "--history", "a", "-k", "4611686018427387904"], "-k must be at most 1048576, got 4611686018427387904"),
+            (["drift", "--store", dir, "-k", "9223372036854775807"], "-k must be at most 1048576"),
+            (["recommend", "--store", dir, "--history", "a", "--candidate-factor", "4611686018427387904"], "--candidate-factor must be at most 1024"),
+            (["publish", "--store", dir, "--vectors", "v", "--ids", "i", "--method", "m", "--threads", "9223372036854775807"], "--threads must be 0 (all cores) or a count up to 4096"),
+        ] {
+            let result = try runRecVec(arguments)
+            XCTAssertEqual(result.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains(message), result.stderr)
+        }
+    }
+
+    /// `recvec publish` SIGKILLed after its version is renamed into place, before CURRENT
+    /// switches: `publish --keep 1` and `gc --keep 1` keep the version that served, list the
+    /// orphan, and rollback goes to a version that served.
+    func testAKillBetweenRenameAndSwitchCostsNoServedVersion() throws {
+        let cli = self
+        try cli.writeInput("a", rows: 30, cols: 6, seed: 1)
+        XCTAssertEqual(try cli.publish("a").status, 0)
+        XCTAssertEqual(try cli.publish("a", ["--force"]).status, 0)
+        setenv("RECVEC_TEST_KILL_AFTER_STEP", "\(7)", 1)   // PublishStep.versionRenamed
+        defer { unsetenv("RECVEC_TEST_KILL_AFTER_STEP") }
+        let killed = try cli.publish("a", ["--force"])
+        XCTAssertEqual(killed.status, SIGKILL)
+        unsetenv("RECVEC_TEST_KILL_AFTER_STEP")
+        var result = try cli.publish("a", ["--force", "--keep", "2", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let published = try cli.json(result)
+        XCTAssertEqual(published["version"] as? String, "v000004")
+        XCTAssertEqual(published["removedVersions"] as? [String], ["v000001"])
+        XCTAssertEqual(published["orphans"] as? [String], ["v000003"])
+        result = try runRecVec(["rollback", "--store", dir + "/store"])
+        XCTAssertTrue(result.stdout.contains("rolled back from v000004 to v000002"), result.stdout + result.stderr)
+        result = try runRecVec(["gc", "--store", dir + "/store", "--keep", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("removed 1 version(s): v000004"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("orphans (complete, never served; kept, --remove-orphans removes them): v000003"), result.stdout)
     }
 }

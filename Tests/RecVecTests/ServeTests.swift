@@ -191,8 +191,8 @@ final class ServeTests: XCTestCase {
         let recommender = try Recommender(version: version, histories: ["u1": ["item4", "item9"]])
         XCTAssertEqual(try recommender.recommend(.user("u1"), k: 5), try recommender.recommend(.history(["item4", "item9"]), k: 5))
         assertThrows(ServeError.unknownUser(id: "u2")) { _ = try recommender.recommend(.user("u2"), k: 5) }
-        assertThrows(ServeError.invalidArgument(name: "k", value: "0", expected: "> 0")) { _ = try recommender.recommend(.history(["item1"]), k: 0) }
-        assertThrows(ServeError.invalidArgument(name: "k", value: "-3", expected: "> 0")) { _ = try recommender.recommend(.history(["item1"]), k: -3) }
+        assertThrows(ServeError.invalidArgument(name: "k", value: "0", expected: "1 ... 1048576")) { _ = try recommender.recommend(.history(["item1"]), k: 0) }
+        assertThrows(ServeError.invalidArgument(name: "k", value: "-3", expected: "1 ... 1048576")) { _ = try recommender.recommend(.history(["item1"]), k: -3) }
         assertThrows(ServeError.emptyHistory) { _ = try recommender.recommend(.history([]), k: 5) }
         var rules = RecommendRules()
         rules.maxPerCategory = 0

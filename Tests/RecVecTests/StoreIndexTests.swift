@@ -66,7 +66,7 @@ final class StoreIndexTests: XCTestCase {
         var manifest = try store.manifest(of: "v000001")
         let (bytes, checksum) = try DurableIO.checksum(path: v1 + "/index.hnsw")
         manifest.files[Manifest.indexFile] = .init(bytes: bytes, checksum: checksum)
-        try Manifest.encoder().encode(manifest).write(to: URL(fileURLWithPath: v1 + "/manifest.json"))
+        try Data(manifest.encoded()).write(to: URL(fileURLWithPath: v1 + "/manifest.json"))
         let v1Vectors = try VectorFile(path: v1 + "/vectors.rvv").checksum
         let v2Vectors = try VectorFile(path: v2 + "/vectors.rvv").checksum
         for verify in VerifyLevel.allCases {

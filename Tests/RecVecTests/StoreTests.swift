@@ -49,19 +49,25 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(back.to, "v000003")
         XCTAssertEqual(try store.open().vectors.matrix(), storeTestInput(rows: 5, dim: 3, seed: 3).vectors)
         XCTAssertEqual(try store.rollback(to: "v000001").to, "v000001")
-        assertThrows(StoreError.rollbackUnavailable(reason: "v000001 is the oldest version")) { try store.rollback() }
+        // Rollback walks the history: what served before v000001 was v000003.
+        XCTAssertEqual(try store.rollback().to, "v000003")
+        XCTAssertEqual(try store.rollback().to, "v000002")
+        XCTAssertEqual(try store.rollback().to, "v000001")
+        assertThrows(StoreError.rollbackUnavailable(reason: "no version served before v000001 is left (see HISTORY; give --to VERSION)")) { try store.rollback() }
         assertThrows(StoreError.versionNotFound(name: "v000009", available: try store.versions())) { try store.rollback(to: "v000009") }
+        XCTAssertEqual(try store.rollback(to: "v000003").to, "v000003")
 
-        // gc keeps the newest 2 and the current one (v000001), never removes the current one.
+        // gc keeps the 2 most recently served (v000003, v000001), never by version number.
         let removed = try store.garbageCollect(keep: 2)
-        XCTAssertEqual(removed.versions, ["v000002"])
-        XCTAssertEqual(try store.versions(), ["v000001", "v000003", "v000004"])
-        XCTAssertEqual(try store.currentVersion(), "v000001")
+        XCTAssertEqual(removed.removedVersions, ["v000002", "v000004"])
+        XCTAssertEqual(removed.orphans, [])
+        XCTAssertEqual(try store.versions(), ["v000001", "v000003"])
+        XCTAssertEqual(try store.currentVersion(), "v000003")
         // A new publish numbers after the newest, keeps 1 (plus nothing else: current is the new one).
         let published = try store.publish(storeTestInput(rows: 5, dim: 3, seed: 5), keep: 1)
         XCTAssertEqual(published.version, "v000005")
-        XCTAssertEqual(published.previous, "v000001")
-        XCTAssertEqual(published.removedVersions, ["v000001", "v000003", "v000004"])
+        XCTAssertEqual(published.previous, "v000003")
+        XCTAssertEqual(published.removedVersions, ["v000001", "v000003"])
         XCTAssertEqual(try store.versions(), ["v000005"])
         XCTAssertThrowsError(try store.garbageCollect(keep: 0))
     }
@@ -147,15 +153,15 @@ final class StoreTests: XCTestCase {
         let manifestData = try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))
         var wrongShape = manifest
         wrongShape.dimension = 5
-        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        try Data(wrongShape.encoded()).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         assertThrows(StoreError.dimensionMismatch(file: dir + "/vectors.rvv", expected: 5, found: 4)) { _ = try store.open() }
         wrongShape = manifest
         wrongShape.count = 7
-        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        try Data(wrongShape.encoded()).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         assertThrows(StoreError.countMismatch(file: dir + "/vectors.rvv", expected: 7, found: 6)) { _ = try store.open() }
         wrongShape = manifest
         wrongShape.version = "v000009"
-        try Manifest.encoder().encode(wrongShape).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        try Data(wrongShape.encoded()).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         assertThrows(StoreError.corruptManifest(file: dir + "/manifest.json", reason: "names version v000009, but its directory is v000001")) {
             _ = try store.open()
         }

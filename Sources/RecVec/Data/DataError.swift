@@ -85,6 +85,17 @@ public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError
 
     public var errorDescription: String? { description }
 
+    /// The plain reason of a Foundation file error ("No such file or directory"), not its
+    /// "The operation could not be completed" wrapper.
+    public static func reason(_ error: Error) -> String {
+        var ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error { ns = underlying as NSError }
+        if ns.domain == NSPOSIXErrorDomain, let text = strerror(Int32(truncatingIfNeeded: ns.code)) { return String(cString: text) }
+        let text = ns.localizedDescription
+        let wrapper = "The operation could not be completed. "
+        return text.hasPrefix(wrapper) ? String(text.dropFirst(wrapper.count)) : text
+    }
+
     private func q(_ value: String) -> String { Self.excerpt(value) }
     private func list(_ names: [String]) -> String {
         names.prefix(20).map { Self.excerpt($0, limit: 40) }.joined(separator: ", ") + (names.count > 20 ? ", ... (\(names.count) in all)" : "")

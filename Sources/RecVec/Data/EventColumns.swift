@@ -167,6 +167,9 @@ public struct EventLoadOptions: Equatable, Sendable {
     /// Count and skip lines that do not parse instead of stopping at the first one.
     public var skipBadLines = false
     public var chunkSize = 1 << 20
+    /// The longest line accepted (64 MiB): a longer one stops the load with an error naming its
+    /// line, so memory does not grow with one runaway field.
+    public var maxLineBytes = 64 << 20
 
     public init(format: EventFormat? = nil, delimiter: UInt8? = nil, hasHeader: Bool? = nil, skipBadLines: Bool = false,
                 epochUnit: EpochUnit? = nil) {

@@ -16,6 +16,7 @@ extension EventLog {
                             progress: ((String) -> Void)? = nil) throws(DataError) -> (log: EventLog, report: EventLoadReport) {
         var reader = LineReader(url: url)
         reader.chunkSize = max(4096, options.chunkSize)
+        reader.maxLineBytes = max(reader.chunkSize, options.maxLineBytes)
         guard let firstLine = try reader.firstLine() else { throw .emptyFile(file: url.path) }
         let format = options.format ?? EventFormat.detect(url, firstLine: firstLine)
         var builder = LogBuilder(file: url.path, options: options, fileSize: try reader.size(), progress: progress)
@@ -40,7 +41,15 @@ extension EventLog {
         let preset = format.preset
         let delimiter = options.delimiter ?? preset?.delimiter ?? (firstLine.contains(9) || format == .tsv && !firstLine.contains(44) ? 9 : 44)
         var columns = given ?? preset?.columns
-        let hasHeader = options.hasHeader ?? (given.map(\.isNamed) ?? preset?.hasHeader ?? true)
+        // Columns by position read a header too when the first line is one (recognised names),
+        // so `--user 0 --item 1` on a file with a header does not add the header as an event.
+        let looksLikeHeader: Bool = firstLine.withUnsafeBufferPointer { line in
+            var splitter = FieldSplitter(delimiter: delimiter)
+            splitter.split(line)
+            let fields = (0 ..< splitter.ranges.count).map { splitter.string($0, in: line) }
+            return (try? EventColumns.recognise(header: fields, file: "")) != nil
+        }
+        let hasHeader = options.hasHeader ?? (given.map { $0.isNamed || looksLikeHeader } ?? preset?.hasHeader ?? true)
         if let columns, columns.isNamed && !hasHeader {
             throw .invalidArgument(name: "hasHeader", value: "false", expected: "true when columns are given by name")
         }
@@ -62,7 +71,7 @@ extension EventLog {
                 builder.start(columns: columns!)
                 if hasHeader { return }
             }
-            try builder.add(line: lineNumber, length: line.count) { (unit) throws(DataError) in try parser!.parse(line, line: lineNumber, unit: &unit) }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -82,7 +91,7 @@ extension EventLog {
                 parser = try JSONLineParser(file: builder.file, columns: columns!)
                 builder.start(columns: columns!)
             }
-            try builder.add(line: lineNumber, length: line.count) { (unit) throws(DataError) in try parser!.parse(line, line: lineNumber, unit: &unit) }
+            try builder.add(line, number: lineNumber, parser: &parser!)
         }
     }
 
@@ -93,6 +102,7 @@ extension EventLog {
             var i = 0
             let n = line.count
             var sawItem = false
+            guard try builder.acceptSessionLine(line, number: lineNumber) else { return }
             let lineID = Array(String(lineNumber).utf8)
             try lineID.withUnsafeBufferPointer { (id) throws(DataError) in
                 while i < n {
@@ -101,13 +111,18 @@ extension EventLog {
                     while i < n && line[i] != 32 && line[i] != 44 && line[i] != 9 { i += 1 }
                     guard i > start else { break }
                     let item = UnsafeBufferPointer(rebasing: line[start ..< i])
-                    if !sawItem { builder.countLine() }
+                    if !sawItem { builder.countLine(length: n) }
                     sawItem = true
-                    try builder.addSessionItem(user: id, item: item, line: lineNumber)
+                    builder.addSessionItem(user: id, item: item, line: lineNumber)
                 }
             }
         }
     }
+}
+
+/// Turns one data line into an event.
+protocol LineParser {
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, line number: Int, unit: inout EpochUnit?) throws(DataError) -> ParsedRow
 }
 
 /// A parsed event whose ids point into the current line.
@@ -165,38 +180,53 @@ struct LogBuilder {
         sessions?.reserveCapacity(estimate); weights?.reserveCapacity(estimate)
     }
 
-    /// Parses one data line with `parse` and adds its event, or counts it as skipped.
-    mutating func add(line: Int, length: Int, _ parse: (inout EpochUnit?) throws(DataError) -> ParsedRow) throws(DataError) {
+    /// Counts a data line of `length` bytes (reserving room for the whole file at the first).
+    mutating func countLine(length: Int) {
         if report.lines == 0 { reserve(lineLength: length) }
         report.lines += 1
-        do {
-            let row = try parse(&unit)
-            try checkUTF8(row.user, column: report.columns?.user, line: line)
-            try checkUTF8(row.item, column: report.columns?.item, line: line)
-            if let s = row.session { try checkUTF8(s, column: report.columns?.session, line: line) }
-            users.append(userIDs.insert(bytes: row.user))
-            items.append(itemIDs.insert(bytes: row.item))
-            timestamps.append(row.timestamp ?? Int64(report.events))
-            if let s = row.session { sessions!.append(sessionIDs!.insert(bytes: s)) }
-            if weights != nil { weights!.append(row.weight) }
-            eventAdded()
+    }
+
+    /// Parses a data line with `parser` and adds its event, or counts it as skipped.
+    mutating func add<P: LineParser>(_ line: UnsafeBufferPointer<UInt8>, number: Int, parser: inout P) throws(DataError) {
+        countLine(length: line.count)
+        do throws(DataError) {
+            let row = try parser.parse(line, line: number, unit: &unit)
+            try add(row, line: number)
         } catch {
             try skip(error)
         }
     }
 
-    mutating func countLine() {
-        if report.lines == 0 { reserve(lineLength: 40) }
-        report.lines += 1
+    /// Adds a parsed line's event (after checking its ids are UTF-8).
+    mutating func add(_ row: ParsedRow, line: Int) throws(DataError) {
+        try checkUTF8(row.user, role: 0, line: line)
+        try checkUTF8(row.item, role: 1, line: line)
+        if let s = row.session { try checkUTF8(s, role: 3, line: line) }
+        users.append(userIDs.insert(bytes: row.user))
+        items.append(itemIDs.insert(bytes: row.item))
+        timestamps.append(row.timestamp ?? Int64(report.events))
+        if let s = row.session { sessions!.append(sessionIDs!.insert(bytes: s)) }
+        if weights != nil { weights!.append(row.weight) }
+        eventAdded()
     }
 
+
     /// One item of a sessions line: its session and user are the line.
-    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) throws(DataError) {
-        do {
-            try checkUTF8(item, column: .named("item"), line: line)
+    /// Whether a sessions line is UTF-8 (else it is counted as skipped, or thrown): checked for
+    /// the whole line first, so a bad item never leaves half a session behind.
+    mutating func acceptSessionLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws(DataError) -> Bool {
+        do throws(DataError) {
+            try checkUTF8(line, role: 1, line: number)
+            return true
         } catch {
-            return try skip(error)
+            countLine(length: line.count)
+            try skip(error)
+            return false
         }
+    }
+
+    /// One item of a sessions line whose bytes `acceptSessionLine` accepted.
+    mutating func addSessionItem(user: UnsafeBufferPointer<UInt8>, item: UnsafeBufferPointer<UInt8>, line: Int) {
         let u = userIDs.insert(bytes: user)
         users.append(u)
         items.append(itemIDs.insert(bytes: item))
@@ -210,7 +240,7 @@ struct LogBuilder {
         if report.events % 1_000_000 == 0 { progress?("\((file as NSString).lastPathComponent): \(report.events) events") }
     }
 
-    private mutating func skip(_ error: DataError) throws(DataError) {
+    mutating func skip(_ error: DataError) throws(DataError) {
         guard options.skipBadLines else { throw error }
         report.skippedLines += 1
         if report.firstSkipped.count < 5 { report.firstSkipped.append(error) }
@@ -218,10 +248,18 @@ struct LogBuilder {
 
     /// Ids are compared as bytes, so they must be text: bytes that are not UTF-8 (a Latin-1
     /// file) are an error naming the line, not ids that silently merge.
-    private func checkUTF8(_ bytes: UnsafeBufferPointer<UInt8>, column: EventColumns.Column?, line: Int) throws(DataError) {
+    @inline(__always)
+    private func checkUTF8(_ bytes: UnsafeBufferPointer<UInt8>, role: Int, line: Int) throws(DataError) {
         var high: UInt8 = 0
         for b in bytes { high |= b }
-        guard high >= 0x80, String(validating: bytes, as: UTF8.self) == nil else { return }
+        guard high >= 0x80 else { return }
+        try checkUTF8Slow(bytes, role: role, line: line)
+    }
+
+    private func checkUTF8Slow(_ bytes: UnsafeBufferPointer<UInt8>, role: Int, line: Int) throws(DataError) {
+        guard String(validating: bytes, as: UTF8.self) == nil else { return }
+        let column = [report.columns?.user, report.columns?.item, report.columns?.timestamp, report.columns?.session][role]
+            ?? (role == 1 ? .named("item") : nil)
         let name: String
         switch column {
         case let .named(n)?: name = n
@@ -244,7 +282,7 @@ struct LogBuilder {
 }
 
 /// Resolves columns to positions once, then parses delimited lines.
-private struct DelimitedParser {
+private struct DelimitedParser: LineParser {
     let file: String
     var splitter: FieldSplitter
     let user: Int, item: Int, timestamp: Int?, session: Int?, weight: Int?
@@ -320,7 +358,7 @@ private struct DelimitedParser {
 }
 
 /// Parses JSON Lines objects by key.
-private struct JSONLineParser {
+private struct JSONLineParser: LineParser {
     let file: String
     let keys: [[UInt8]] // user, item, time, session, weight ([] when absent)
     var scanner = JSONObjectScanner()
@@ -352,7 +390,9 @@ private struct JSONLineParser {
             let key = UnsafeBufferPointer(rebasing: line[field.keyStart ..< field.keyEnd])
             for r in 0 ..< 5 where !keys[r].isEmpty && keys[r].count == key.count && keys[r].elementsEqual(key) {
                 if values[r] != nil {
-                    throw .duplicateColumn(file: "\(file):\(number)", column: String(decoding: keys[r], as: UTF8.self), positions: [0, 1])
+                    throw .badValue(file: file, line: number, column: String(decoding: keys[r], as: UTF8.self),
+                                    value: DataError.excerpt(UnsafeBufferPointer(rebasing: line[field.valueStart ..< field.valueEnd])),
+                                    expected: "the key once per object (it appears twice)")
                 }
                 values[r] = (field.valueStart, field.valueEnd, field.kind)
             }

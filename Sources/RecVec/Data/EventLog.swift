@@ -85,16 +85,9 @@ public struct EventLog: Equatable, Sendable {
                   hasWeights: events.contains { $0.weight != 1 })
         reserveCapacity(events.count)
         for (i, e) in events.enumerated() {
-            try check(e.user, below: userIDs.count, name: "events[\(i)].user")
-            try check(e.item, below: itemIDs.count, name: "events[\(i)].item")
-            switch (e.session, sessionIDs) {
-            case let (s?, map?): try check(s, below: map.count, name: "events[\(i)].session")
-            case (nil, nil): break
-            default:
-                throw .invalidArgument(name: "events[\(i)].session", value: "\(e.session.map(String.init) ?? "nil")",
-                                       expected: sessionIDs == nil ? "nil (no session map)" : "a session index")
-            }
-            appendUnchecked(e)
+            do { try append(e) } catch let .invalidArgument(name, value, expected) {
+                throw .invalidArgument(name: name.replacingOccurrences(of: "event.", with: "events[\(i)]."), value: value, expected: expected)
+            } catch { throw error }
         }
     }
 

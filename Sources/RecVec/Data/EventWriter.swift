@@ -4,11 +4,13 @@ extension EventLog {
     /// Writes the log as CSV with header `user,item,timestamp[,session][,weight]`, using the
     /// external ids, streaming through a 1 MiB buffer, to a temporary name renamed into place.
     public func writeCSV(to url: URL) throws(DataError) {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw .unreadable(file: url.path, reason: "cannot create \(temporary.path)")
+        // Created exclusively, unpredictable name, never through a symlink (`DurableIO.createTemporary`).
+        let created: (fd: Int32, path: String)
+        do { created = try DurableIO.createTemporary(beside: url.path) } catch {
+            throw .unreadable(file: url.path, reason: "cannot create a temporary file beside it: \(error)")
         }
+        let temporary = URL(fileURLWithPath: created.path)
+        let handle = FileHandle(fileDescriptor: created.fd, closeOnDealloc: true)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20 + 256)
         func flush() throws(DataError) {
@@ -33,9 +35,9 @@ extension EventLog {
             }
             try flush()
             try? handle.close()
-            if FileManager.default.fileExists(atPath: url.path) { try? FileManager.default.removeItem(at: url) }
-            do { try FileManager.default.moveItem(at: temporary, to: url) } catch {
-                throw DataError.unreadable(file: url.path, reason: "cannot rename into place: \(error.localizedDescription)")
+            // rename(2) replaces the destination atomically (a symlink there is replaced, not followed).
+            guard rename(temporary.path, url.path) == 0 else {
+                throw DataError.unreadable(file: url.path, reason: "cannot rename into place: errno \(errno)")
             }
         } catch {
             try? handle.close()

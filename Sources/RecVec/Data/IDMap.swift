@@ -1,3 +1,5 @@
+import Foundation
+
 /// A two-way map between external ids (strings as they appear in a file) and dense indices
 /// `0 ..< count`, assigned in order of first appearance.
 ///
@@ -11,17 +13,11 @@ public struct IDMap: Equatable, Sendable {
     /// External id of each dense index.
     public private(set) var ids: [String] = []
     private var numeric: [Int64: Int32] = [:]
+    /// Index of numeric id `n` for small `n` (-1: absent), looked up before `numeric`: ids like
+    /// MovieLens' are a table lookup instead of a hash. At most `denseLimit` entries (16 MB).
+    private var dense: [Int32] = []
+    private static let denseLimit: Int64 = 1 << 22
     private var named: [ByteKey: Int32] = [:]
-
-    /// A string hashed and compared by its UTF-8 bytes (no Unicode normalisation).
-    private struct ByteKey: Hashable, Sendable {
-        var string: String
-        static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
-        func hash(into hasher: inout Hasher) {
-            var s = string
-            s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        }
-    }
 
     public static func == (a: IDMap, b: IDMap) -> Bool {
         a.ids.count == b.ids.count && zip(a.ids, b.ids).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
@@ -49,17 +45,17 @@ public struct IDMap: Equatable, Sendable {
 
     /// The dense index of `id`, or nil when it is not in the map.
     public func index(of id: String) -> Int32? {
-        if let n = IDMap.canonicalNumber(id.utf8) { return numeric[n] }
-        return named[ByteKey(string: id)]
+        if let n = IDMap.canonicalNumber(id.utf8) { return index(number: n) }
+        return named[ByteKey(id)]
     }
 
     /// The dense index of `id`, adding it when new.
     @discardableResult
     public mutating func insert(_ id: String) -> Int32 {
         if let n = IDMap.canonicalNumber(id.utf8) { return insert(number: n) }
-        if let i = named[ByteKey(string: id)] { return i }
+        if let i = named[ByteKey(id)] { return i }
         let i = Int32(ids.count)
-        named[ByteKey(string: id)] = i
+        named[ByteKey(id)] = i
         ids.append(id)
         return i
     }
@@ -74,16 +70,36 @@ public struct IDMap: Equatable, Sendable {
 
     /// The dense index of the id spelled by `bytes`, or nil when it is not in the map.
     public func index(bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        if let n = IDMap.canonicalNumber(bytes) { return numeric[n] }
-        return named[ByteKey(string: String(decoding: bytes, as: UTF8.self))]
+        if let n = IDMap.canonicalNumber(bytes) { return index(number: n) }
+        return named[ByteKey(String(decoding: bytes, as: UTF8.self))]
     }
 
     private mutating func insert(number n: Int64) -> Int32 {
+        if n < dense.count, dense[Int(n)] >= 0 { return dense[Int(n)] }
         if let i = numeric[n] { return i }
         let i = Int32(ids.count)
-        numeric[n] = i
+        if n < Self.denseLimit {
+            if n >= dense.count {
+                let size = min(max(Int(n) + 1, dense.count * 2, 1024), Int(Self.denseLimit))
+                // -1 is all 0xFF bytes: grown with memcpy + memset (fast in debug builds too).
+                dense = [Int32](unsafeUninitializedCapacity: size) { buffer, initialized in
+                    let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
+                    dense.withUnsafeBytes { old in if old.count > 0 { raw.copyMemory(from: old.baseAddress!, byteCount: old.count) } }
+                    memset(raw + dense.count * 4, 0xFF, (size - dense.count) * 4)
+                    initialized = size
+                }
+            }
+            dense[Int(n)] = i
+        } else {
+            numeric[n] = i
+        }
         ids.append(String(n))
         return i
+    }
+
+    private func index(number n: Int64) -> Int32? {
+        if n < dense.count, dense[Int(n)] >= 0 { return dense[Int(n)] }
+        return numeric[n]
     }
 
     /// The integer an id spells when it is a canonical decimal (digits only, no leading zero
@@ -105,5 +121,17 @@ public struct IDMap: Equatable, Sendable {
         var newIndex = [Int32](repeating: -1, count: count)
         for (i, id) in ids.enumerated() where keep(Int32(i)) { newIndex[i] = map.insert(id) }
         return (map, newIndex)
+    }
+}
+
+/// A string hashed and compared by its UTF-8 bytes (no Unicode normalisation): the key of every
+/// id lookup (`IDMap`, the store's `ItemIDTable`), so NFC and NFD spellings stay two ids.
+struct ByteKey: Hashable, Sendable {
+    var string: String
+    init(_ string: String) { self.string = string }
+    static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    func hash(into hasher: inout Hasher) {
+        var s = string
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -14,6 +14,8 @@ import Foundation
 struct LineReader {
     let url: URL
     var chunkSize = 1 << 20
+    /// The longest line read; a longer one is an error (memory would otherwise grow with it).
+    var maxLineBytes = 64 << 20
 
     init(url: URL, chunkSize: Int = 1 << 20) {
         self.url = url
@@ -25,10 +27,6 @@ struct LineReader {
         var info = stat()
         guard stat(url.path, &info) == 0 else { throw .unreadable(file: url.path, reason: String(cString: strerror(errno))) }
         return Int(info.st_size)
-    }
-
-    static func reason(_ error: Error) -> String {
-        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
     }
 
     /// Whether the file starts with the gzip magic bytes.
@@ -80,11 +78,17 @@ struct LineReader {
         }
         while true {
             if filled == capacity { // one line longer than the buffer: grow it
-                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                guard capacity < maxLineBytes else {
+                    throw .badValue(file: url.path, line: lineNumber + 1, column: "(line)",
+                                    value: DataError.excerpt(UnsafeBufferPointer(start: buffer, count: filled)),
+                                    expected: "a line of at most \(maxLineBytes) bytes")
+                }
+                let grown = min(capacity * 2, max(maxLineBytes, capacity))
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
                 bigger.update(from: buffer, count: filled)
                 buffer.deallocate()
                 buffer = bigger
-                capacity *= 2
+                capacity = grown
             }
             let n = try source.read(into: buffer + filled, count: capacity - filled)
             if n == 0 { break }

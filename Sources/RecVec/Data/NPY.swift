@@ -10,7 +10,7 @@ public enum NPY {
     public static func read(_ url: URL) throws(DataError) -> Matrix {
         let file = url.path
         let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: url)) } catch { throw .unreadable(file: file, reason: "\(error.localizedDescription)") }
+        do { bytes = [UInt8](try Data(contentsOf: url)) } catch { throw .unreadable(file: file, reason: DataError.reason(error)) }
         guard bytes.count >= 10, Array(bytes[0 ..< 6]) == magic else {
             throw .badNPY(file: file, reason: "missing the \\x93NUMPY magic")
         }
@@ -50,8 +50,14 @@ public enum NPY {
             throw .badNPY(file: file, reason: "shape \(shapeText) (expected 2-D: (rows, cols))")
         }
         let dataStart = headerStart + headerLength
-        guard bytes.count - dataStart == rows * cols * width else {
-            throw .badNPY(file: file, reason: "\(bytes.count - dataStart) data bytes, expected \(rows * cols * width) for shape (\(rows), \(cols)) of \(width)-byte floats")
+        // The shape comes from the file: its byte count is computed with overflow checks.
+        let (elements, elementsOverflow) = rows.multipliedReportingOverflow(by: cols)
+        let (dataBytes, bytesOverflow) = elements.multipliedReportingOverflow(by: width)
+        guard !elementsOverflow, !bytesOverflow else {
+            throw .badNPY(file: file, reason: "shape (\(rows), \(cols)) of \(width)-byte floats is more than \(Int.max) bytes (the file has \(bytes.count - dataStart) data bytes)")
+        }
+        guard bytes.count - dataStart == dataBytes else {
+            throw .badNPY(file: file, reason: "\(bytes.count - dataStart) data bytes, expected \(dataBytes) for shape (\(rows), \(cols)) of \(width)-byte floats")
         }
         var values = [Float](repeating: 0, count: rows * cols)
         bytes.withUnsafeBytes { raw in
@@ -106,19 +112,16 @@ public enum NPY {
     /// store's export, straight from its memory-mapped vectors).
     public static func write(values: UnsafeBufferPointer<Float>, rows: Int, cols: Int, to path: String) throws {
         let head = header(rows: rows, cols: cols)
-        try head.withUnsafeBytes { h in try DurableIO.write(path: path, parts: [h, UnsafeRawBufferPointer(values)]) }
+        try head.withUnsafeBytes { h in try DurableIO.replace(path: path, parts: [h, UnsafeRawBufferPointer(values)]) }
     }
 }
 
-/// Writes `data` to a temporary file beside `url`, then renames it into place.
+/// Writes `data` to a temporary created exclusively beside `url` (unpredictable name, never
+/// through a symlink: `DurableIO.createTemporary`), fsync'd, then renamed into place.
 func writeAtomically(_ data: Data, to url: URL) throws(DataError) {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
     do {
-        try data.write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+        try data.withUnsafeBytes { try DurableIO.replace(path: url.path, parts: [$0]) }
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw .unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
+        throw .unreadable(file: url.path, reason: "cannot write: \(error)")
     }
 }

@@ -117,7 +117,7 @@ extension SyntheticWorkload {
     /// The `k` largest entries' offsets within `scores` (ties: lower offset), skipping `excluding`.
     static func topIndices(_ scores: ArraySlice<Float>, k: Int, excluding: Int32?) -> [Int32] {
         var best: [(score: Float, index: Int32)] = []
-        best.reserveCapacity(k + 1)
+        best.reserveCapacity(min(k, scores.count) + 1)
         for (j, s) in zip(scores.indices, scores) {
             let index = Int32(j - scores.startIndex)
             guard index != excluding, best.count < k || s > best[best.count - 1].score else { continue }

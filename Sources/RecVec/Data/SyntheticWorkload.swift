@@ -51,6 +51,11 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
         guard items <= Int(Int32.max), users <= Int(Int32.max), sessions <= Int(Int32.max) else {
             throw .invalidArgument(name: "users/items/sessions", value: "\(users)/\(items)/\(sessions)", expected: "each < 2^31")
         }
+        // Events are indexed in Int32 (tokens): sessions x sessionLength, computed with an overflow check.
+        let (events, overflow) = sessions.multipliedReportingOverflow(by: sessionLength)
+        guard !overflow, events <= Int(Int32.max) else {
+            throw .invalidArgument(name: "sessions x sessionLength", value: "\(sessions) x \(sessionLength)", expected: "< 2^31 events")
+        }
         guard factorScale > 0, factorScale.isFinite else { throw .invalidArgument(name: "factorScale", value: "\(factorScale)", expected: "> 0") }
         guard popularityExponent > 0 else { throw .invalidArgument(name: "popularityExponent", value: "\(popularityExponent)", expected: "> 0") }
         guard (0 ... 1).contains(preferenceShare) else {

@@ -13,6 +13,9 @@ public struct HNSWConfig: Equatable, Sendable, Codable {
     public var efConstruction = 200
     /// Candidate list size while searching (at least k).
     public var efSearch = 64
+    /// The largest efConstruction and efSearch a config may hold (the file stores them in 32 bits;
+    /// a search's own efSearch argument is clamped to it).
+    public static let maxEf = 1 << 20
     /// Seeds the layer of each node (a hash of seed and id, so it does not depend on threads).
     public var seed: UInt64 = 1
     /// Build threads, 0 = all. The graph is deterministic only with 1 thread: with more, the
@@ -118,11 +121,14 @@ public final class HNSWIndex: @unchecked Sendable {
         guard (2 ... 1024).contains(config.m) else {
             throw KernelError.invalidArgument(name: "config.m", value: "\(config.m)", expected: "2 ... 1024")
         }
-        guard config.efConstruction >= 1 else {
-            throw KernelError.invalidArgument(name: "config.efConstruction", value: "\(config.efConstruction)", expected: ">= 1")
+        guard (1 ... HNSWConfig.maxEf).contains(config.efConstruction) else {
+            throw KernelError.invalidArgument(name: "config.efConstruction", value: "\(config.efConstruction)", expected: "1 ... \(HNSWConfig.maxEf)")
         }
-        guard config.efSearch >= 1 else {
-            throw KernelError.invalidArgument(name: "config.efSearch", value: "\(config.efSearch)", expected: ">= 1")
+        guard (1 ... HNSWConfig.maxEf).contains(config.efSearch) else {
+            throw KernelError.invalidArgument(name: "config.efSearch", value: "\(config.efSearch)", expected: "1 ... \(HNSWConfig.maxEf)")
+        }
+        guard vectors.cols <= 1 << 20 else {
+            throw KernelError.invalidArgument(name: "vectors.cols", value: "\(vectors.cols)", expected: "1 ... \(1 << 20)")
         }
         try Kernels.checkThreads(config.threads)
         guard vectors.cols >= 1 else {
@@ -222,7 +228,7 @@ public final class HNSWIndex: @unchecked Sendable {
                             ? rv_hnsw_search_exact_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k), bits,
                                                        covered, Int32(threads), outIds.baseAddress!, outScores.baseAddress!)
                             : rv_hnsw_search_f32(handle, q.baseAddress!, queries.rows, queries.cols, Int32(k),
-                                                 Int32(min(ef, Int(Int32.max))), bits, covered, Int32(threads),
+                                                 Int32(min(ef, HNSWConfig.maxEf)), bits, covered, Int32(threads),
                                                  outIds.baseAddress!, outScores.baseAddress!)
                     }
                 }

@@ -48,7 +48,11 @@ public enum Kernels {
     }
 
     /// Validates a thread count: 0 means all.
+    /// The most threads a kernel call may ask for (the C side counts them in int32).
+    public static let threadLimit = 4096
+
     static func checkThreads(_ threads: Int) throws(KernelError) {
         guard threads >= 0 else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: ">= 0 (0 = all)") }
+        guard threads <= threadLimit else { throw .invalidArgument(name: "threads", value: "\(threads)", expected: "<= \(threadLimit)") }
     }
 }

@@ -6,6 +6,8 @@ public enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
     case notPositiveDefinite(pivot: Int, value: Double)
     /// A square matrix was expected.
     case notSquare(rows: Int, cols: Int)
+    /// Two operands whose shapes do not fit (`name` says which).
+    case shapeMismatch(name: String, expectedRows: Int, foundRows: Int)
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
             return "matrix is not positive definite: pivot \(pivot) is \(value) (expected > 0; raise the ridge penalty)"
         case let .notSquare(rows, cols):
             return "expected a square matrix, got \(rows)x\(cols)"
+        case let .shapeMismatch(name, expected, found):
+            return "\(name) has \(found) rows, expected \(expected)"
         }
     }
 }
@@ -153,7 +157,7 @@ public enum Linalg {
     public static func choleskySolve(_ a: DoubleMatrix, _ b: DoubleMatrix) throws(LinalgError) -> DoubleMatrix {
         let l = try cholesky(a)
         let n = a.rows, m = b.cols
-        precondition(b.rows == n, "choleskySolve: right-hand side has \(b.rows) rows, expected \(n)")
+        guard b.rows == n else { throw .shapeMismatch(name: "choleskySolve's right-hand side", expectedRows: n, foundRows: b.rows) }
         var x = b
         for c in 0 ..< m {
             for i in 0 ..< n { // L y = b

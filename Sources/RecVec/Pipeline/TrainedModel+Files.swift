@@ -18,13 +18,13 @@ extension TrainedModel {
         guard !FileManager.default.fileExists(atPath: final.path) else {
             throw StoreError.invalidInput(file: final.path, reason: "already exists; choose a new folder")
         }
-        let temporary = parent + "/.\(final.lastPathComponent).partial-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temporary)
         do {
-            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw StoreError.io(path: temporary, operation: "mkdir", errno: errno)
+            throw StoreError.io(path: parent, operation: "mkdir", errno: errno)
         }
+        // A fresh folder with an unpredictable name, made by mkdir (never through a planted symlink).
+        let temporary = try DurableIO.createTemporaryDirectory(beside: final.path)
         do {
             for (name, matrix) in [(Self.queryFile, retrieval.queryVectors), (Self.itemsFile, retrieval.itemVectors)] {
                 try matrix.values.withUnsafeBufferPointer {

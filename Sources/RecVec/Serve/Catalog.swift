@@ -25,17 +25,16 @@ public struct Catalog: Sendable {
     }
 
     public static func read(path: String) throws -> Catalog {
-        let text = try readText(path: path)
         var rows: [(String, Entry)] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.isEmpty || line.hasPrefix("#") { continue }
+        try forEachTextLine(path: path) { number, line in
+            if line.isEmpty || line.hasPrefix("#") { return }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard !fields[0].isEmpty else { throw StoreError.invalidLine(file: path, line: number + 1, reason: "empty item id") }
+            guard !fields[0].isEmpty else { throw StoreError.invalidLine(file: path, line: number, reason: "empty item id") }
             var entry = Entry()
             if fields.count > 1, !fields[1].isEmpty { entry.category = fields[1] }
             if fields.count > 2, !fields[2].isEmpty {
                 guard let p = Double(fields[2]), p.isFinite, p >= 0 else {
-                    throw StoreError.invalidLine(file: path, line: number + 1, reason: "popularity \(fields[2]) is not a number >= 0")
+                    throw StoreError.invalidLine(file: path, line: number, reason: "popularity '\(DataError.excerpt(fields[2]))' is not a number >= 0")
                 }
                 entry.popularity = p
             }
@@ -50,13 +49,12 @@ public struct Catalog: Sendable {
 /// oldest interaction first.
 public enum Histories {
     public static func read(path: String) throws -> [String: [String]] {
-        let text = try readText(path: path)
         var histories: [String: [String]] = [:]
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.isEmpty || line.hasPrefix("#") { continue }
+        try forEachTextLine(path: path) { number, line in
+            if line.isEmpty || line.hasPrefix("#") { return }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw StoreError.invalidLine(file: path, line: number + 1, reason: "expected user_id<TAB>item_id")
+                throw StoreError.invalidLine(file: path, line: number, reason: "expected user_id<TAB>item_id")
             }
             histories[String(fields[0]), default: []].append(String(fields[1]))
         }
@@ -64,12 +62,23 @@ public enum Histories {
     }
 }
 
-func readText(path: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw StoreError.invalidInput(file: path, reason: "not UTF-8 text")
+/// Each line of a UTF-8 text file through the one line reader (CRLF, BOM), numbered from 1.
+func forEachTextLine(path: String, _ body: (Int, String) throws -> Void) throws {
+    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.fileMissing(file: path) }
+    var failure: Error?
+    do {
+        try LineReader(url: URL(fileURLWithPath: path)).forEachLine { (bytes, number) throws(DataError) in
+            guard failure == nil else { return }
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                failure = StoreError.invalidLine(file: path, line: number, reason: "not UTF-8 text: '\(DataError.excerpt(bytes))'")
+                return
+            }
+            do { try body(number, line) } catch { failure = error }
+        }
+    } catch {
+        throw StoreError.invalidInput(file: path, reason: error.description)
     }
-    return text
+    if let failure { throw failure }
 }
 
 /// How far a version lags behind the catalog.

@@ -30,7 +30,9 @@ public enum Drift {
     /// Compares the neighbourhoods of up to `sampleSize` items shared by both versions (a
     /// deterministic sample under `seed`), searched the way serving searches (`nearest`).
     public static func compare(from a: StoreVersion, to b: StoreVersion, k: Int = 10, sampleSize: Int = 1000, seed: UInt64 = 42) throws -> DriftReport {
-        guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
+        guard (1 ... ServeLimits.maxK).contains(k) else {
+            throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "1 ... \(ServeLimits.maxK)")
+        }
         guard sampleSize > 0 else { throw ServeError.invalidArgument(name: "sampleSize", value: "\(sampleSize)", expected: "> 0") }
         var shared = a.ids.filter { b.row(of: $0) != nil }
         // Partial Fisher-Yates under SplitMix64: the first `sampleSize` ids.

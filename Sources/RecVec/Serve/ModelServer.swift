@@ -14,7 +14,7 @@ public final class ModelServer: @unchecked Sendable {
 
     /// Opens the current version; `makeRecommender` wraps each version opened (catalog,
     /// histories, config).
-    public init(store: EmbeddingStore, verify: VerifyLevel = .quick,
+    public init(store: EmbeddingStore, verify: VerifyLevel = .full,
                 makeRecommender: @escaping (StoreVersion) throws -> Recommender = { try Recommender(version: $0) }) throws {
         self.store = store
         self.verify = verify

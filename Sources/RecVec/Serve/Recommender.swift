@@ -108,8 +108,11 @@ public final class Recommender: @unchecked Sendable {
 
     public init(version: StoreVersion, catalog: Catalog? = nil, histories: [String: [String]] = [:],
                 config: RecommenderConfig = RecommenderConfig()) throws {
-        guard config.candidateFactor >= 1 else {
-            throw ServeError.invalidArgument(name: "candidateFactor", value: "\(config.candidateFactor)", expected: ">= 1")
+        guard (1 ... ServeLimits.maxCandidateFactor).contains(config.candidateFactor) else {
+            throw ServeError.invalidArgument(name: "candidateFactor", value: "\(config.candidateFactor)", expected: "1 ... \(ServeLimits.maxCandidateFactor)")
+        }
+        if let ef = config.efSearch, !(1 ... ServeLimits.maxEfSearch).contains(ef) {
+            throw ServeError.invalidArgument(name: "efSearch", value: "\(ef)", expected: "1 ... \(ServeLimits.maxEfSearch)")
         }
         guard config.diversity >= 0 && config.diversity < 1 else {
             throw ServeError.invalidArgument(name: "diversity", value: "\(config.diversity)", expected: "in [0, 1)")
@@ -156,7 +159,7 @@ public final class Recommender: @unchecked Sendable {
 
     /// The top `k` items for `query` under `rules`; with `explain`, the fate of every candidate.
     public func recommend(_ query: UserQuery, k: Int, rules: RecommendRules = RecommendRules(), explain: Bool = false) throws -> RecommendResponse {
-        guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }
+        guard (1 ... ServeLimits.maxK).contains(k) else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "1 ... \(ServeLimits.maxK)") }
         if let cap = rules.maxPerCategory, cap < 1 {
             throw ServeError.invalidArgument(name: "maxPerCategory", value: "\(cap)", expected: ">= 1")
         }
@@ -212,6 +215,11 @@ public final class Recommender: @unchecked Sendable {
             penalty = candidates.map { _ in 0 }
         }
         let final = zip(exact, penalty).map { $0 - $1 }
+        // Published rows have bounded norms (VectorFile.maxSquaredNorm), so scores are finite;
+        // a version that breaks that (an old or unverified store) fails loudly, never with inf.
+        if let bad = final.firstIndex(where: { !$0.isFinite }) {
+            throw ServeError.nonFiniteScore(item: version.ids[Int(candidates[bad].id)], version: version.name, score: final[bad])
+        }
         var order = Array(candidates.indices)
         order.sort { final[$0] != final[$1] ? final[$0] > final[$1] : candidates[$0].id < candidates[$1].id }
         let similarity = config.diversity > 0 && candidates.count > 1 && userVector != nil

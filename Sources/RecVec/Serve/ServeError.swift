@@ -6,6 +6,8 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A user id with no known history.
     case unknownUser(id: String)
     case emptyHistory
+    /// A score that is not finite (a version whose rows overflow float32 scores).
+    case nonFiniteScore(item: String, version: String, score: Float)
     /// No item of the history is in the version, and the version stores no training counts to
     /// fall back to (published before `popularity.rvv` existed, or without counts).
     case noFallback(version: String, unknownItems: [String])
@@ -18,6 +20,8 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
             return "unknown item id \(id): version \(version) has no vector for it"
         case let .unknownUser(id):
             return "unknown user id \(id): no history for this user"
+        case let .nonFiniteScore(item, version, score):
+            return "item \(item) of version \(version) scored \(score): its vector overflows float32 scores (republish with smaller vectors)"
         case .emptyHistory:
             return "the user's history is empty: nothing to build a user vector from, and the version stores no popularity counts to fall back to"
         case let .noFallback(version, unknownItems):

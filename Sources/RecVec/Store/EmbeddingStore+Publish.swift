@@ -56,13 +56,16 @@ public struct PublishResult: Codable, Sendable {
     public var removedVersions: [String]
     /// Temporary files of killed publishes, removed.
     public var removedLeftovers: [String]
+    /// Complete versions that never served (see `GarbageCollection.orphans`); `keep` never removes them.
+    public var orphans: [String] = []
 }
 
 extension EmbeddingStore {
     /// Writes `input` as a new version and makes it current, atomically (see the type's doc).
     /// With a `gate`, the new version must pass it against the current one, or the publish is
-    /// undone and `StoreError.gateRefused` says why. `keep` then removes all but the newest
-    /// `keep` versions (never the current one). `afterStep` is a test hook called after each step.
+    /// undone and `StoreError.gateRefused` says why. `keep` then removes the versions outside
+    /// the `keep` that served most recently (see `garbageCollect`; never the current one, never
+    /// an orphan). `afterStep` is a test hook called after each step.
     public func publish(_ input: PublishInput, gate: PublishGate? = nil, keep: Int? = nil,
                         progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) throws -> Void)? = nil) throws -> PublishResult {
         guard input.ids.count == input.vectors.rows else {
@@ -85,6 +88,9 @@ extension EmbeddingStore {
         }
         try table.buildLookup()
         if let keep, keep < 1 { throw StoreError.invalidInput(file: "keep", reason: "must keep at least 1 version, got \(keep)") }
+        for key in Array(input.metrics.keys) + Array(input.configuration.keys) where key == "manifestChecksum" {
+            throw StoreError.invalidInput(file: "metrics", reason: "manifestChecksum is reserved for the manifest's own checksum")
+        }
         if let popularity = input.popularity {
             guard popularity.count == input.vectors.rows else {
                 throw StoreError.countMismatch(file: "popularity", expected: input.vectors.rows, found: popularity.count)
@@ -98,7 +104,9 @@ extension EmbeddingStore {
             let step: (PublishStep) throws -> Void = afterStep ?? { _ in }
             let leftovers = try removeLeftovers()
             let previous = try currentVersion()
-            let number = (try versions().last.flatMap(Self.sequenceNumber) ?? 0) + 1
+            // Numbers are never reused: after the newest version, and after any the history names.
+            let served = try reconciledHistory().compactMap { Self.sequenceNumber($0.version) }
+            let number = max(try versions().last.flatMap(Self.sequenceNumber) ?? 0, served.max() ?? 0) + 1
             let name = Self.versionName(number)
             let staging = versionsPath + "/.staging-\(name)-\(getpid())"
             do {
@@ -156,7 +164,7 @@ extension EmbeddingStore {
                                         inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
                                         dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files,
                                         scoring: input.scoring, userVectorRule: input.userVectorRule, defaults: input.defaults, run: input.run)
-                try DurableIO.write(path: staging + "/" + Manifest.fileName, data: Array(try Manifest.encoder().encode(manifest)))
+                try DurableIO.write(path: staging + "/" + Manifest.fileName, data: try manifest.encoded())
                 try step(.manifestWritten)
                 try DurableIO.syncDirectory(staging)
                 try step(.stagingSynced)
@@ -165,7 +173,7 @@ extension EmbeddingStore {
                     progress?("checking the publish gate against \(previous)")
                     let reasons: [String]
                     let candidate = try StoreVersion(path: staging, name: name, verify: .quick)
-                    reasons = try gate.evaluate(candidate: candidate, current: try open(previous))
+                    reasons = try gate.evaluate(candidate: candidate, current: try open(previous, verify: .quick))
                     if !reasons.isEmpty { throw StoreError.gateRefused(candidate: name, reasons: reasons) }
                 }
             } catch {
@@ -176,11 +184,11 @@ extension EmbeddingStore {
             try DurableIO.rename(staging, versionPath(name))
             try DurableIO.syncDirectory(versionsPath)
             try step(.versionRenamed)
-            try switchCurrent(to: name) { try step(.pointerStaged) }
+            try switchCurrent(to: name, event: .publish) { try step(.pointerStaged) }
             try step(.pointerSwitched)
-            let removed = try keep.map { try removeOldVersions(keep: $0) } ?? []
+            let (removed, orphans) = try keep.map { try removeOldVersions(keep: $0, removeOrphans: false) } ?? ([], [])
             try step(.cleanedUp)
-            return PublishResult(version: name, previous: previous, removedVersions: removed, removedLeftovers: leftovers)
+            return PublishResult(version: name, previous: previous, removedVersions: removed, removedLeftovers: leftovers, orphans: orphans)
         }
     }
 }

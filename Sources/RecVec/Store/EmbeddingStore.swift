@@ -9,12 +9,15 @@ import Foundation
 /// ```
 /// STORE                 marker: "recvec-store 1"
 /// CURRENT               the name of the version being served (replaced by write + rename)
+/// HISTORY               append-only, fsync'd: one line per switch of CURRENT (see `ServedHistory`)
 /// LOCK                  flock'd by publish, rollback and gc, so they run one at a time
 /// versions/v000001/     vectors.rvv, ids.txt, index.hnsw, manifest.json
 /// versions/.staging-*   a publish in progress (or killed); removed by the next publish or gc
 /// ```
 /// A version directory appears only by rename once all its files are fsync'd, and CURRENT
-/// switches only after that, so readers see a whole version or the previous one.
+/// switches only after that, so readers see a whole version or the previous one. No writer
+/// ever opens a published file for writing: files are created exclusively and renamed into
+/// place, and versions are removed by rename then unlink (a reader's maps stay valid).
 public struct EmbeddingStore: Sendable {
     public let path: String
     static let marker = "recvec-store 1\n"
@@ -22,6 +25,7 @@ public struct EmbeddingStore: Sendable {
     var markerPath: String { path + "/STORE" }
     var currentPath: String { path + "/CURRENT" }
     var lockPath: String { path + "/LOCK" }
+    var historyPath: String { path + "/HISTORY" }
     var versionsPath: String { path + "/versions" }
     func versionPath(_ name: String) -> String { versionsPath + "/" + name }
 
@@ -39,7 +43,7 @@ public struct EmbeddingStore: Sendable {
             } catch {
                 throw StoreError.io(path: path, operation: "create store directory", errno: errno)
             }
-            try DurableIO.write(path: markerPath, data: Array(Self.marker.utf8))
+            try DurableIO.replace(path: markerPath, data: Array(Self.marker.utf8))
             try DurableIO.syncDirectory(path)
             try DurableIO.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
@@ -70,12 +74,14 @@ public struct EmbeddingStore: Sendable {
         return "v" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
-    /// The version CURRENT names, or nil before the first publish.
+    /// The version CURRENT names, or nil before the first publish. A CURRENT that holds no
+    /// version name throws `StoreError.garbledCurrent` (repair: `rollback(to:)`).
     public func currentVersion() throws -> String? {
         guard let data = FileManager.default.contents(atPath: currentPath) else { return nil }
         let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard Self.sequenceNumber(name) != nil else {
-            throw StoreError.invalidLine(file: currentPath, line: 1, reason: "\(VectorFile.printable(data.prefix(32))) is not a version name")
+        guard Self.sequenceNumber(name) != nil, data.count <= 64 else {
+            let lastServed = (try? readHistory())?.last?.version
+            throw StoreError.garbledCurrent(file: currentPath, found: VectorFile.printable(data.prefix(32)), lastServed: lastServed)
         }
         return name
     }
@@ -89,8 +95,34 @@ public struct EmbeddingStore: Sendable {
     }
 
     /// Opens version `name` (default: the current one), memory-mapping vectors and index.
-    public func open(_ name: String? = nil, verify: VerifyLevel = .quick) throws -> StoreVersion {
-        guard let name = try name ?? currentVersion() else { throw StoreError.noCurrentVersion(store: path) }
+    /// `.full` (the default) checks every byte against its checksum, once per version per
+    /// process (`StoreVersion.init`); `.quick` trusts the data bytes.
+    ///
+    /// Opening the current version: if the version CURRENT named is removed (a concurrent `gc`
+    /// or `publish --keep`) between reading CURRENT and opening its files, CURRENT is read
+    /// again and, when it changed, the new version is opened (once). `afterReadingCurrent` is
+    /// a test hook called between the two steps.
+    public func open(_ name: String? = nil, verify: VerifyLevel = .full) throws -> StoreVersion {
+        try open(name, verify: verify, afterReadingCurrent: nil)
+    }
+
+    func open(_ name: String?, verify: VerifyLevel, afterReadingCurrent: (() throws -> Void)?) throws -> StoreVersion {
+        if let name { return try openNamed(name, verify: verify) }
+        guard let current = try currentVersion() else { throw StoreError.noCurrentVersion(store: path) }
+        try afterReadingCurrent?()
+        do {
+            return try openNamed(current, verify: verify)
+        } catch let error as StoreError {
+            switch error {
+            case .versionNotFound, .fileMissing:
+                guard let now = try currentVersion(), now != current else { throw error }
+                return try openNamed(now, verify: verify)
+            default: throw error
+            }
+        }
+    }
+
+    private func openNamed(_ name: String, verify: VerifyLevel) throws -> StoreVersion {
         guard Self.sequenceNumber(name) != nil, FileManager.default.fileExists(atPath: versionPath(name)) else {
             throw StoreError.versionNotFound(name: name, available: try versions())
         }
@@ -99,7 +131,7 @@ public struct EmbeddingStore: Sendable {
 
     /// Runs `body` holding the store's exclusive lock (flock on LOCK).
     func withLock<T>(_ body: () throws -> T) throws -> T {
-        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io(path: lockPath, operation: "open lock", errno: errno) }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
@@ -108,13 +140,23 @@ public struct EmbeddingStore: Sendable {
         return try body()
     }
 
-    /// Points CURRENT at `name`: temp file, fsync, rename, fsync of the store directory.
-    func switchCurrent(to name: String, afterStaged: () throws -> Void = {}) throws {
-        let temporary = currentPath + ".tmp"
-        try DurableIO.write(path: temporary, data: Array((name + "\n").utf8))
-        try afterStaged()
-        try DurableIO.rename(temporary, currentPath)
+    /// Points CURRENT at `name` (temp file created exclusively, fsync, rename, fsync of the
+    /// store directory), then appends the switch to HISTORY. Call with the lock held.
+    func switchCurrent(to name: String, event: ServedHistory.Event, afterStaged: () throws -> Void = {}) throws {
+        try materializeHistory()
+        let (fd, temporary) = try DurableIO.createTemporary(beside: currentPath)
+        do {
+            defer { close(fd) }
+            try Array((name + "\n").utf8).withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
+            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
+            try afterStaged()
+            try DurableIO.rename(temporary, currentPath)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
         try DurableIO.syncDirectory(path)
+        try appendHistory(ServedHistory.Entry(date: Date(), version: name, event: event))
     }
 
     /// Removes what killed publishes left behind. Call with the lock held.
@@ -125,9 +167,11 @@ public struct EmbeddingStore: Sendable {
             try? fm.removeItem(atPath: versionsPath + "/" + name)
             removed.append(name)
         }
-        if fm.fileExists(atPath: currentPath + ".tmp") {
-            try? fm.removeItem(atPath: currentPath + ".tmp")
-            removed.append("CURRENT.tmp")
+        // CURRENT.tmp: the temporary name of earlier builds; .CURRENT.tmp-* and .HISTORY.tmp-*: of this one.
+        for name in (try? fm.contentsOfDirectory(atPath: path)) ?? []
+        where name == "CURRENT.tmp" || name.hasPrefix(".CURRENT.tmp-") || name.hasPrefix(".HISTORY.tmp-") {
+            try? fm.removeItem(atPath: path + "/" + name)
+            removed.append(name)
         }
         return removed
     }

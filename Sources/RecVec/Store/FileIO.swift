@@ -45,28 +45,78 @@ public final class MappedFile: @unchecked Sendable {
 }
 
 /// Durable file writes: data reaches the disk (fsync) before a rename makes it visible.
+///
+/// Every file the store and the CLI write is created exclusively (`O_CREAT | O_EXCL | O_NOFOLLOW`):
+/// either a new file in a folder this process just created (a version's staging folder), or a
+/// temporary with an unpredictable name in the destination's folder (`createTemporary`), renamed
+/// over the destination. A planted file or symlink makes the write fail; it is never followed
+/// or overwritten. No writer ever opens an existing published file for writing.
 enum DurableIO {
-    /// Writes `parts` one after the other to a new file at `path` (replacing any), then fsyncs it
-    /// unless `sync` is false.
+    /// Flags of every file creation: new file only, never through a symlink.
+    static let createFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+
+    /// Writes `parts` one after the other to a new file at `path` (which must not exist), then
+    /// fsyncs it unless `sync` is false.
     static func write(path: String, parts: [UnsafeRawBufferPointer], sync: Bool = true) throws {
-        try write(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, parts: parts, sync: sync)
-    }
-
-    /// Appends `bytes` to the file at `path`, then fsyncs it.
-    static func append(path: String, bytes: UnsafeRawBufferPointer) throws {
-        try write(path: path, flags: O_WRONLY | O_APPEND, parts: [bytes], sync: true)
-    }
-
-    private static func write(path: String, flags: Int32, parts: [UnsafeRawBufferPointer], sync: Bool) throws {
-        let fd = open(path, flags | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open for writing", errno: errno) }
+        let fd = open(path, createFlags, 0o644)
+        guard fd >= 0 else { throw StoreError.io(path: path, operation: "create", errno: errno) }
         defer { close(fd) }
         for part in parts { try writeAll(fd, part, path: path) }
         guard !sync || fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
     }
 
+    /// A new, empty file with an unpredictable name (`.<name>.tmp-<16 hex digits>`) in the folder
+    /// of `destination`, created exclusively; returns its descriptor (open for writing) and path.
+    static func createTemporary(beside destination: String) throws -> (fd: Int32, path: String) {
+        let url = URL(fileURLWithPath: destination)
+        let folder = url.deletingLastPathComponent().path
+        for _ in 0 ..< 8 {
+            var generator = SystemRandomNumberGenerator()
+            let path = folder + "/." + url.lastPathComponent + ".tmp-" + checksumHex(generator.next())
+            let fd = open(path, createFlags, 0o644)
+            if fd >= 0 { return (fd, path) }
+            guard errno == EEXIST else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+        }
+        throw StoreError.io(path: folder, operation: "create a temporary file in", errno: EEXIST)
+    }
+
+    /// Replaces `path` atomically: `parts` go to a temporary beside it (`createTemporary`),
+    /// fsync'd, renamed over `path` (a symlink there is replaced, not followed), and the folder
+    /// fsync'd. On failure the temporary is removed and `path` is untouched.
+    static func replace(path: String, parts: [UnsafeRawBufferPointer]) throws {
+        let (fd, temporary) = try createTemporary(beside: path)
+        do {
+            defer { close(fd) }
+            for part in parts { try writeAll(fd, part, path: temporary) }
+            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
+            try rename(temporary, path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    static func replace(path: String, data: [UInt8]) throws {
+        try data.withUnsafeBytes { try replace(path: path, parts: [$0]) }
+    }
+
+    /// A new folder with an unpredictable name (`.<name>.partial-<16 hex digits>`) beside
+    /// `destination`, made by mkdir(2), which never follows a planted symlink.
+    static func createTemporaryDirectory(beside destination: String) throws -> String {
+        let url = URL(fileURLWithPath: destination)
+        let folder = url.deletingLastPathComponent().path
+        for _ in 0 ..< 8 {
+            var generator = SystemRandomNumberGenerator()
+            let path = folder + "/." + url.lastPathComponent + ".partial-" + checksumHex(generator.next())
+            if mkdir(path, 0o755) == 0 { return path }
+            guard errno == EEXIST else { throw StoreError.io(path: path, operation: "mkdir", errno: errno) }
+        }
+        throw StoreError.io(path: folder, operation: "create a temporary folder in", errno: EEXIST)
+    }
+
     /// write(2) until every byte of `part` is written, retrying on EINTR.
-    fileprivate static func writeAll(_ fd: Int32, _ part: UnsafeRawBufferPointer, path: String) throws {
+    static func writeAll(_ fd: Int32, _ part: UnsafeRawBufferPointer, path: String) throws {
         var offset = 0
         while offset < part.count {
             let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
@@ -111,27 +161,37 @@ enum DurableIO {
 }
 
 extension DurableIO {
-    /// A new file written in pieces, fsync'd by `finish`.
+    /// A file written in pieces to a temporary and renamed into place by `finish`.
     final class Writer {
         let path: String
         private var fd: Int32
 
-        init(path: String) throws {
-            self.path = path
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+        /// A temporary beside `destination` (`createTemporary`); `finish` renames it over `destination`.
+        let destination: String
+
+        init(replacing destination: String) throws {
+            self.destination = destination
+            (fd, path) = try DurableIO.createTemporary(beside: destination)
         }
 
         func append(_ bytes: [UInt8]) throws {
             try bytes.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: path) }
         }
 
-        /// fsyncs and closes the file.
+        /// fsyncs and closes the file, then renames it over the destination.
         func finish() throws {
             defer { close(fd); fd = -1 }
             guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+            try DurableIO.rename(path, destination)
+            try DurableIO.syncDirectory(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
         }
 
-        deinit { if fd >= 0 { close(fd) } }
+        /// An unfinished temporary is removed.
+        deinit {
+            if fd >= 0 {
+                close(fd)
+                unlink(path)
+            }
+        }
     }
 }

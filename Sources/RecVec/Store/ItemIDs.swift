@@ -15,7 +15,7 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     private let starts: [Int]
     private let lengths: [Int32]
     private let lock = NSLock()
-    private var lookup: [String: Int32]?
+    private var lookup: [ByteKey: Int32]? // ids compared as bytes, as IDMap does
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { starts.count }
@@ -37,9 +37,12 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
         (starts, lengths) = try bytes.withUnsafeBytes { try Self.scan($0, path: path, checkCharacters: true) }
     }
 
-    /// Reads and checks an ids file, duplicates included.
+    /// Reads and checks an ids file (a user's: through the one line reader, so CRLF and a BOM
+    /// are fine), duplicates included.
     public static func read(path: String) throws -> [String] {
-        let table = try ItemIDTable(file: try MappedFile(path: path))
+        var lines: [String] = []
+        try forEachTextLine(path: path) { _, line in lines.append(line) }
+        let table = try ItemIDTable(bytes: encode(lines), path: path)
         try table.buildLookup()
         return Array(table)
     }
@@ -65,7 +68,7 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     public func row(of id: String) -> Int32? {
         lock.withLock {
             if lookup == nil { lookup = try? makeLookup(throwOnDuplicate: false) }
-            return lookup![id]
+            return lookup![ByteKey(id)]
         }
     }
 
@@ -75,13 +78,13 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
         lock.withLock { lookup = built }
     }
 
-    private func makeLookup(throwOnDuplicate: Bool) throws -> [String: Int32] {
-        var lookup = [String: Int32](minimumCapacity: count)
+    private func makeLookup(throwOnDuplicate: Bool) throws -> [ByteKey: Int32] {
+        var lookup = [ByteKey: Int32](minimumCapacity: count)
         for row in 0 ..< count {
-            let id = self[row]
+            let id = ByteKey(self[row])
             if let first = lookup[id] {
                 if throwOnDuplicate {
-                    throw StoreError.invalidLine(file: path, line: row + 1, reason: "duplicate item id \(id) (first on line \(first + 1))")
+                    throw StoreError.invalidLine(file: path, line: row + 1, reason: "duplicate item id \(DataError.excerpt(id.string)) (first on line \(first + 1))")
                 }
                 continue
             }

@@ -11,7 +11,12 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var checksum: UInt64? { UInt64(xxh64, radix: 16) }
     }
 
-    public static let currentFormatVersion = 1
+    /// 2 adds `manifestChecksum`. Format 1 manifests (no checksum of their own) still open:
+    /// their files are still verified against the checksums they record.
+    public static let currentFormatVersion = 2
+    public static let supportedFormatVersions = 1 ... 2
+    /// The only files a manifest may name: plain names inside the version folder.
+    public static let knownFiles: Set<String> = [vectorsFile, queryVectorsFile, idsFile, indexFile, popularityFile]
     public static let fileName = "manifest.json"
     public static let vectorsFile = "vectors.rvv"
     /// Optional query-side vectors (same rows and dimension), for methods that score a user
@@ -51,6 +56,42 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
     public var run: RunReport?
+    /// XXH64 of the manifest file's bytes with this value's 16 hex digits read as "0"s
+    /// (format 2; nil in format 1).
+    public var manifestChecksum: String?
+
+    static let checksumKey = Array("\"manifestChecksum\"".utf8)
+    static let placeholder = String(repeating: "0", count: 16)
+
+    /// The bytes of manifest.json: JSON whose `manifestChecksum` covers the whole file.
+    func encoded() throws -> [UInt8] {
+        var copy = self
+        copy.formatVersion = Self.currentFormatVersion
+        copy.manifestChecksum = Self.placeholder
+        var bytes = Array(try Self.encoder().encode(copy))
+        guard let range = Self.checksumValueRange(in: bytes, hex: Self.placeholder) else {
+            throw StoreError.corruptManifest(file: Self.fileName, reason: "cannot place the manifest checksum (a metric or configuration key named manifestChecksum?)")
+        }
+        bytes.replaceSubrange(range, with: Array(checksumHex(XXH64.hash(bytes)).utf8))
+        return bytes
+    }
+
+    /// Where the 16 hex digits `hex` of the one top-level `"manifestChecksum"` value lie; nil
+    /// when the key is absent, appears more than once, or is not followed by `"hex"`.
+    static func checksumValueRange(in bytes: [UInt8], hex: String) -> Range<Int>? {
+        var keys: [Int] = []
+        var i = 0
+        while i + checksumKey.count <= bytes.count {
+            if bytes[i] == 0x22, Array(bytes[i ..< i + checksumKey.count]) == checksumKey { keys.append(i) }
+            i += 1
+        }
+        guard keys.count == 1 else { return nil }
+        var at = keys[0] + checksumKey.count
+        while at < bytes.count, [0x20, 0x3A, 0x0A, 0x09].contains(bytes[at]) { at += 1 }
+        let value = [0x22] + Array(hex.utf8) + [0x22]
+        guard at + value.count <= bytes.count, Array(bytes[at ..< at + value.count]) == value else { return nil }
+        return at + 1 ..< at + 17
+    }
 
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -65,7 +106,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         return decoder
     }
 
-    /// Reads and validates the manifest at `path`.
+    /// Reads and validates the manifest at `path`: its own checksum (format 2), the checksums
+    /// it must record, and that every file it names is a plain name inside the version folder.
     static func read(path: String) throws -> Manifest {
         guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.fileMissing(file: path) }
         let manifest: Manifest
@@ -74,8 +116,26 @@ public struct Manifest: Codable, Equatable, Sendable {
         } catch {
             throw StoreError.corruptManifest(file: path, reason: "\(error)")
         }
-        guard manifest.formatVersion == currentFormatVersion else {
+        guard supportedFormatVersions.contains(manifest.formatVersion) else {
             throw StoreError.unsupportedFormatVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
+        }
+        if manifest.formatVersion >= 2 {
+            guard let hex = manifest.manifestChecksum, let recorded = UInt64(hex, radix: 16), hex.utf8.count == 16 else {
+                throw StoreError.corruptManifest(file: path, reason: "format \(manifest.formatVersion) needs a manifestChecksum of 16 hex digits")
+            }
+            var bytes = [UInt8](data)
+            guard let range = checksumValueRange(in: bytes, hex: hex) else {
+                throw StoreError.corruptManifest(file: path, reason: "expected exactly one \"manifestChecksum\" key")
+            }
+            bytes.replaceSubrange(range, with: Array(placeholder.utf8))
+            let found = XXH64.hash(bytes)
+            guard found == recorded else { throw StoreError.checksumMismatch(file: path, expected: recorded, found: found) }
+        }
+        for name in manifest.files.keys where !knownFiles.contains(name) {
+            let outside = name.contains("/") || name == "." || name == ".."
+            throw StoreError.corruptManifest(file: path, reason: "names the file \(VectorFile.printable(name.utf8.prefix(80)))"
+                + (outside ? ", a path outside its version folder" : ", which is not a file of a version")
+                + " (expected \(knownFiles.sorted().joined(separator: ", ")))")
         }
         for name in [vectorsFile, idsFile] + (manifest.index == nil ? [] : [indexFile]) {
             guard let record = manifest.files[name], record.checksum != nil else {

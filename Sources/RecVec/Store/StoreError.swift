@@ -30,6 +30,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A system call failed.
     case io(path: String, operation: String, errno: Int32)
     case rollbackUnavailable(reason: String)
+    /// CURRENT holds no version name; `lastServed` is the last version HISTORY records.
+    case garbledCurrent(file: String, found: String, lastServed: String?)
     /// The publish gate kept the current version; `reasons` says which checks failed.
     case gateRefused(candidate: String, reasons: [String])
 
@@ -67,6 +69,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(file): \(reason)"
         case let .io(path, operation, errno):
             return "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .garbledCurrent(file, found, lastServed):
+            return "\(file) holds \(found), not a version name; repair it with `recvec rollback --store STORE --to VERSION`"
+                + (lastServed.map { " (HISTORY's last served version: \($0))" } ?? "")
         case let .rollbackUnavailable(reason):
             return "cannot roll back: \(reason)"
         case let .gateRefused(candidate, reasons):

@@ -24,26 +24,40 @@ public final class StoreVersion: @unchecked Sendable {
     public var count: Int { vectors.count }
     public var dimension: Int { vectors.dimension }
 
-    /// Opens the version directory at `path`. Checks, for every level: the manifest parses and
-    /// names this version; each file exists with the size the manifest records; the vectors
+    /// Opens the version directory at `path`. Checks, for every level: the manifest parses,
+    /// matches its own checksum and names this version and only files inside its folder; each
+    /// file is a regular file (not a symlink) with the size the manifest records; the vectors
     /// header matches the manifest (dimension, count, checksum in the trailer); the ids are as
     /// many as the rows, unique and well-formed; the index was built from these vectors (its
     /// recorded vectors checksum equals the vectors file's). `.full` also recomputes the
-    /// checksum of every file.
-    public init(path: String, name: String, verify: VerifyLevel = .quick) throws {
+    /// checksum of every byte of every file (XXH64, several GB/s), once per version per
+    /// process: the verdict is cached under the version's path, the manifest's checksum and
+    /// each file's device, inode, size and change times, so a long-running server opening the
+    /// same version again pays nothing, and a file replaced or edited since is checked again.
+    public init(path: String, name: String, verify: VerifyLevel = .full) throws {
         let manifestPath = path + "/" + Manifest.fileName
         let manifest = try Manifest.read(path: manifestPath)
         guard manifest.version == name else {
             throw StoreError.corruptManifest(file: manifestPath, reason: "names version \(manifest.version), but its directory is \(name)")
         }
-        for (file, record) in manifest.files {
+        var fingerprint: [UInt64] = []
+        for file in [Manifest.fileName] + manifest.files.keys.sorted() {
             let filePath = path + "/" + file
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: filePath),
-                  let size = attributes[.size] as? NSNumber else { throw StoreError.fileMissing(file: filePath) }
-            guard size.intValue == record.bytes else {
-                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: size.intValue)
+            var info = stat()
+            guard lstat(filePath, &info) == 0 else { throw StoreError.fileMissing(file: filePath) }
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw StoreError.invalidInput(file: filePath, reason: "is not a regular file (a symlink or other); a version holds only its own files")
             }
+            if let record = manifest.files[file], Int(info.st_size) != record.bytes {
+                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: Int(info.st_size))
+            }
+            fingerprint += [UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_size),
+                            UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)),
+                            UInt64(bitPattern: Int64(info.st_ctim.tv_sec)), UInt64(bitPattern: Int64(info.st_ctim.tv_nsec))]
         }
+        fingerprint.append(manifest.manifestChecksum.flatMap { UInt64($0, radix: 16) } ?? 0)
+        let alreadyVerified = verify == .full && VerifiedVersions.contains(path: path, fingerprint: fingerprint)
+        let verify: VerifyLevel = alreadyVerified ? .quick : verify
 
         let vectorsPath = path + "/" + Manifest.vectorsFile
         let vectors = try VectorFile(path: vectorsPath, verify: verify)
@@ -105,6 +119,7 @@ public final class StoreVersion: @unchecked Sendable {
         self.ids = ids
         self.index = index
         self.exactRows = index == nil ? vectors.matrix() : nil
+        if verify == .full { VerifiedVersions.insert(path: path, fingerprint: fingerprint) }
     }
 
     /// Throws unless the file at `path` has the checksum (when given), dimension and row count
@@ -121,6 +136,10 @@ public final class StoreVersion: @unchecked Sendable {
         let found = file.withBytes { XXH64.hash($0) }
         guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
+
+    /// Drops every cached `.full` verdict of this process: the next full open of any version
+    /// checks every byte again (benchmarks, or after repairing files by hand).
+    public static func forgetVerifiedVersions() { VerifiedVersions.reset() }
 
     /// The row of item `id`, nil when the version has no vector for it.
     public func row(of id: String) -> Int32? { ids.row(of: id) }
@@ -140,5 +159,25 @@ public final class StoreVersion: @unchecked Sendable {
         let top = try Kernels.topK(queries: queries, rows: rows, k: min(k, count), metric: manifest.metric,
                                    exclude: filter == nil ? nil : [excluded], threads: 1)
         return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+    }
+}
+
+/// The versions this process has checked byte by byte (`VerifyLevel.full`), by path, with the
+/// fingerprint they had then (see `StoreVersion.init`).
+enum VerifiedVersions {
+    private static let lock = NSLock()
+    private static var verified: [String: [UInt64]] = [:]
+
+    static func contains(path: String, fingerprint: [UInt64]) -> Bool {
+        lock.withLock { verified[path] == fingerprint }
+    }
+
+    static func insert(path: String, fingerprint: [UInt64]) {
+        lock.withLock { verified[path] = fingerprint }
+    }
+
+    /// Forgets every verdict (tests).
+    static func reset() {
+        lock.withLock { verified.removeAll() }
     }
 }
