@@ -11,5 +11,6 @@ struct RecVecCommand: ParsableCommand {
             GenerateCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self, TableCommand.self, TuneCommand.self, PipelineCommand.self,
             // storage and online
             Publish.self, Versions.self, Rollback.self, GC.self, Recommend.self, DriftCommand.self, Export.self,
+            ServeHTTP.self,
         ])
 }
