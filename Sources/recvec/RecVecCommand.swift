@@ -13,5 +13,6 @@ struct RecVecCommand: ParsableCommand {
             CorpusCommand.self, CorpusShardCommand.self, CoocShardCommand.self, MergeCountsCommand.self, BatchRecommendCommand.self,
             // storage and online
             Publish.self, Versions.self, Rollback.self, GC.self, Recommend.self, DriftCommand.self, Export.self,
+            ServeHTTP.self,
         ])
 }
