@@ -16,6 +16,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only RecVecServer (and so the `recvec` executable) uses these; the RecVec library
+        // product builds none of them (Tests/RecVecCLITests/ConsumerPackageTests checks).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // MARK: implementation
@@ -30,9 +38,25 @@ let package = Package(
         .target(name: "RecVec", dependencies: ["CKernels", "CZlib"]),
         // Plain-Swift twins of every C kernel: the oracle for tests, the baseline for kbench.
         .target(name: "KernelTwins", dependencies: ["RecVec"]),
+        // The HTTP service (`recvec serve`): Hummingbird 2 over SwiftNIO, metrics in Prometheus text.
+        .target(
+            name: "RecVecServer",
+            dependencies: [
+                "RecVec",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["openapi.yaml"]
+        ),
         .executableTarget(
             name: "recvec",
-            dependencies: ["RecVec", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RecVec", "RecVecServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "kbench",
@@ -57,5 +81,8 @@ let package = Package(
                     resources: [.copy("Resources/karate")]),
         // End to end: runs the built `recvec` binary and checks exit status, stdout and stderr.
         .testTarget(name: "RecVecCLITests", dependencies: ["TestSupport"]),
+        // The HTTP service on loopback, with URLSession as the client.
+        .testTarget(name: "RecVecServerTests", dependencies: ["RecVec", "RecVecServer", "TestSupport",
+                                                             .product(name: "Logging", package: "swift-log")]),
     ]
 )

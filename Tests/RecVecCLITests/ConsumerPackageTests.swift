@@ -21,6 +21,30 @@ final class ConsumerPackageTests: XCTestCase {
         let output = try run(work.appendingPathComponent("build/debug/consumer").path, [], environment: environment)
         XCTAssertTrue(output.contains("query 0: [0,"), output)
         XCTAssertEqual(output.split(separator: "\n").filter { $0.hasPrefix("query") }.count, 3, output)
+
+        // Depending on the RecVec library product builds no server dependency: the HTTP service
+        // (RecVecServer, Hummingbird, SwiftNIO, service-lifecycle, Prometheus) is the executable's only.
+        let built = try builtModuleNames(in: work.appendingPathComponent("build/debug"))
+        XCTAssertTrue(built.contains("RecVec"), "the check must see the modules it looks for: \(built.sorted())")
+        let server = built.filter { name in ["RecVecServer", "Hummingbird", "NIO", "ServiceLifecycle", "Prometheus", "UnixSignals"]
+            .contains { name.hasPrefix($0) || name.hasPrefix("_" + $0) } }
+        XCTAssertEqual(server, [], "the consumer built server modules: \(server.sorted())")
+    }
+
+    /// Modules a build compiled: `Modules/X.swiftmodule`, and `X.build` folders holding an object
+    /// file (SwiftPM creates an empty `X.build` for every target of the graph, built or not).
+    private func builtModuleNames(in folder: URL) throws -> Set<String> {
+        let fm = FileManager.default
+        let root = folder.resolvingSymlinksInPath()
+        var names: Set<String> = []
+        for entry in (try? fm.contentsOfDirectory(atPath: root.appendingPathComponent("Modules").path)) ?? [] where entry.hasSuffix(".swiftmodule") {
+            names.insert(String(entry.dropLast(".swiftmodule".count)))
+        }
+        for entry in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where entry.hasSuffix(".build") {
+            let objects = fm.enumerator(atPath: root.appendingPathComponent(entry).path)?.contains { ($0 as? String)?.hasSuffix(".o") == true }
+            if objects == true { names.insert(String(entry.dropLast(".build".count))) }
+        }
+        return names
     }
 
     @discardableResult

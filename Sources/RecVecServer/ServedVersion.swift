@@ -1,0 +1,70 @@
+import Foundation
+import RecVec
+
+/// What the service knows besides the versions: catalog, histories and the base scoring config.
+/// Replaced as a whole by an admin reload.
+struct ServingInputs: @unchecked Sendable {
+    var catalog: Catalog?
+    var histories: [String: [String]]
+    var config: RecommenderConfig
+
+    static func load(_ config: ServerConfig) throws -> ServingInputs {
+        ServingInputs(catalog: try config.catalogPath.map { try Catalog.read(path: $0) },
+                      histories: try config.historiesPath.map { try Histories.read(path: $0) } ?? [:],
+                      config: config.recommender)
+    }
+}
+
+/// One opened version and everything a request answered by it needs. A request takes a reference
+/// once and keeps it until its response is written, so it is answered wholly by this version;
+/// the maps are released when the service has moved on and the last request holding it ends.
+final class ServedVersion: @unchecked Sendable {
+    let recommender: Recommender
+    let inputs: ServingInputs
+    /// Rows by decreasing popularity (catalog popularity when given, else row order): the
+    /// fallback for a history with no known item.
+    let popularRows: [Int32]
+    let popularityOfRow: [Float]
+    private let lock = NSLock()
+    /// Recommenders for requests that override the popularity penalty or diversity (a few
+    /// distinct values in practice; at most `variantLimit` are kept).
+    private var variants: [VariantKey: Recommender] = [:]
+    private static let variantLimit = 16
+
+    private struct VariantKey: Hashable {
+        var penalty: Float
+        var diversity: Float
+    }
+
+    var version: StoreVersion { recommender.version }
+    var name: String { recommender.version.name }
+
+    init(version: StoreVersion, inputs: ServingInputs) throws {
+        recommender = try Recommender(version: version, catalog: inputs.catalog, histories: inputs.histories, config: inputs.config)
+        self.inputs = inputs
+        var popularity = [Float](repeating: 0, count: version.count)
+        if let catalog = inputs.catalog {
+            for (id, entry) in catalog.entries {
+                if let row = version.row(of: id), let p = entry.popularity { popularity[Int(row)] = Float(p) }
+            }
+        }
+        popularityOfRow = popularity
+        popularRows = (0 ..< Int32(version.count)).sorted { popularity[Int($0)] != popularity[Int($1)] ? popularity[Int($0)] > popularity[Int($1)] : $0 < $1 }
+    }
+
+    /// The recommender for a request's popularity penalty and diversity (nil = the config's).
+    func recommender(popularityPenalty: Float?, diversity: Float?) throws -> Recommender {
+        let key = VariantKey(penalty: popularityPenalty ?? inputs.config.popularityPenalty, diversity: diversity ?? inputs.config.diversity)
+        if key.penalty == inputs.config.popularityPenalty && key.diversity == inputs.config.diversity { return recommender }
+        if let cached = lock.withLock({ variants[key] }) { return cached }
+        var config = inputs.config
+        config.popularityPenalty = key.penalty
+        config.diversity = key.diversity
+        let made = try Recommender(version: version, catalog: inputs.catalog, histories: inputs.histories, config: config)
+        lock.withLock {
+            if variants.count >= Self.variantLimit { variants.removeAll() }
+            variants[key] = made
+        }
+        return made
+    }
+}
