@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins", "TestSupport"],
                     resources: [.copy("Resources/karate")]),
         // End to end: runs the built `recvec` binary and checks exit status, stdout and stderr.
-        .testTarget(name: "RecVecCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "RecVecCLITests", dependencies: ["TestSupport"], exclude: ["Golden"]),
         // The HTTP service on loopback, with URLSession as the client.
         .testTarget(name: "RecVecServerTests", dependencies: ["RecVec", "RecVecServer", "TestSupport",
                                                              .product(name: "Logging", package: "swift-log")]),
