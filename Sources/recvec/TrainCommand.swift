@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --eval: the leak-free split.") var `protocol`: LeakFreeChoice = .leaveLastOut
     @Option(help: "With --eval and time-cutoff: ISO 8601 date or epoch seconds (default: the 85% time quantile).") var cutoff: String?
     @Option(help: "Output folder (must not exist yet).") var out: String
+    @Option(help: "Train from a corpus folder (recvec corpus or the Spark sessions job) instead of --dataset; its shards are streamed.") var corpus: String?
+    @Option(help: "ppmi-svd: train from co-occurrence counts (a merged .rvcsr file or a folder of partial ones, ids.txt beside them).") var counts: String?
 
     func validate() throws {
         if let dataset {
@@ -44,6 +46,13 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got '\(cutoff)'")
             }
         }
+        guard corpus == nil || counts == nil else { throw ValidationError("give at most one of --corpus and --counts") }
+        if corpus != nil || counts != nil {
+            guard events.events == nil, dataset == nil, !eval else {
+                throw ValidationError("--corpus and --counts train from shards: give neither --events, --dataset nor --eval with them")
+            }
+            if counts != nil, method != .ppmiSVD { throw ValidationError("--counts trains ppmi-svd only; use --corpus for \(method.rawValue)") }
+        }
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("--out \(out) already exists; choose a new folder") }
     }
 
@@ -51,6 +60,10 @@ struct TrainCommand: ParsableCommand {
         let progress = Progress()
         let settings = makeSettings(global: global, model: model, ranking: ranking)
         progress.line("settings: \(settings.summary)")
+        if let source = corpus.map(ShardTraining.Source.corpus) ?? counts.map(ShardTraining.Source.counts) {
+            try finish(try ShardTraining.model(method, from: source, settings: settings, threads: global.threads, progress: progress.line), progress)
+            return
+        }
         let log: EventLog, content: [ContentModality]
         var fingerprint: String?
         if events.events != nil {
@@ -76,6 +89,11 @@ struct TrainCommand: ParsableCommand {
             trained = try TrainedModel.train(method, on: log, content: content, settings: settings, threads: global.threads, progress: progress.line)
         }
         trained.info.inputFingerprint = fingerprint
+        try finish(trained, progress)
+    }
+
+    /// Writes the model folder and prints the summary.
+    private func finish(_ trained: TrainedModel, _ progress: Progress) throws {
         try trained.write(to: out)
         progress.line("wrote \(out)")
         let info = trained.info

@@ -95,7 +95,7 @@ public struct TrainedModel: Sendable {
     }
 
     /// Keeps the rows the method can rank and records how they score.
-    private static func make(_ trained: TrainedMethod, itemIDs: [String], counts: [Int], settings: Defaults,
+    static func make(_ trained: TrainedMethod, itemIDs: [String], counts: [Int], settings: Defaults,
                              evaluation: String?, metrics: [String: Double]?) -> TrainedModel {
         let r = trained.retrieval
         let keep = trained.method.needsContent ? Array(counts.indices) : counts.indices.filter { counts[$0] > 0 }

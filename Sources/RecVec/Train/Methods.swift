@@ -148,24 +148,7 @@ public enum Methods {
         switch method {
         case .ppmiSVD:
             let svd = try PPMISVD.factorize(corpus, config: configs.ppmiSVD, progress: progress)
-            let p = configs.ppmiSVD.eigenvalueExponent
-            switch configs.ppmiScoring {
-            case .cosine:
-                retrieval = Retrieval(queryVectors: svd.rowEmbedding(exponent: p), itemVectors: svd.rowEmbedding(exponent: p),
-                                      metric: .cosine, label: "cosine U·U")
-            case .asymmetricDot:
-                var query = svd.rowEmbedding(exponent: p), item = svd.columnEmbedding(exponent: p)
-                var label = "dot U·V"
-                if configs.ppmiPopularityBias {
-                    let alpha = configs.ppmiSVD.ppmi.contextSmoothing
-                    let smoothed = corpus.counts().map { Foundation.pow(Double(max($0, 1)), alpha) }
-                    let total = smoothed.reduce(0, +)
-                    query = query.appendingColumn { _ in 1 }
-                    item = item.appendingColumn { Float(Foundation.log(smoothed[$0] / total)) }
-                    label += " + log popularity"
-                }
-                retrieval = Retrieval(queryVectors: query, itemVectors: item, metric: .dot, label: label)
-            }
+            retrieval = ppmiRetrieval(svd, configs: configs, itemCounts: corpus.counts)
         case .item2vec:
             var sgns = configs.item2vec
             sgns.subsample = configs.effectiveSubsample(sgns.subsample, items: corpus.vocabularySize)
@@ -196,7 +179,30 @@ public enum Methods {
         return TrainedMethod(method: method, retrieval: retrieval, seconds: Date().timeIntervalSince(start))
     }
 
-    private static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: Scoring) -> Retrieval {
+    /// PPMI+SVD's vectors under `configs.ppmiScoring`; `itemCounts` (occurrences per item) is
+    /// called only for the popularity bias.
+    static func ppmiRetrieval(_ svd: TruncatedSVD, configs: MethodConfigs, itemCounts: () throws -> [Int]) rethrows -> Retrieval {
+        let p = configs.ppmiSVD.eigenvalueExponent
+        switch configs.ppmiScoring {
+        case .cosine:
+            return Retrieval(queryVectors: svd.rowEmbedding(exponent: p), itemVectors: svd.rowEmbedding(exponent: p),
+                             metric: .cosine, label: "cosine U·U")
+        case .asymmetricDot:
+            var query = svd.rowEmbedding(exponent: p), item = svd.columnEmbedding(exponent: p)
+            var label = "dot U·V"
+            if configs.ppmiPopularityBias {
+                let alpha = configs.ppmiSVD.ppmi.contextSmoothing
+                let smoothed = try itemCounts().map { Foundation.pow(Double(max($0, 1)), alpha) }
+                let total = smoothed.reduce(0, +)
+                query = query.appendingColumn { _ in 1 }
+                item = item.appendingColumn { Float(Foundation.log(smoothed[$0] / total)) }
+                label += " + log popularity"
+            }
+            return Retrieval(queryVectors: query, itemVectors: item, metric: .dot, label: label)
+        }
+    }
+
+    static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: Scoring) -> Retrieval {
         switch scoring {
         case .cosine: Retrieval(queryVectors: model.input, itemVectors: model.input, metric: .cosine, label: "cosine input·input")
         case .asymmetricDot: Retrieval(queryVectors: model.input, itemVectors: model.output, metric: .dot, label: "dot input·output")

@@ -32,30 +32,54 @@ public enum PPMISVD {
 
     /// The truncated SVD of the PPMI matrix of `corpus` (for callers that want `V` or `S` too).
     public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
-        guard config.dimension >= 1, config.dimension <= corpus.vocabularySize else {
-            throw .invalidArgument(name: "dimension", value: "\(config.dimension)", expected: "1 ... \(corpus.vocabularySize) (the catalog size)")
+        let svdConfig = try check(config, vocabularySize: corpus.vocabularySize)
+        if corpus.vocabularySize <= config.denseLimit {
+            progress?("ppmi-svd: dense co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
+            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting,
+                                                       direction: config.directional ? .forward : .symmetric, threads: config.threads)
+            return try factorizeDense(counts, config: config, svdConfig: svdConfig, progress: progress)
+        }
+        progress?("ppmi-svd: sparse co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
+        let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting,
+                                                    direction: config.directional ? .forward : .symmetric, threads: config.threads)
+        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, progress: progress)
+    }
+
+    /// The same factorisation from co-occurrence counts computed elsewhere (merged count shards,
+    /// `recvec train --counts`): the same path as `factorize(_:config:)` from the counts on, so
+    /// equal counts give equal vectors for the same seed and threads. `config.window`,
+    /// `weighting` and `directional` are the caller's to match to how the counts were made.
+    public static func factorize(counts: SparseMatrix, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
+        guard counts.rows == counts.cols else { throw .sizeMismatch(name: "counts.cols", expected: counts.rows, found: counts.cols) }
+        let svdConfig = try check(config, vocabularySize: counts.rows)
+        if counts.rows <= config.denseLimit {
+            return try factorizeDense(counts.dense(), config: config, svdConfig: svdConfig, progress: progress)
+        }
+        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, progress: progress)
+    }
+
+    private static func check(_ config: PPMISVDConfig, vocabularySize: Int) throws(KernelError) -> RandomizedSVDConfig {
+        guard config.dimension >= 1, config.dimension <= vocabularySize else {
+            throw .invalidArgument(name: "dimension", value: "\(config.dimension)", expected: "1 ... \(vocabularySize) (the catalog size)")
         }
         guard [0, 0.5, 1].contains(config.eigenvalueExponent) else {
             throw .invalidArgument(name: "eigenvalueExponent", value: "\(config.eigenvalueExponent)", expected: "0, 0.5 or 1")
         }
-        let svdConfig = RandomizedSVDConfig(rank: config.dimension, oversampling: config.oversampling,
-                                            powerIterations: config.powerIterations, seed: config.seed)
-        let svd: TruncatedSVD
-        if corpus.vocabularySize <= config.denseLimit {
-            progress?("ppmi-svd: dense co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
-            let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting,
-                                                      direction: config.directional ? .forward : .symmetric, threads: config.threads)
-            let ppmi = try PPMI.dense(counts, config: config.ppmi)
-            progress?("ppmi-svd: randomized SVD, rank \(config.dimension)")
-            svd = try TruncatedSVD(ppmi, config: svdConfig)
-        } else {
-            progress?("ppmi-svd: sparse co-occurrence, window \(config.window)")
-            let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting,
-                                                       direction: config.directional ? .forward : .symmetric, threads: config.threads)
-            let ppmi = try PPMI.sparse(counts, config: config.ppmi)
-            progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
-            svd = try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
-        }
-        return svd
+        return RandomizedSVDConfig(rank: config.dimension, oversampling: config.oversampling,
+                                   powerIterations: config.powerIterations, seed: config.seed)
+    }
+
+    private static func factorizeDense(_ counts: Matrix, config: PPMISVDConfig, svdConfig: RandomizedSVDConfig,
+                                       progress: ((String) -> Void)?) throws(KernelError) -> TruncatedSVD {
+        let ppmi = try PPMI.dense(counts, config: config.ppmi)
+        progress?("ppmi-svd: randomized SVD, rank \(config.dimension)")
+        return try TruncatedSVD(ppmi, config: svdConfig)
+    }
+
+    private static func factorizeSparse(_ counts: SparseMatrix, config: PPMISVDConfig, svdConfig: RandomizedSVDConfig,
+                                        progress: ((String) -> Void)?) throws(KernelError) -> TruncatedSVD {
+        let ppmi = try PPMI.sparse(counts, config: config.ppmi)
+        progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
+        return try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
     }
 }
