@@ -111,8 +111,7 @@ extension ServedVersion {
         let dimension = version.dimension
         var queries = Matrix(rows: 0, cols: dimension)
         for entry in batched {
-            var historyMatrix = Matrix(rows: 0, cols: dimension)
-            for row in entry.known { try historyMatrix.append(row: Array(version.userSideVectors.row(Int(row)))) }
+            let historyMatrix = version.gather(entry.known, from: version.userSideVectors)
             guard let vector = rule.vector(history: Int32(0) ..< Int32(entry.known.count), items: historyMatrix) else {
                 throw ServeError.emptyHistory
             }
@@ -121,11 +120,7 @@ extension ServedVersion {
         let fetch = min(batched.map { requests[$0.index].k + $0.excluded.count }.max()!, version.count)
         let ef = max(recommender.config.efSearch ?? version.manifest.index?.efSearch ?? fetch, fetch)
         let top: TopK
-        if let index = version.index {
-            top = try index.search(queries, k: fetch, efSearch: ef, threads: 1)
-        } else {
-            top = try Kernels.topK(queries: queries, rows: version.vectors.matrix(), k: fetch, metric: version.manifest.metric, threads: 1)
-        }
+        top = try version.searchIndex.search(queries, k: fetch, efSearch: ef, filter: nil, threads: 1)
         for (q, entry) in batched.enumerated() {
             let k = requests[entry.index].k
             var ids: [String] = []

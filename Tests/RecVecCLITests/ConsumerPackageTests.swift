@@ -49,19 +49,9 @@ final class ConsumerPackageTests: XCTestCase {
 
     @discardableResult
     private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            XCTFail("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus):\n\(text)")
+        let (status, text) = try TestSupport.runProcess(executable, arguments, environment: environment)
+        guard status == 0 else {
+            XCTFail("\(executable) \(arguments.joined(separator: " ")) exited \(status):\n\(text)")
             throw CocoaError(.executableLoad)
         }
         return text

@@ -55,6 +55,23 @@ public enum TestSupport {
         test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
+
+    /// Runs `executable` with `arguments` (environment: this process's, plus `environment`);
+    /// returns its exit status and stdout and stderr together.
+    public static func runProcess(_ executable: String, _ arguments: [String],
+                                  environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }
 
 /// A deterministic generator for test inputs (SplitMix64).

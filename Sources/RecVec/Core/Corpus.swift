@@ -52,3 +52,16 @@ public struct Corpus: Equatable, Sendable {
         return c
     }
 }
+
+extension Corpus {
+    /// Consecutive `(prev, next)` pairs of the first `sessionCount` sessions, in session order:
+    /// what the seed protocol and the synthetic ceiling both read.
+    public func consecutivePairs(firstSessions sessionCount: Int = 3000) -> [(prev: Int32, next: Int32)] {
+        var pairs: [(prev: Int32, next: Int32)] = []
+        for s in 0 ..< min(sessionCount, self.sessionCount) {
+            let items = session(s)
+            for (a, b) in zip(items, items.dropFirst()) { pairs.append((a, b)) }
+        }
+        return pairs
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An argument a kernel cannot work with. The message names the argument, the value and
 /// what was expected.
 public enum KernelError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -27,4 +29,11 @@ public enum KernelError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(kernel) failed with status \(status)"
         }
     }
+}
+
+// Every public error type of RecVec is `LocalizedError` (one conformance per type, beside its
+// declaration), so `error.localizedDescription` is the same sentence as `description` instead of
+// "The operation could not be completed. (RecVec.StoreError error 2.)". A test checks each type.
+extension KernelError: LocalizedError {
+    public var errorDescription: String? { description }
 }

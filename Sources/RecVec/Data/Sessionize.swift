@@ -7,9 +7,6 @@ public enum SessionRule: Equatable, Sendable {
     /// On a log without times (`hasTimestamps == false`) there is no gap to measure: each user's
     /// events, in file order, are one session.
     case inactivityGap(seconds: Int64)
-
-    /// Thirty minutes of inactivity (`Defaults.standard.sessionRule`).
-    public static var `default`: SessionRule { Defaults.standard.sessionRule }
 }
 
 extension EventLog {

@@ -106,12 +106,7 @@ extension SyntheticWorkload {
     /// Consecutive `(prev, next)` pairs of the first `sessionCount` sessions (the seed protocol
     /// measures the ceiling on the first 3000).
     public func consecutivePairs(firstSessions sessionCount: Int = 3000) -> [(prev: Int32, next: Int32)] {
-        var pairs: [(prev: Int32, next: Int32)] = []
-        for s in 0 ..< min(sessionCount, sessions.sessionCount) {
-            let items = sessions.session(s)
-            for (a, b) in zip(items, items.dropFirst()) { pairs.append((a, b)) }
-        }
-        return pairs
+        sessions.consecutivePairs(firstSessions: sessionCount)
     }
 
     /// The `k` largest entries' offsets within `scores` (ties: lower offset), skipping `excluding`.

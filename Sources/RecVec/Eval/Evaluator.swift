@@ -1,34 +1,5 @@
 import Foundation
 
-/// How a method's vectors are used at retrieval: query-side vectors (built into a user vector
-/// by `rule`), item-side vectors, and the score.
-public struct Retrieval: Sendable {
-    public var queryVectors: Matrix
-    public var itemVectors: Matrix
-    public var metric: Metric
-    public var rule: UserVectorRule
-    /// How the row is labelled, e.g. "cosine input·output".
-    public var label: String
-    /// beta of the popularity prior: every item's score gains beta * log(1 + training count)
-    /// (0 = none). Tuning picks it on validation (`Tuner`).
-    public var popularityPrior: Float = 0
-
-    public init(queryVectors: Matrix, itemVectors: Matrix, metric: Metric, rule: UserVectorRule = .default, label: String,
-                popularityPrior: Float = 0) {
-        self.queryVectors = queryVectors
-        self.itemVectors = itemVectors
-        self.metric = metric
-        self.rule = rule
-        self.label = label
-        self.popularityPrior = popularityPrior
-    }
-
-    /// Query and item sides the same matrix.
-    public init(vectors: Matrix, metric: Metric, rule: UserVectorRule = .default) {
-        self.init(queryVectors: vectors, itemVectors: vectors, metric: metric, rule: rule, label: metric.rawValue)
-    }
-}
-
 public enum Evaluator {
     /// Ranks the whole catalog for every case (`Kernels.topK` with the case's exclusions, C
     /// kernel `rv_score_topk_f32`), in batches so the score matrix is never held whole. Cases with

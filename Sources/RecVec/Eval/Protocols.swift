@@ -58,14 +58,7 @@ public enum EvalProtocols {
     /// sessions of the *training* corpus; the query is prev alone and prev is excluded. Leaky
     /// by design (the pairs were trained on); it reproduces the seed's table.
     public static func consecutivePairs(_ corpus: Corpus, firstSessions: Int = 3000) -> [EvalCase] {
-        var cases: [EvalCase] = []
-        for s in 0 ..< min(firstSessions, corpus.sessionCount) {
-            let session = corpus.session(s)
-            for (prev, next) in zip(session, session.dropFirst()) {
-                cases.append(EvalCase(history: [prev], target: next, exclude: [prev]))
-            }
-        }
-        return cases
+        corpus.consecutivePairs(firstSessions: firstSessions).map { EvalCase(history: [$0.prev], target: $0.next, exclude: [$0.prev]) }
     }
 
     /// Splits `log` by `protocol` (Data's `splitLeaveLastOut` / `splitAtTime`, users with fewer
@@ -88,4 +81,16 @@ public enum EvalProtocols {
         return LeakFreeSplit(training: try split.train.corpus(rule: rule), sequences: try split.train.corpus(rule: .inactivityGap(seconds: .max)),
                              cases: cases, trainLog: split.train, ties: ties)
     }
+}
+
+/// A next-item evaluation protocol of the tables.
+public enum EvalProtocol: String, CaseIterable, Sendable, Codable {
+    /// The seed's: consecutive pairs of the first 3000 training sessions, query = prev (leaky).
+    case seedPairs = "seed-pairs"
+    /// Each user's last event held out of training; query = the user vector of the history.
+    case leaveLastOut = "leave-last-out"
+    /// Every event before a time cutoff trains; every later event is a case.
+    case timeCutoff = "time-cutoff"
+    /// A leak-free protocol restricted to cases whose target item had no training events at all.
+    case coldStart = "cold-start"
 }

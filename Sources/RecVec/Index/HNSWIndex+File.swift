@@ -39,19 +39,6 @@ private let dtypeFloat32: UInt32 = 1
 private let headerBytes = 256
 private let sectionCount = 5
 
-/// A read-only memory mapping of a whole file, unmapped on release.
-final class FileMapping: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let length: Int
-
-    init(base: UnsafeRawPointer, length: Int) {
-        self.base = base
-        self.length = length
-    }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
-}
-
 /// Where each section lies, computed from the header values alone.
 private struct Sections {
     var offsets: [Int] = []
@@ -113,29 +100,13 @@ extension HNSWIndex {
             UnsafeRawPointer(layout.vectors), UnsafeRawPointer(layout.levels), UnsafeRawPointer(layout.links0),
             UnsafeRawPointer(layout.upper_offsets), UnsafeRawPointer(layout.upper_links),
         ]
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw IndexError.io(file: temporary, operation: "open", errno: errno) }
-        var done = false
-        defer {
-            if !done {
-                close(fd)
-                unlink(temporary)
-            }
-        }
+        // Through the one durable-write layer: an exclusive temporary beside `url`, fsync'd,
+        // renamed over it, the folder fsync'd; an unfinished temporary is removed.
+        let writer = try DurableIO.Writer(replacing: path)
         // Each section is written from the C index's arrays, then the zero padding to the next.
         var written = 0
         func put(_ bytes: UnsafeRawPointer?, _ length: Int) throws {
-            var offset = 0
-            while offset < length {
-                let n = writeSome(fd, bytes! + offset, min(length - offset, 1 << 30))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw IndexError.io(file: temporary, operation: "write", errno: errno)
-                }
-                offset += n
-            }
+            try writer.append(UnsafeRawBufferPointer(start: bytes, count: length))
             written += length
         }
         let zeros = [UInt8](repeating: 0, count: 64)
@@ -150,32 +121,11 @@ extension HNSWIndex {
             try zeros.withUnsafeBytes { try put($0.baseAddress, sections.checksumOffset - written) }
         }
         // The checksum reads the written bytes back through a mapping (from the page cache).
-        guard let map = mmap(nil, written, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else {
-            throw IndexError.io(file: temporary, operation: "mmap", errno: errno)
-        }
-        let checksum = rv_checksum64(map, written, 0)
-        munmap(map, written)
+        let checksum = try MappedFile(path: writer.path).withBytes { rv_checksum64($0.baseAddress, $0.count, 0) }
         var trailer = [UInt8]()
         trailer.appendLE(checksum)
-        try trailer.withUnsafeBytes { try put($0.baseAddress, 8) }
-        guard fsync(fd) == 0 else { throw IndexError.io(file: temporary, operation: "fsync", errno: errno) }
-        guard close(fd) == 0 else {
-            done = true
-            unlink(temporary)
-            throw IndexError.io(file: temporary, operation: "close", errno: errno)
-        }
-        done = true
-        guard rename(temporary, path) == 0 else {
-            let e = errno
-            unlink(temporary)
-            throw IndexError.io(file: path, operation: "rename", errno: e)
-        }
-        // Make the rename itself durable.
-        let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirfd >= 0 {
-            fsync(dirfd)
-            close(dirfd)
-        }
+        try writer.append(trailer)
+        try writer.finish()
         setVectorsChecksum(vectorsChecksum)
     }
 
@@ -188,20 +138,11 @@ extension HNSWIndex {
     /// out-of-range link, so a corrupt file gives wrong results but no bad memory access.
     public static func load(from url: URL, verify: Bool = true) throws -> HNSWIndex {
         let path = url.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IndexError.io(file: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IndexError.io(file: path, operation: "fstat", errno: errno) }
-        let size = Int(info.st_size)
-        guard size >= magic.count else {
+        let mapping = try MappedFile(path: path)
+        let size = mapping.bytes.count
+        guard size >= magic.count, let base = mapping.bytes.baseAddress else {
             throw IndexError.truncated(file: path, expectedBytes: headerBytes + 8, actualBytes: size)
         }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw IndexError.io(file: path, operation: "mmap", errno: errno)
-        }
-        let mapping = FileMapping(base: UnsafeRawPointer(map), length: size)
-        let base = mapping.base
         let found = (0 ..< magic.count).map { base.load(fromByteOffset: $0, as: UInt8.self) }
         guard found == magic else { throw IndexError.wrongMagic(file: path, found: found) }
         guard size >= 12 else { throw IndexError.truncated(file: path, expectedBytes: headerBytes + 8, actualBytes: size) }
@@ -279,9 +220,6 @@ extension HNSWIndex {
                          vectorsChecksum: vectorsChecksum)
     }
 }
-
-/// write(2); a free function so the name does not resolve to `HNSWIndex.write(to:)`.
-private func writeSome(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
 
 private extension [UInt8] {
     mutating func appendLE<T: FixedWidthInteger>(_ value: T) {

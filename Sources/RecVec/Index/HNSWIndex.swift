@@ -87,7 +87,7 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The C index (`rv_hnsw *`).
     let handle: OpaquePointer
     /// The memory-mapped file a loaded index reads in place; unmapped after the C index is freed.
-    let mapping: FileMapping?
+    let mapping: MappedFile?
     public let dimension: Int
     private let checksumLock = NSLock()
     /// Serialises `add` and `write`: a write reads the C arrays that an add reallocates.
@@ -104,7 +104,7 @@ public final class HNSWIndex: @unchecked Sendable {
         return storedVectorsChecksum
     }
 
-    init(handle: OpaquePointer, config: HNSWConfig, dimension: Int, mapping: FileMapping?, vectorsChecksum: UInt64) {
+    init(handle: OpaquePointer, config: HNSWConfig, dimension: Int, mapping: MappedFile?, vectorsChecksum: UInt64) {
         self.handle = handle
         self.config = config
         self.dimension = dimension

@@ -1,3 +1,4 @@
+import Foundation
 /// A failure of an index or its file. The message names the file (or argument), the value found
 /// and what was expected. Bad search arguments (k, efSearch, threads, NaN) are `KernelError`s,
 /// as for every kernel.
@@ -42,3 +43,7 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 private func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+extension IndexError: LocalizedError {
+    public var errorDescription: String? { description }
+}

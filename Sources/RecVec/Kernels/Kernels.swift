@@ -1,10 +1,6 @@
 import CKernels
 
-/// A SIMD path of the C kernels.
-public enum SIMDLevel: String, CaseIterable, Sendable {
-    case scalar
-    case avx2
-
+extension SIMDLevel {
     init(_ isa: rv_isa) { self = isa == RV_ISA_AVX2 ? .avx2 : .scalar }
     var isa: rv_isa { self == .avx2 ? RV_ISA_AVX2 : RV_ISA_SCALAR }
 }

@@ -174,3 +174,7 @@ public enum Linalg {
         return x
     }
 }
+
+extension LinalgError: LocalizedError {
+    public var errorDescription: String? { description }
+}

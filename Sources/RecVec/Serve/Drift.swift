@@ -44,16 +44,9 @@ public enum Drift {
         guard sampleSize > 0 else { throw ServeError.invalidArgument(name: "sampleSize", value: "\(sampleSize)", expected: "> 0") }
         var shared = a.ids.filter { b.row(of: $0) != nil }
         // Partial Fisher-Yates under SplitMix64: the first `sampleSize` ids.
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: seed)
         let n = min(sampleSize, shared.count)
-        for i in 0 ..< n { shared.swapAt(i, i + Int(next() % UInt64(shared.count - i))) }
+        for i in 0 ..< n { shared.swapAt(i, i + random.below(shared.count - i)) }
         let sample = Array(shared.prefix(n))
 
         let listsA = try sample.map { try neighbours(of: $0, in: a, k: k) }
@@ -78,18 +71,13 @@ public enum Drift {
         var exposure: [String: Int] = [:]
         for list in lists { for id in list { exposure[id, default: 0] += 1 } }
         // Items never shown count as zeros in the Gini coefficient.
-        var counts = [Int](repeating: 0, count: version.count - exposure.count) + exposure.values
-        counts.sort()
-        let total = counts.reduce(0, +)
-        var weighted = 0.0
-        for (i, c) in counts.enumerated() { weighted += Double(2 * (i + 1) - counts.count - 1) * Double(c) }
-        let gini = total == 0 ? 0 : weighted / (Double(counts.count) * Double(total))
-        return NeighbourStats(coverage: Double(exposure.count) / Double(version.count), exposureGini: gini)
+        let counts = [Int](repeating: 0, count: version.count - exposure.count) + exposure.values
+        return NeighbourStats(coverage: Double(exposure.count) / Double(version.count), exposureGini: Metrics.gini(counts))
     }
 }
 
 /// Checks a candidate version against the current one before publish switches to it.
-public struct PublishGate: Codable, Equatable, Sendable {
+public struct PublishGate: PublishCheck, Codable, Equatable, Sendable {
     /// The manifest metric that must not fall ("recall@20" by default).
     public var recallMetric = "recall@20"
     /// Largest allowed fall of `recallMetric`, absolute (0.02 = two points).

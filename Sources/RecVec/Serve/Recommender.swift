@@ -201,8 +201,7 @@ public final class Recommender: @unchecked Sendable {
 
         // Stage 1: the user vector, by the rule evaluation used, over the history's rows.
         let dimension = version.dimension
-        var historyMatrix = Matrix(rows: 0, cols: dimension)
-        for row in historyRows { try historyMatrix.append(row: Array(version.userSideVectors.row(Int(row)))) }
+        let historyMatrix = version.gather(historyRows, from: version.userSideVectors)
         let userVector = userVectorRule.vector(history: Int32(0) ..< Int32(historyRows.count), items: historyMatrix)
 
         // Stage 2: ANN top-K' (or, without a user vector, the most popular items), the hard rules as a search filter.
@@ -215,7 +214,7 @@ public final class Recommender: @unchecked Sendable {
             let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
             candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
             // Stage 3: exact re-score and popularity penalty.
-            for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
+            candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)
             exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
                                                                  rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
             penalty = candidates.map { config.popularityPenalty * popularityOfRow[Int($0.id)] }
@@ -228,7 +227,7 @@ public final class Recommender: @unchecked Sendable {
                 picked.append(Neighbor(id: row, score: counts[Int(row)]))
             }
             candidates = picked
-            for c in candidates { try candidateMatrix.append(row: Array(version.vectors.row(Int(c.id)))) }
+            candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)
             exact = candidates.map(\.score)
             penalty = candidates.map { _ in 0 }
         }

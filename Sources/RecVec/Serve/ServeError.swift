@@ -1,3 +1,4 @@
+import Foundation
 /// Why a request cannot be answered. Messages name the argument or id and what was expected.
 public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// An argument out of range: its name, the value given and what was expected.
@@ -32,4 +33,8 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "and the version stores no popularity counts to fall back to (republish it with training counts)"
         }
     }
+}
+
+extension ServeError: LocalizedError {
+    public var errorDescription: String? { description }
 }

@@ -66,7 +66,7 @@ extension EmbeddingStore {
     /// undone and `StoreError.gateRefused` says why. `keep` then removes the versions outside
     /// the `keep` that served most recently (see `garbageCollect`; never the current one, never
     /// an orphan). `afterStep` is a test hook called after each step.
-    public func publish(_ input: PublishInput, gate: PublishGate? = nil, keep: Int? = nil,
+    public func publish(_ input: PublishInput, gate: (any PublishCheck)? = nil, keep: Int? = nil,
                         progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) throws -> Void)? = nil) throws -> PublishResult {
         guard input.ids.count == input.vectors.rows else {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
@@ -191,4 +191,10 @@ extension EmbeddingStore {
             return PublishResult(version: name, previous: previous, removedVersions: removed, removedLeftovers: leftovers, orphans: orphans)
         }
     }
+}
+
+/// What `publish(_:gate:)` asks of a gate: the reasons to refuse `candidate` against the current
+/// version (empty = pass). `PublishGate` (Serve) is the one the commands use.
+public protocol PublishCheck: Sendable {
+    func evaluate(candidate: StoreVersion, current: StoreVersion) throws -> [String]
 }

@@ -18,8 +18,9 @@ public final class StoreVersion: @unchecked Sendable {
     public let ids: ItemIDTable
     /// The ANN index, nil for a version published without one (exact search).
     public let index: HNSWIndex?
-    /// The rows as a matrix, for exact search in a version without an index.
-    private let exactRows: Matrix?
+    /// What `nearest` searches: `index`, or without one a `FlatIndex` over the mapped vectors
+    /// in place (no copy; its rows are checked for non-finite values once, here at open).
+    public let searchIndex: any VectorIndex
 
     public var count: Int { vectors.count }
     public var dimension: Int { vectors.dimension }
@@ -118,7 +119,12 @@ public final class StoreVersion: @unchecked Sendable {
         self.popularity = popularity
         self.ids = ids
         self.index = index
-        self.exactRows = index == nil ? vectors.matrix() : nil
+        if let index {
+            self.searchIndex = index
+        } else {
+            self.searchIndex = try FlatIndex(rows: vectors.values, count: vectors.count, dimension: vectors.dimension,
+                                             metric: manifest.metric, owner: vectors)
+        }
         if verify == .full { VerifiedVersions.insert(path: path, fingerprint: fingerprint) }
     }
 
@@ -147,18 +153,22 @@ public final class StoreVersion: @unchecked Sendable {
     /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
     /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
     public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
-        if let index {
-            return try index.search(query, k: k, efSearch: efSearch, filter: filter)
+        // Exact search answers at most `count` rows; HNSW's bounds are its own.
+        try searchIndex.search(query, k: index == nil ? min(k, count) : k, efSearch: efSearch, filter: filter)
+    }
+
+    /// Copies of `rows` (ids of this version) of `file` (`vectors` or `userSideVectors`) as one
+    /// matrix, read straight from the map: what the request path scores candidates and builds
+    /// user vectors from.
+    public func gather(_ rows: some Sequence<Int32>, from file: VectorFile) -> Matrix {
+        var values: [Float] = []
+        values.reserveCapacity(rows.underestimatedCount * file.dimension)
+        var n = 0
+        for row in rows {
+            values.append(contentsOf: file.row(Int(row)))
+            n += 1
         }
-        let rows = exactRows!
-        var excluded: [Int32] = []
-        if let filter {
-            for row in 0 ..< count where filter.allowedBits[row >> 6] & (1 << UInt64(row & 63)) == 0 { excluded.append(Int32(row)) }
-        }
-        let queries = try Matrix(rows: 1, cols: dimension, values: query)
-        let top = try Kernels.topK(queries: queries, rows: rows, k: min(k, count), metric: manifest.metric,
-                                   exclude: filter == nil ? nil : [excluded], threads: 1)
-        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+        return try! Matrix(rows: n, cols: file.dimension, values: values)
     }
 }
 

@@ -110,3 +110,8 @@ public struct Defaults: Codable, Equatable, Sendable {
             + methodConfigs().summary
     }
 }
+
+extension SessionRule {
+    /// Thirty minutes of inactivity (`Defaults.standard.sessionRule`).
+    public static var `default`: SessionRule { Defaults.standard.sessionRule }
+}

@@ -178,6 +178,10 @@ extension DurableIO {
             try bytes.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: path) }
         }
 
+        func append(_ bytes: UnsafeRawBufferPointer) throws {
+            try DurableIO.writeAll(fd, bytes, path: path)
+        }
+
         /// fsyncs and closes the file, then renames it over the destination.
         func finish() throws {
             defer { close(fd); fd = -1 }

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -84,4 +85,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
 func checksumHex(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
+}
+
+extension StoreError: LocalizedError {
+    public var errorDescription: String? { description }
 }

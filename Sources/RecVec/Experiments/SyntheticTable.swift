@@ -1,17 +1,5 @@
 import Foundation
 
-/// A next-item evaluation protocol of the tables.
-public enum EvalProtocol: String, CaseIterable, Sendable, Codable {
-    /// The seed's: consecutive pairs of the first 3000 training sessions, query = prev (leaky).
-    case seedPairs = "seed-pairs"
-    /// Each user's last event held out of training; query = the user vector of the history.
-    case leaveLastOut = "leave-last-out"
-    /// Every event before a time cutoff trains; every later event is a case.
-    case timeCutoff = "time-cutoff"
-    /// A leak-free protocol restricted to cases whose target item had no training events at all.
-    case coldStart = "cold-start"
-}
-
 /// One row of a results table.
 public struct TableRow: Sendable {
     public var method: String
