@@ -36,5 +36,6 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 extension ServeError: LocalizedError {
+    /// The same sentence as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
