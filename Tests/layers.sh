@@ -17,6 +17,7 @@ for ((i=0; i<${#layers[@]}; i++)); do
 done
 for d in "$src"/*/; do
   n=$(basename "$d"); found=0
+  case "$n" in *.docc) continue ;; esac   # the DocC catalog holds no Swift
   for l in "${layers[@]}"; do [ "$l" = "$n" ] && found=1; done
   [ $found = 1 ] || { echo "layers.sh: folder $n is not in the layer list (${layers[*]})"; exit 1; }
 done

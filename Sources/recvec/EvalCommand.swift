@@ -6,24 +6,31 @@ import RecVec
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Leak-free next-item table (HR, NDCG, MRR, coverage, popularity bias) for every method beside the baselines.",
+        abstract: "Leak-free next-item table for every method, beside the baselines.",
         discussion: """
-        --protocol leave-last-out holds each user's last event out of training. --protocol time-cutoff trains on the
-        events before --cutoff (ISO 8601 date or epoch seconds; default: the time before which 85% of the events fall,
-        for MovieLens 100K 1998-03-27T22:07:03Z (891036423), leaving 15% of the ratings at or after it) and makes every later event a case,
-        its history being all of its user's earlier events; nothing at or after the cutoff reaches training, counts,
-        popularity or the negative-sampling distribution.
-        --dataset movielens reads u.data and u.item from --path (MovieLens 100K): each user's ratings in time order,
-        sessions cut at --session-gap seconds, genres as the content modality, items already seen excluded, and
-        cold-start rows (--cold-fraction of the items lose all their events; only cases whose target is cold count).
-        --dataset synthetic draws the built-in workload (repeats allowed, so seen items stay rankable) and prints the
+        The table reports HR, NDCG, MRR, coverage and popularity bias at K for every method and baseline.
+
+        --protocol leave-last-out holds each user's last event out of training. --protocol time-cutoff trains on the \
+        events before --cutoff (ISO 8601 date or epoch seconds; default: the time before which 85% of the events fall, \
+        for MovieLens 100K 1998-03-27T22:07:03Z (891036423), leaving 15% of the ratings at or after it) and makes every \
+        later event a case, its history being all of its user's earlier events; nothing at or after the cutoff reaches \
+        training, counts, popularity or the negative-sampling distribution.
+
+        --dataset movielens reads u.data and u.item from --path (MovieLens 100K): each user's ratings in time order, \
+        sessions cut at --session-gap seconds, genres as the content modality, items already seen excluded, and \
+        cold-start rows (--cold-fraction of the items lose all their events; only cases whose target is cold count). \
+        --dataset synthetic draws the built-in workload (repeats allowed, so seen items stay rankable) and prints the \
         oracle ceiling.
-        --events FILE reads any events log (CSV, TSV, JSON Lines, sessions; see `recvec inspect`) and makes the same table
-        for every method its content allows (content and fused need --content or a MovieLens preset). Item ids are put in
-        id order first, so a file and its reordering (or u.data and the same ratings as CSV) give the same numbers.
-        --vectors DIR (what `recvec train --out` wrote) or --store S [--version V] evaluates vectors that already exist on
-        the held-out part of --events FILE, by the split and scoring the model was trained under (its method.json or
+
+        --events FILE reads any events log (CSV, TSV, JSON Lines, sessions; see `recvec inspect`) and makes the same \
+        table for every method its content allows (content and fused need --content or a MovieLens preset). Item ids \
+        are put in id order first, so a file and its reordering (or u.data and the same ratings as CSV) give the same \
+        numbers.
+
+        --vectors DIR (what `recvec train --out` wrote) or --store S [--version V] evaluates vectors that already exist \
+        on the held-out part of --events FILE, by the split and scoring the model was trained under (its method.json or \
         manifest): the same code path as training's evaluation.
+
         The settings used (seed, preset, user-vector rule, session gap, k, ties) head every table.
         """)
 
@@ -31,13 +38,14 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var events: EventInputOptions
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var model: ModelOptions
-    @Option(help: "movielens or synthetic (when neither --events nor --vectors/--store is given; default movielens).") var dataset: String?
-    @Option(help: "leave-last-out or time-cutoff.") var `protocol` = "leave-last-out"
+    @Option(help: "A built-in dataset, when neither --events nor --vectors/--store is given (default: movielens).") var dataset: DatasetChoice?
+    @Option(help: "The leak-free split.") var `protocol`: LeakFreeChoice = .leaveLastOut
     @Option(help: "time-cutoff: train on events before this time (ISO 8601 date or epoch seconds); default: the 85% time quantile.")
     var cutoff: String?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "Comma-separated methods (\(Method.allCases.map(\.rawValue).joined(separator: ", "))); default: every method the content allows.")
-    var methods: String?
+    @Option(help: "Comma-separated methods, each one of \(Method.allCases.map(\.rawValue).joined(separator: ", ")) (default: every method the content allows).",
+            transform: methodList("--methods"))
+    var methods: [Method]?
     @Option(help: "Fraction of items made cold for the cold-start rows (0 = none; default 0.1 when the log has content, else 0).") var coldFraction: Double?
     @Option(help: "Evaluate the vectors `recvec train --out` wrote in this folder (needs --events).") var vectors: String?
     @Option(help: "Evaluate a store's version (needs --events).") var store: String?
@@ -48,10 +56,9 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if let dataset {
-            guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
             guard events.events == nil else { throw ValidationError("give --dataset or --events, not both") }
         }
-        if dataset ?? (events.events == nil ? "movielens" : nil) == "movielens", path == nil {
+        if dataset ?? (events.events == nil ? .movielens : nil) == .movielens, path == nil {
             throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)")
         }
         if vectors != nil || store != nil {
@@ -59,36 +66,21 @@ struct EvalCommand: ParsableCommand {
             guard events.events != nil else { throw ValidationError("\(vectors != nil ? "--vectors" : "--store") needs --events FILE: the log whose held-out part is scored") }
         }
         if version != nil, store == nil { throw ValidationError("--version needs --store") }
-        guard ["leave-last-out", "time-cutoff"].contains(`protocol`) else {
-            throw ValidationError("--protocol must be leave-last-out or time-cutoff, got '\(`protocol`)'")
-        }
         if let cutoff {
-            guard `protocol` == "time-cutoff" else { throw ValidationError("--cutoff needs --protocol time-cutoff") }
+            guard `protocol` == .timeCutoff else { throw ValidationError("--cutoff needs --protocol time-cutoff") }
             guard Timestamp.parse(cutoff) != nil else {
                 throw ValidationError("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got '\(cutoff)'")
             }
         }
-        _ = try parsedMethods()
-        if writeSplit != nil, dataset == "synthetic" || vectors != nil || store != nil {
+        if writeSplit != nil, dataset == .synthetic || vectors != nil || store != nil {
             throw ValidationError("--write-split needs MovieLens (--path) or --events, and no --vectors/--store")
         }
         if let coldFraction { guard (0 ..< 1).contains(coldFraction) else { throw ValidationError("--cold-fraction must be in [0, 1), got \(coldFraction)") } }
     }
 
-    func parsedMethods() throws -> [Method]? {
-        try methods.map {
-            try $0.split(separator: ",").map {
-                guard let m = Method(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("--methods: unknown method '\($0)' (expected \(Method.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                return m
-            }
-        }
-    }
-
     /// The protocol for `log`: the cutoff given, or the 85% time quantile.
     func leakFree(_ log: EventLog) throws -> LeakFreeProtocol {
-        `protocol` == "time-cutoff" ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
+        `protocol` == .timeCutoff ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
     }
 
     func run() throws {
@@ -102,13 +94,13 @@ struct EvalCommand: ParsableCommand {
             try writeSplitIfAsked(loaded.log, sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings), settings: settings, progress: progress)
             table = try Tables.leakFree(loaded.log, protocol: try leakFree(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
                                         content: loaded.content, configs: settings.methodConfigs(threads: global.threads),
-                                        methods: try parsedMethods() ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
+                                        methods: methods ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? (loaded.content.isEmpty ? 0 : 0.1), ties: settings.ties,
                                         seed: global.seed, threads: global.threads, progress: progress.line)
-        } else if dataset == "synthetic" {
+        } else if dataset == .synthetic {
             table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
-                                         protocols: [EvalProtocol(rawValue: `protocol`)!], k: settings.k, userRule: settings.userVectorRule,
+                                         protocols: [EvalProtocol(rawValue: `protocol`.rawValue)!], k: settings.k, userRule: settings.userVectorRule,
                                          cutoff: cutoff.flatMap(Timestamp.parse), ties: settings.ties, threads: global.threads, progress: progress.line)
         } else {
             progress.line("reading MovieLens from \(path!)")
@@ -116,7 +108,7 @@ struct EvalCommand: ParsableCommand {
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             try writeSplitIfAsked(data.events, sessions: settings.sessionRule, settings: settings, progress: progress)
             table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
-                                        configs: settings.methodConfigs(threads: global.threads), methods: try parsedMethods() ?? Method.allCases,
+                                        configs: settings.methodConfigs(threads: global.threads), methods: methods ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
                                         progress: progress.line)

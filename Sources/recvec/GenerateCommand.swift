@@ -6,11 +6,12 @@ import RecVec
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Draw a synthetic workload with a known model and write events CSV and content .npy files.",
+        abstract: "Draw a synthetic workload with a known model and write it to a folder.",
         discussion: """
-        Writes OUT/events.csv (user,item,timestamp,session) and OUT/content-<modality>.npy (items x 64,
-        row i = item i), and prints counts and the Bayes-optimal Recall@20 (the ceiling no method can pass,
+        Writes OUT/events.csv (user,item,timestamp,session) and OUT/content-<modality>.npy (items x 64, \
+        row i = item i), and prints counts and the Bayes-optimal Recall@20 (the ceiling no method can pass, \
         measured on consecutive pairs of the first --ceiling-sessions sessions).
+
         Scale (10M events, 100k items): recvec generate --users 10000 --items 100000 --sessions 500000 --ceiling-sessions 0 --out /tmp/big
         """)
 

@@ -7,16 +7,19 @@ import RecVec
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Load an events file and print its format, columns, counts, time range and bad lines.",
+        abstract: "Load an events file and report its format, columns, counts and bad lines.",
         discussion: """
-        Reads CSV, TSV, JSON Lines, sessions (one basket a line) and the MovieLens files (u.data, ratings.csv,
-        ratings.dat), gzip-compressed or not. Columns come from the usual header names (user_id, movieId,
+        Prints the format, the columns found, the counts, the time range, the content and the bad lines.
+
+        Reads CSV, TSV, JSON Lines, sessions (one basket a line) and the MovieLens files (u.data, ratings.csv, \
+        ratings.dat), gzip-compressed or not. Columns come from the usual header names (user_id, movieId, \
         timestamp...) or from --user/--item/--time/--session/--weight (a header name or a 0-based position).
+
         Examples: recvec inspect ml-100k/u.data
                   recvec inspect --events clicks.jsonl.gz --user visitor --item sku --time at
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @OptionGroup var input: EventInputOptions
 
     @Argument(help: "The events file (or --events).") var file: String?
@@ -54,7 +57,7 @@ struct InspectCommand: ParsableCommand {
                               lastTimestamp: log.hasTimestamps ? log.timestamps.max() : nil,
                               content: loaded.content.map { Summary.Content(name: $0.name, dimension: $0.vectors.cols) },
                               loadSeconds: loadSeconds)
-        if global.json {
+        if jsonOption.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))

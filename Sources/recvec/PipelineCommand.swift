@@ -9,23 +9,30 @@ import Glibc
 struct PipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Load, split, train, evaluate, gate and publish from one JSON config (batch jobs).",
+        abstract: "Load, split, train, evaluate, gate and publish from one JSON config.",
         discussion: """
-        The config is JSON (no dependency, and `jq`/any language writes it):
-          {"events": {"path": "events.csv", "format": "csv", "user": "user_id", "item": "item_id", "time": "timestamp",
-                      "session": null, "delimiter": null, "skipBadLines": false, "content": []},
+        The config is JSON (no dependency, and `jq` or any language writes it):
+
+          {"events": {"path": "events.csv", "format": "csv", "user": "user_id", "item": "item_id",
+                      "time": "timestamp", "session": null, "delimiter": null,
+                      "skipBadLines": false, "content": []},
            "method": "ppmi-svd", "protocol": "leave-last-out", "cutoff": null,
-           "settings": {"seed": 42, "preset": "tuned", "userVectorRule": "recency:5:0.8", "sessionGapSeconds": 1800, "k": 20,
-                        "ties": "item-id", "excludeSeen": true, "dimension": null, "window": null, "epochs": null, "negatives": null,
+           "settings": {"seed": 42, "preset": "tuned", "userVectorRule": "recency:5:0.8",
+                        "sessionGapSeconds": 1800, "k": 20, "ties": "item-id", "excludeSeen": true,
+                        "dimension": null, "window": null, "epochs": null, "negatives": null,
                         "subsample": null, "scoring": null, "popularityBias": null},
-           "threads": 0, "store": "store", "index": {"m": 16, "efConstruction": 200, "efSearch": 64} (or "none"),
-           "gate": {"metric": "recall@20", "maxRecallDrop": 0.02, "minCoverageRatio": 0.5}, "force": false, "keep": null}
-        Only "events.path", "method" and "store" are required; the rest defaults as shown (settings: Defaults.standard).
-        Relative paths are relative to the config file. The version published is the model trained on the training part
-        and evaluated on the held-out part (what is served is what was evaluated). Its manifest records a run report:
+           "threads": 0, "store": "store",
+           "index": {"m": 16, "efConstruction": 200, "efSearch": 64} (or "none"),
+           "gate": {"metric": "recall@20", "maxRecallDrop": 0.02, "minCoverageRatio": 0.5},
+           "force": false, "keep": null}
+
+        Only "events.path", "method" and "store" are required; the rest defaults as shown (settings: Defaults.standard). \
+        Relative paths are relative to the config file. The version published is the model trained on the training part \
+        and evaluated on the held-out part (what is served is what was evaluated). Its manifest records a run report: \
         every input's size and XXH64, the config, the metrics and the seconds of load, split, train and evaluate.
-        Exit status: 0 published; 64 usage (bad flags or config); 65 bad data (an input does not parse, a cutoff outside
-        the log, no time column for time-cutoff); 66 an input cannot be read; 74 I/O failure writing the store; 75 the
+
+        Exit status: 0 published; 64 usage (bad flags or config); 65 bad data (an input does not parse, a cutoff outside \
+        the log, no time column for time-cutoff); 66 an input cannot be read; 74 I/O failure writing the store; 75 the \
         publish gate refused the version (the previous one keeps serving); 1 anything else.
         """)
 

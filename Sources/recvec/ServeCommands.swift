@@ -17,9 +17,9 @@ func commaList(_ text: String?) -> [String] {
 struct Recommend: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recommend items for a history or a known user from the current version.",
-        discussion: "Stages: user vector, ANN top-K' (hard rules as a search filter), exact re-score with optional popularity penalty, MMR diversity and per-category cap, response.")
+        discussion: "The stages: the user vector, ANN top-K' with the hard rules as a search filter, an exact re-score with an optional popularity penalty, MMR diversity and a per-category cap, then the response.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version to serve (default: the current one).") var version: String?
     @Option(help: "The user's history: item ids, comma-separated, oldest first.") var history: String?
@@ -27,8 +27,9 @@ struct Recommend: ParsableCommand {
     @Option(help: "Histories file: user_id<TAB>item_id lines, oldest first.") var histories: String?
     @Option(name: .customShort("k"), help: "Items to return.") var k = 20
     @Option(help: "Catalog file: item_id<TAB>category<TAB>popularity<TAB>attr,attr (rules and popularity penalty).") var catalog: String?
-    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).")
-    var rule: String?
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).",
+            transform: parseRule)
+    var rule: UserVectorRule?
     @Flag(help: "Allow items already in the history.") var includeSeen = false
     @Option(help: "Items never to recommend, comma-separated.") var block: String?
     @Option(help: "Recommend only these items, comma-separated.") var allow: String?
@@ -56,7 +57,6 @@ struct Recommend: ParsableCommand {
         guard diversity >= 0 && diversity < 1 else { throw ValidationError("--diversity must be in [0, 1), got \(diversity)") }
         guard popularityPenalty >= 0 else { throw ValidationError("--popularity-penalty must be >= 0, got \(popularityPenalty)") }
         guard candidateFactor >= 1 else { throw ValidationError("--candidate-factor must be at least 1, got \(candidateFactor)") }
-        if let rule { _ = try parseRule(rule) }
         if catalog == nil, maxPerCategory != nil || !require.isEmpty {
             throw ValidationError("\(maxPerCategory != nil ? "--max-per-category" : "--require") needs --catalog FILE (the rule reads item categories and attributes from it)")
         }
@@ -64,7 +64,7 @@ struct Recommend: ParsableCommand {
 
     func run() throws {
         var config = RecommenderConfig()
-        config.userVectorRule = try rule.map(parseRule)
+        config.userVectorRule = rule
         config.popularityPenalty = popularityPenalty
         config.diversity = diversity
         config.candidateFactor = candidateFactor
@@ -80,7 +80,7 @@ struct Recommend: ParsableCommand {
                                           histories: try histories.map { try Histories.read(path: $0) } ?? [:], config: config)
         let query: UserQuery = user.map { .user($0) } ?? .history(commaList(history))
         let response = try recommender.recommend(query, k: k, rules: rules, explain: explain)
-        if global.json { try printJSON(response); return }
+        if jsonOption.json { try printJSON(response); return }
         print("version \(response.version)" + (response.fallback.map { " (fallback: \($0.rawValue))" } ?? ""))
         if !response.unknownItems.isEmpty { print("unknown items skipped: \(response.unknownItems.joined(separator: ","))") }
         for (i, item) in response.items.enumerated() { print("\(i + 1)\t\(item.item)\t\(item.score)") }
@@ -91,9 +91,11 @@ struct Recommend: ParsableCommand {
 }
 
 struct DriftCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "drift", abstract: "Compare two versions: neighbour overlap@K, coverage, exposure concentration, manifest metrics.")
+    static let configuration = CommandConfiguration(commandName: "drift", abstract: "Compare two versions: neighbour overlap, coverage, exposure and metrics.",
+        discussion: "Reports the neighbour overlap@K over sampled items, coverage@K, the Gini of exposure and both manifests' metrics.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var seedOption: SeedOption
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Old version (default: the newest one older than --to).") var from: String?
     @Option(help: "New version (default: the current one).") var to: String?
@@ -115,8 +117,8 @@ struct DriftCommand: ParsableCommand {
         guard let fromName = from ?? all.last(where: { $0 < new.name }) else {
             throw StoreError.rollbackUnavailable(reason: "no version older than \(new.name) to compare with (give --from)")
         }
-        let report = try Drift.compare(from: try opened.open(fromName, verify: level), to: new, k: k, sampleSize: sample, seed: global.seed)
-        if global.json { try printJSON(report); return }
+        let report = try Drift.compare(from: try opened.open(fromName, verify: level), to: new, k: k, sampleSize: sample, seed: seedOption.seed)
+        if jsonOption.json { try printJSON(report); return }
         print("\(report.from) -> \(report.to): overlap@\(report.k) \(report.overlapAtK) over \(report.sampled) items")
         print("coverage@\(report.k) \(report.fromStats.coverage) -> \(report.toStats.coverage); exposure Gini \(report.fromStats.exposureGini) -> \(report.toStats.exposureGini)")
         for (key, change) in report.metricChanges.sorted(by: { $0.key < $1.key }) {

@@ -10,25 +10,27 @@ extension VerifyLevel: ExpressibleByArgument {}
 struct ServeHTTP: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve recommendations over HTTP from a store's current version, following new publishes.",
+        abstract: "Serve recommendations over HTTP, following new publishes.",
         discussion: """
+        Serves the store's current version and switches when a new one is published.
+
         Routes: POST /v1/recommend, POST /v1/recommend:batch, GET /v1/items/{id}/similar?k=, GET /v1/versions, \
         GET /healthz, GET /readyz, GET /metrics (Prometheus text); with an admin token, POST /v1/admin/rollback and \
         POST /v1/admin/reload. SIGTERM or SIGINT stops accepting, drains in-flight requests and exits 0.
         """)
 
-    @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory.") var store: String
     @Option(help: "Address to bind (loopback by default).") var host = "127.0.0.1"
     @Option(help: "Port to bind (0 = any free port, printed on stderr).") var port = 8080
     @Option(help: "Catalog file: item_id<TAB>category<TAB>popularity<TAB>attr,attr (rules, penalty, fallback order).") var catalog: String?
     @Option(help: "Histories file: user_id<TAB>item_id lines, oldest first (requests naming a user).") var histories: String?
-    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records).") var rule: String?
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records).", transform: parseRule)
+    var rule: UserVectorRule?
     @Option(help: "Default popularity penalty weight (requests may override).") var popularityPenalty: Float = 0
     @Option(help: "Default MMR diversity in [0, 1) (requests may override).") var diversity: Float = 0
     @Option(help: "ANN candidates per request as a multiple of k.") var candidateFactor = 5
     @Option(help: "HNSW search candidate list size (default: the index's).") var efSearch: Int?
-    @Option(help: "How versions are checked when opened: full (every byte against its checksums) or quick.") var verify: VerifyLevel = .full
+    @Option(help: "How versions are checked when opened (full: every byte against its checksums).") var verify: VerifyLevel = .full
     @Option(help: "Milliseconds between reads of CURRENT.") var pollMs = 250
     @Option(help: "Scoring threads (0 = one per core).") var scoringThreads = 0
     @Option(help: "JSON config: {\"limits\": {...}, \"rollback\": {...}} (see the README).") var config: String?
@@ -42,7 +44,6 @@ struct ServeHTTP: ParsableCommand {
         guard popularityPenalty >= 0 else { throw ValidationError("--popularity-penalty must be >= 0, got \(popularityPenalty)") }
         guard candidateFactor >= 1 else { throw ValidationError("--candidate-factor must be at least 1, got \(candidateFactor)") }
         if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1, got \(efSearch)") }
-        if let rule { _ = try parseRule(rule) }
     }
 
     func run() throws {
@@ -51,7 +52,7 @@ struct ServeHTTP: ParsableCommand {
         settings.port = port
         settings.catalogPath = catalog
         settings.historiesPath = histories
-        settings.recommender.userVectorRule = try rule.map(parseRule)
+        settings.recommender.userVectorRule = rule
         settings.recommender.popularityPenalty = popularityPenalty
         settings.recommender.diversity = diversity
         settings.recommender.candidateFactor = candidateFactor

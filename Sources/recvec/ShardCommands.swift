@@ -41,8 +41,10 @@ func writeFolderAtomically(_ final: String, _ body: (String) throws -> Void) thr
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corpus",
-        abstract: "Vocabulary and session corpus of an events file, written as corpus shards (single-machine twin of the Spark jobs).",
+        abstract: "Write an events file's vocabulary and sessions as corpus shards.",
         discussion: """
+        The single-machine twin of the Spark sessions job.
+
         Writes OUT/ids.txt (dense id r on line r + 1: most frequent first, ties by id), OUT/counts.txt and \
         OUT/part-NNNNN.rvc corpus shards (format in README "Files on disk"). Events of items below --min-count \
         are dropped, then each user's events are ordered by time (ties: file order) and cut at the inactivity \
@@ -50,7 +52,7 @@ struct CorpusCommand: ParsableCommand {
         `recvec train --corpus OUT` trains from it.
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @OptionGroup var input: EventInputOptions
     @OptionGroup var sessions: SessionOptions
     @Option(help: "Drop items with fewer events.") var minCount = 1
@@ -79,14 +81,15 @@ struct CorpusCommand: ParsableCommand {
         }
         progress.line("wrote \(out)")
         let summary = ["events": log.count, "items": vocabulary.ids.count, "sessions": corpus.sessionCount, "tokens": corpus.tokens.count]
-        if global.json { try printJSON(summary) } else { print("\(log.count) events -> \(vocabulary.ids.count) items, \(corpus.sessionCount) sessions, \(corpus.tokens.count) tokens -> \(out)") }
+        if jsonOption.json { try printJSON(summary) } else { print("\(log.count) events -> \(vocabulary.ids.count) items, \(corpus.sessionCount) sessions, \(corpus.tokens.count) tokens -> \(out)") }
     }
 }
 
 struct CorpusShardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corpus-shard",
-        abstract: "Write one corpus shard from sessions on stdin (one session per line, dense item ids separated by spaces).")
+        abstract: "Write one corpus shard from sessions read on stdin.",
+        discussion: "Each line of stdin is one session: dense item ids separated by spaces.")
 
     @Option(help: "Vocabulary size (every id must be below it).") var vocabularySize: Int
     @Option(help: "Shard file to write (atomically: temporary name, fsync, rename).") var out: String
@@ -116,18 +119,19 @@ extension CooccurrenceWeighting: ExpressibleByArgument {
 struct CoocShardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cooc-shard",
-        abstract: "Co-occurrence counts of one corpus shard (the C kernel rv_cooc_csr_f32), written as a counts file.")
+        abstract: "Count the co-occurrences of one corpus shard into a counts file.",
+        discussion: "The counts come from the C kernel rv_cooc_csr_f32.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var threadsOption: ThreadsOption
     @Option(help: "Corpus shard (.rvc) or corpus folder.") var corpus: String
     @Option(help: "Window: pairs at distance 1 ... window.") var window = 5
-    @Option(help: "count or inverse-distance.") var weighting: CooccurrenceWeighting = .count
+    @Option(help: "How each pair within the window is weighted.") var weighting: CooccurrenceWeighting = .count
     @Option(help: "Counts file to write (atomically).") var out: String
 
     func run() throws {
         let set = try CorpusShardSet(directory: corpus)
         let shard = try set.concatenated()
-        let counts = try CooccurrenceCounts(corpus: shard, window: window, weighting: weighting, threads: global.threads)
+        let counts = try CooccurrenceCounts(corpus: shard, window: window, weighting: weighting, threads: threadsOption.threads)
         try counts.write(to: out)
         print("\(shard.tokens.count) tokens -> \(counts.matrix.nonZeroCount) non-zeros -> \(out)")
     }
@@ -136,7 +140,8 @@ struct CoocShardCommand: ParsableCommand {
 struct MergeCountsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge-counts",
-        abstract: "Sum counts files (or folders of *.rvcsr) into one counts file: summed in double, rounded to float once.")
+        abstract: "Sum counts files into one counts file.",
+        discussion: "The inputs are counts files or folders of *.rvcsr files. The sums are taken in double and rounded to float once.")
 
     @Argument(help: "Counts files or folders.") var inputs: [String]
     @Option(help: "Merged counts file to write (atomically).") var out: String
@@ -151,34 +156,35 @@ struct MergeCountsCommand: ParsableCommand {
 struct BatchRecommendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch-recommend",
-        abstract: "Every user's top K from a published version, as CSV user,rank,item,score.",
+        abstract: "Write every user's top K from a published version as CSV.",
         discussion: """
+        Each line is user,rank,item,score.
+
         Histories come from --histories FILE (or - for stdin: user<TAB>item<TAB>item... per line, oldest first; \
         what the Spark batch job pipes in) or from --events (each user's last --history-length events, ties by \
         file order). Items the version does not know are left out of a history; users left with none are skipped. \
         The version is memory-mapped; scoring is the online path (recvec recommend) with the seen items excluded.
         """)
 
-    @OptionGroup var global: GlobalOptions
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version (default: the current one).") var version: String?
     @Option(help: "Histories file, or - for stdin.") var histories: String?
     @OptionGroup var input: EventInputOptions
     @Option(help: "Events per user kept as history (the latest).") var historyLength = 50
     @Option(name: .customShort("k"), help: "Items per user.") var k = 20
-    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).")
-    var rule: String?
+    @Option(help: "User vector rule: last:N or recency:N:DECAY (default: the one the version's manifest records, i.e. the one evaluated).",
+            transform: parseRule)
+    var rule: UserVectorRule?
     @Flag(help: "Write a header line user,rank,item,score first.") var header = false
 
     func validate() throws {
         guard (histories == nil) != (input.events == nil) else { throw ValidationError("give exactly one of --histories and --events") }
         guard k > 0, historyLength > 0 else { throw ValidationError("-k and --history-length must be positive") }
-        if let rule { _ = try parseRule(rule) }
     }
 
     func run() throws {
         var config = RecommenderConfig()
-        config.userVectorRule = try rule.map(parseRule)
+        config.userVectorRule = rule
         let opened = try EmbeddingStore(path: store).open(version)
         let recommender = try Recommender(version: opened, config: config)
         var out = header ? "user,rank,item,score\n" : ""

@@ -17,22 +17,15 @@ func progressLine(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Parses a metric name for `--metric`.
-func parseMetric(_ text: String) throws -> Metric {
-    guard let metric = Metric(rawValue: text) else {
-        throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), got \(text)")
-    }
-    return metric
-}
-
 struct Publish: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Publish vectors as a new version of a store, build its ANN index and make it current.",
+        abstract: "Publish vectors as a new version of a store, with its ANN index.",
         discussion: """
-        The new version is written under a temporary name, fsync'd and renamed; CURRENT switches last.
+        The new version gets its ANN index and becomes current. It is written under a temporary name, fsync'd and renamed; CURRENT switches last. \
         If anything fails (bad input, the publish gate), the version being served stays untouched.
-        --from DIR publishes what `recvec train --out DIR` wrote: vectors, query-side vectors, ids, training counts (the
-        popularity fallback), method, metric, scoring, user-vector rule, settings, the input fingerprint and, when trained
+
+        --from DIR publishes what `recvec train --out DIR` wrote: vectors, query-side vectors, ids, training counts (the \
+        popularity fallback), method, metric, scoring, user-vector rule, settings, the input fingerprint and, when trained \
         with --eval, the held-out metrics the gate compares. Otherwise give --vectors, --ids and --method.
         """)
 
@@ -43,19 +36,22 @@ struct Publish: ParsableCommand {
     @Option(help: "Query-side vectors (.npy, same shape) that user vectors are built from, e.g. `recvec train`'s query.npy.")
     var queryVectors: String?
     @Option(help: "Item ids, one per line, in the order of the rows.") var ids: String?
-    @Option(help: "Evaluation metrics: a JSON object of numbers, e.g. {\"recall@20\": 0.31}.") var metrics: String?
+    @Option(help: ArgumentHelp("A JSON file holding the evaluation metrics as one object of numbers, e.g. {\"recall@20\": 0.31}; the gate compares them.",
+                               valueName: "file"))
+    var metrics: String?
     @Option(help: "Training method recorded in the manifest (sgns, als, ...).") var method: String?
     @Option(name: .customLong("config"), help: "Training configuration entry key=value for the manifest (repeatable).")
     var configEntries: [String] = []
     @Option(help: "Training data file whose checksum is recorded as the input fingerprint (default: of vectors and ids).")
     var data: String?
-    @Option(help: "Similarity: cosine or dot (default: cosine; with --from, the trained model's).") var metric: String?
-    @Option(help: "Scoring recorded in the manifest: cosine or asymmetric-dot (query side vs item side).") var scoring: String?
-    @Option(help: "User vector rule recorded in the manifest, the recommender's default: last:N or recency:N:DECAY (default: \(Defaults.standard.userVectorRule)).")
-    var rule: String?
+    @Option(help: "Similarity of the index and the recommender (default: cosine; with --from, the trained model's).") var metric: Metric?
+    @Option(help: "Scoring recorded in the manifest (asymmetric-dot: query side against item side).") var scoring: Scoring?
+    @Option(help: "User vector rule recorded in the manifest, the recommender's default: last:N or recency:N:DECAY (default: \(Defaults.standard.userVectorRule)).",
+            transform: parseRule)
+    var rule: UserVectorRule?
     @Option(help: "Training counts, one integer per line in row order (`recvec train`'s popularity.txt): the fallback for histories with no known item.")
     var popularity: String?
-    @Option(help: "ANN index: hnsw, or none for exact search (small catalogs).") var index = "hnsw"
+    @Option(help: "ANN index: hnsw, or none for exact search (small catalogs).") var index: IndexKind = .hnsw
     @Option(help: "HNSW links per node.") var m = 16
     @Option(help: "HNSW build candidate list size.") var efConstruction = 200
     @Option(help: "HNSW default search candidate list size.") var efSearch = 64
@@ -67,17 +63,15 @@ struct Publish: ParsableCommand {
     @Option(help: "Gate: minimal ratio of new to current neighbour coverage.") var minCoverageRatio = 0.5
 
     func validate() throws {
-        guard ["hnsw", "none"].contains(index) else { throw ValidationError("--index must be hnsw or none, got \(index)") }
-        if let metric { _ = try parseMetric(metric) }
         if from != nil {
-            let given = [("--vectors", vectors), ("--query-vectors", queryVectors), ("--ids", ids), ("--method", method), ("--metric", metric),
-                         ("--scoring", scoring), ("--rule", rule), ("--popularity", popularity), ("--metrics", metrics)].filter { $0.1 != nil }.map(\.0)
+            let flags: [(String, Bool)] = [("--vectors", vectors != nil), ("--query-vectors", queryVectors != nil), ("--ids", ids != nil),
+                                           ("--method", method != nil), ("--metric", metric != nil), ("--scoring", scoring != nil),
+                                           ("--rule", rule != nil), ("--popularity", popularity != nil), ("--metrics", metrics != nil)]
+            let given = flags.filter(\.1).map(\.0)
             if !given.isEmpty { throw ValidationError("--from DIR takes \(given.joined(separator: ", ")) from what `recvec train` wrote; drop \(given.count == 1 ? "it" : "them")") }
         } else if vectors == nil || ids == nil || method == nil {
             throw ValidationError("give --from DIR (a `recvec train --out` folder), or --vectors, --ids and --method")
         }
-        if let rule { _ = try parseRule(rule) }
-        if let scoring, Scoring(rawValue: scoring) == nil { throw ValidationError("--scoring must be cosine or asymmetric-dot, got \(scoring)") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
         guard m >= 2 else { throw ValidationError("--m must be at least 2, got \(m)") }
         guard efConstruction >= 1, efSearch >= 1 else { throw ValidationError("--ef-construction and --ef-search must be positive") }
@@ -88,7 +82,7 @@ struct Publish: ParsableCommand {
 
     func run() throws {
         var hnsw: HNSWConfig?
-        if index == "hnsw" {
+        if index == .hnsw {
             var config = HNSWConfig()
             config.m = m
             config.efConstruction = efConstruction
@@ -143,23 +137,24 @@ extension Publish {
                 throw StoreError.invalidInput(file: metrics, reason: "expected a JSON object of numbers: \(error)")
             }
         }
-        let similarity = try parseMetric(metric ?? "cosine")
+        let similarity = metric ?? .cosine
         var index = hnsw
         index?.metric = similarity
         var input = PublishInput(vectors: matrix, ids: itemIDs, method: method!, metrics: metricValues,
                                  inputFingerprint: try data.map(fileFingerprint), metric: similarity, index: index)
         input.queryVectors = try queryVectors.map { try NPY.read(path: $0) }
-        input.scoring = scoring.flatMap(Scoring.init(rawValue:))
-        input.userVectorRule = try rule.map(parseRule) ?? Defaults.standard.userVectorRule
+        input.scoring = scoring
+        input.userVectorRule = rule ?? Defaults.standard.userVectorRule
         input.popularity = try popularity.map { try TrainedModel.readCounts(path: $0) }
         return input
     }
 }
 
 struct Versions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the versions of a store; with --catalog, the staleness of the current one.")
+    static let configuration = CommandConfiguration(abstract: "List the versions of a store.",
+        discussion: "With --catalog, also reports the staleness of the current version: its age and the catalog items it has no vector for.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Catalog file (item_id per line, tab-separated extras): report items missing from the current version.")
     var catalog: String?
@@ -174,7 +169,7 @@ struct Versions: ParsableCommand {
         let opened = try EmbeddingStore(path: store)
         var output = Output(current: try opened.currentVersion(), versions: try opened.summaries())
         if let catalog { output.staleness = try opened.open().staleness(catalog: try Catalog.read(path: catalog)) }
-        if global.json { try printJSON(output); return }
+        if jsonOption.json { try printJSON(output); return }
         let formatter = ISO8601DateFormatter()
         for v in output.versions {
             let facts = v.error.map { "unreadable: \($0)" } ?? [
@@ -193,7 +188,7 @@ struct Versions: ParsableCommand {
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Make the previous (or a named) version current again.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version to make current (default: the one that served before the current one, by HISTORY). Also repairs a garbled CURRENT.")
     var to: String?
@@ -202,17 +197,17 @@ struct Rollback: ParsableCommand {
 
     func run() throws {
         let (from, to) = try EmbeddingStore(path: store).rollback(to: self.to)
-        if global.json { try printJSON(Output(from: from, to: to)) } else { print("rolled back from \(from ?? "none") to \(to)") }
+        if jsonOption.json { try printJSON(Output(from: from, to: to)) } else { print("rolled back from \(from ?? "none") to \(to)") }
     }
 }
 
 struct GC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Remove versions outside the N that served most recently (never the current one) and leftovers of killed publishes.",
-        discussion: "Recency is read from the store's HISTORY of CURRENT switches, never from version numbers. Versions that never served (a publish killed between its rename and the switch) are orphans: listed, and removed only with --remove-orphans.")
+        abstract: "Remove old versions and the leftovers of killed publishes.",
+        discussion: "Keeps the N versions that served most recently, and never the current one. Recency is read from the store's HISTORY of CURRENT switches, never from version numbers. Versions that never served (a publish killed between its rename and the switch) are orphans: listed, and removed only with --remove-orphans.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Versions to keep: the N most recently served.") var keep: Int
     @Flag(help: "Also remove orphans (complete versions that never served).") var removeOrphans = false
@@ -221,7 +216,7 @@ struct GC: ParsableCommand {
 
     func run() throws {
         let result = try EmbeddingStore(path: store).garbageCollect(keep: keep, removeOrphans: removeOrphans)
-        if global.json { try printJSON(result) } else {
+        if jsonOption.json { try printJSON(result) } else {
             let versions = result.removedVersions
             print("removed \(versions.count) version(s)\(versions.isEmpty ? "" : ": " + versions.joined(separator: ", ")) and \(result.removedLeftovers.count) leftover(s)")
             if !result.orphans.isEmpty {
@@ -232,27 +227,22 @@ struct GC: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export a version's vectors as word2vec text/binary or .npy (with ids beside it).")
+    static let configuration = CommandConfiguration(abstract: "Export a version's vectors as word2vec text or binary, or as .npy.",
+        discussion: "The .npy file gets its ids beside it; gensim's KeyedVectors.load_word2vec_format and numpy.load read the files.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var jsonOption: JSONOption
     @Option(help: "Store directory.") var store: String
     @Option(help: "Version (default: the current one).") var version: String?
-    @Option(help: "word2vec-text, word2vec-binary or npy.") var format: String
+    @Option(help: "The file format (npy writes the ids beside it).") var format: ExportFormat
     @Option(help: "Output file (outside the store).") var out: String
     @Flag(help: "Skip the checksum of every byte of the version (the export could carry corrupt data).") var noVerify = false
-
-    func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
-        }
-    }
 
     struct Output: Encodable { var version: String; var format: String; var files: [String] }
 
     func run() throws {
         let opened = try EmbeddingStore(path: store).open(version, verify: noVerify ? .trust : .full)
-        let files = try opened.export(to: out, format: ExportFormat(rawValue: format)!)
-        if global.json { try printJSON(Output(version: opened.name, format: format, files: files)) } else {
+        let files = try opened.export(to: out, format: format)
+        if jsonOption.json { try printJSON(Output(version: opened.name, format: format.rawValue, files: files)) } else {
             print("exported \(opened.name) (\(opened.count) x \(opened.dimension)) to \(files.joined(separator: ", "))")
         }
     }

@@ -6,17 +6,20 @@ import RecVec
 struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
-        abstract: "Run the whole results table on built-in synthetic data: generation, every method, baselines, ceiling.",
+        abstract: "Run the whole results table on built-in synthetic data.",
         discussion: """
-        Protocols: seed-pairs (the seed's: consecutive pairs of the first 3000 training sessions, query = the
-        previous item, which stays in the ranking as in the seed unless --exclude-previous; leaky by design) and
+        Draws the workload, trains every method, evaluates them beside the baselines and prints the Bayes-optimal ceiling.
+
+        Protocols: seed-pairs (the seed's: consecutive pairs of the first 3000 training sessions, query = the \
+        previous item, which stays in the ranking as in the seed unless --exclude-previous; leaky by design) and \
         leave-last-out (each user's last event held out of training; query = the user vector of the history).
-        Presets: seed (a reconstruction of the seed's hyperparameters, cosine everywhere; this command's default),
+
+        Presets: seed (a reconstruction of the seed's hyperparameters, cosine everywhere; this command's default), \
         tuned (our defaults) and tuned-movielens. The settings used (Defaults) head every table.
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "seed-pairs, leave-last-out or all.") var `protocol` = "seed-pairs"
+    @Option(help: "The protocol of the table, or all of them.") var `protocol`: TableProtocolChoice = .seedPairs
     @Flag(help: "seed-pairs: drop the previous item from the ranking (a repeat then always misses; the ceiling falls from about 0.45 to about 0.25).")
     var excludePrevious = false
     @OptionGroup var ranking: RankingOptions
@@ -24,15 +27,12 @@ struct TableCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
-        guard ["seed-pairs", "leave-last-out", "all"].contains(`protocol`) else {
-            throw ValidationError("--protocol must be seed-pairs, leave-last-out or all, got '\(`protocol`)'")
-        }
         if let d = model.dimension, d > workload.items { throw ValidationError("--dimension must be in 1 ... \(workload.items) (the catalog size), got \(d)") }
     }
 
     func run() throws {
         let progress = Progress()
-        let protocols: [EvalProtocol] = `protocol` == "all" ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`)!]
+        let protocols: [EvalProtocol] = `protocol` == .all ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`.rawValue)!]
         let settings = makeSettings(global: global, model: model, ranking: ranking, defaultPreset: .seed)
         let table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
                                          protocols: protocols, k: ranking.k, excludePrevious: excludePrevious,
@@ -49,7 +49,7 @@ struct RankingOptions: ParsableArguments {
     var userHistory: Int?
     @Option(help: "Leave-last-out: each older history item weighs this times the next newer one (1 = plain mean; default 0.8).")
     var recencyDecay: Float?
-    @Option(help: "Leak-free protocols: how events with equal timestamps are ordered (\(TieRule.allCases.map(\.rawValue).joined(separator: ", "))); printed in every table header.")
+    @Option(help: "Leak-free protocols: how events with equal timestamps are ordered; printed in every table header.")
     var ties: TieRule = .default
 
     func validate() throws {

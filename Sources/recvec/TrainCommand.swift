@@ -8,13 +8,15 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one embedding method and write its vectors to a folder.",
         discussion: """
-        Reads --events FILE (any log `recvec inspect` reads), --dataset movielens --path DIR, or the built-in synthetic
-        workload. Writes OUT/query.npy (query-side vectors), OUT/items.npy (item-side vectors), OUT/ids.txt (the item id
-        of each row), OUT/popularity.txt (training events per row) and OUT/method.json (method, scoring, metric, user-vector
-        rule, settings, and with --eval the held-out metrics): everything `recvec publish --from OUT` needs. A
+        Reads --events FILE (any log `recvec inspect` reads), --dataset movielens --path DIR, or the built-in synthetic \
+        workload. Writes OUT/query.npy (query-side vectors), OUT/items.npy (item-side vectors), OUT/ids.txt (the item id \
+        of each row), OUT/popularity.txt (training events per row) and OUT/method.json (method, scoring, metric, user-vector \
+        rule, settings, and with --eval the held-out metrics): everything `recvec publish --from OUT` needs. A \
         behaviour-only method gets rows only for items with training events.
-        With --eval the model is trained on the training part of a leak-free split (--protocol) and scored on the held-out
+
+        With --eval the model is trained on the training part of a leak-free split (--protocol) and scored on the held-out \
         part exactly as `recvec eval` scores that method; without it, on every event.
+
         Every file is fsync'd in a temporary folder, which is fsync'd and renamed into place: a failed run leaves nothing.
         """)
 
@@ -23,11 +25,11 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var model: ModelOptions
     @OptionGroup var ranking: RankingOptions
-    @Option(help: "The method: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).") var method: Method
-    @Option(help: "movielens or synthetic, when --events is not given (default synthetic).") var dataset: String?
+    @Option(help: "The method to train.") var method: Method
+    @Option(help: "A built-in dataset, when --events is not given (default: synthetic).") var dataset: DatasetChoice?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Flag(help: "Train on the training part of a leak-free split and record the held-out metrics.") var eval = false
-    @Option(help: "With --eval: leave-last-out or time-cutoff.") var `protocol` = "leave-last-out"
+    @Option(help: "With --eval: the leak-free split.") var `protocol`: LeakFreeChoice = .leaveLastOut
     @Option(help: "With --eval and time-cutoff: ISO 8601 date or epoch seconds (default: the 85% time quantile).") var cutoff: String?
     @Option(help: "Output folder (must not exist yet).") var out: String
     @Option(help: "Train from a corpus folder (recvec corpus or the Spark sessions job) instead of --dataset; its shards are streamed.") var corpus: String?
@@ -35,15 +37,11 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let dataset {
-            guard ["movielens", "synthetic"].contains(dataset) else { throw ValidationError("--dataset must be movielens or synthetic, got '\(dataset)'") }
             guard events.events == nil else { throw ValidationError("give --dataset or --events, not both") }
-            if dataset == "movielens", path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
-        }
-        guard ["leave-last-out", "time-cutoff"].contains(`protocol`) else {
-            throw ValidationError("--protocol must be leave-last-out or time-cutoff, got '\(`protocol`)'")
+            if dataset == .movielens, path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
         }
         if let cutoff {
-            guard eval, `protocol` == "time-cutoff" else { throw ValidationError("--cutoff needs --eval --protocol time-cutoff") }
+            guard eval, `protocol` == .timeCutoff else { throw ValidationError("--cutoff needs --eval --protocol time-cutoff") }
             guard Timestamp.parse(cutoff) != nil else {
                 throw ValidationError("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got '\(cutoff)'")
             }
@@ -72,7 +70,7 @@ struct TrainCommand: ParsableCommand {
             let loaded = try canonicalOrder(try events.load(progress: progress.line))
             (log, content) = (loaded.log, loaded.content)
             fingerprint = try fileFingerprint(loaded.file)
-        } else if dataset == "movielens" {
+        } else if dataset == .movielens {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             (log, content) = (data.events, [data.genres])
@@ -83,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         }
         var trained: TrainedModel
         if eval {
-            let leakFree: LeakFreeProtocol = `protocol` == "time-cutoff"
+            let leakFree: LeakFreeProtocol = `protocol` == .timeCutoff
                 ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
             trained = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content, settings: settings,
                                                         threads: global.threads, progress: progress.line).model

@@ -6,34 +6,38 @@ import RecVec
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",
-        abstract: "Pick each family's configuration on a validation split carved from the training part, refit, test once.",
+        abstract: "Tune each family on a validation split, refit it and test it once.",
         discussion: """
-        The dataset is split leave-last-out (each user's last event held out, equal timestamps ordered by --ties).
+        The dataset is split leave-last-out (each user's last event held out, equal timestamps ordered by --ties). \
         The training part is split again the same way: each user's last training event is a validation target.
-        The search gets two thirds of --budget (each family at least its starting configuration); the baselines and
-        the refit follow. A coordinate search (cheap families first, each family an equal share) tries
-        each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift,
-        eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension;
-        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Fused: content weight on the best
-        behaviour family), user-vector rules (mean of the last 1...50 items, recency-weighted) and the popularity
-        prior beta (score + beta * log(1 + count)), keeping a change only when validation HR@K rises. The chosen
-        configurations are refitted on the whole training part and evaluated once on test, beside the baselines
-        (EASE's lambda is also chosen on validation). With --trials N the search stops after N evaluations
+
+        The search gets two thirds of --budget (each family at least its starting configuration); the baselines and \
+        the refit follow. A coordinate search (cheap families first, each family an equal share) tries \
+        each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift, \
+        eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension; \
+        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Fused: content weight on the best \
+        behaviour family), user-vector rules (mean of the last 1...50 items, recency-weighted) and the popularity \
+        prior beta (score + beta * log(1 + count)), keeping a change only when validation HR@K rises. The chosen \
+        configurations are refitted on the whole training part and evaluated once on test, beside the baselines \
+        (EASE's lambda is also chosen on validation). With --trials N the search stops after N evaluations \
         whatever the clock: --seed S --threads 1 --trials N gives the same choice on any machine.
-        --dataset basket turns the synthetic workload's sessions into baskets (distinct items, one timestamp,
+
+        --dataset basket turns the synthetic workload's sessions into baskets (distinct items, one timestamp, \
         random order) so that leave-last-out holds out a random item of each user's last basket.
         """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var model: ModelOptions
-    @Option(help: "movielens, synthetic or basket (the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
+    @Option(help: "The dataset (basket: the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
     @Option(help: "Stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
-    @Option(help: "Comma-separated families to search, cheapest first.") var methods = "ppmi-svd,item2vec,walks,fused"
+    @Option(help: "Comma-separated families to search, cheapest first, each one of \(Method.tunable.map(\.rawValue).joined(separator: ", ")).",
+            transform: methodList("--methods", allowed: Method.tunable))
+    var methods: [Method] = Method.tunable
     @Option(help: "Length K of every recommendation list.") var k = 20
-    @Option(help: "How events with equal timestamps are ordered (item-id, file-order); default: item-id (basket: file-order, a random item).")
+    @Option(help: "How events with equal timestamps are ordered (default: item-id; basket: file-order, a random item).")
     var ties: TieRule?
 
     func validate() throws {
@@ -41,7 +45,6 @@ struct TuneCommand: ParsableCommand {
         guard parsedBudget() != nil else { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
         if let t = trials, t < 1 { throw ValidationError("--trials must be at least 1, got \(t)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
-        _ = try parsedMethods()
     }
 
     func parsedBudget() -> Double? {
@@ -51,15 +54,6 @@ struct TuneCommand: ParsableCommand {
         return value * scale
     }
 
-    func parsedMethods() throws -> [Method] {
-        try methods.split(separator: ",").map {
-            guard let m = Method(rawValue: $0.trimmingCharacters(in: .whitespaces)), m != .content else {
-                throw ValidationError("--methods: '\($0)' is not a tunable family (ppmi-svd, item2vec, walks, fused)")
-            }
-            return m
-        }
-    }
-
     func run() throws {
         let progress = Progress()
         let settings = makeSettings(global: global, model: model)
@@ -67,7 +61,7 @@ struct TuneCommand: ParsableCommand {
         var options = TuneOptions()
         options.budgetSeconds = parsedBudget()!
         options.maxTrials = trials
-        options.families = try parsedMethods()
+        options.families = methods
         options.k = k
         let start = settings.methodConfigs(threads: global.threads)
         progress.line("tune: starting from \(start.summary)")
@@ -77,6 +71,11 @@ struct TuneCommand: ParsableCommand {
         progress.line("done")
         try TuneOutput.print(report, json: global.json)
     }
+}
+
+extension Method {
+    /// The families `recvec tune` searches, cheapest first.
+    static let tunable: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
 }
 
 enum TuneDataset: String, ExpressibleByArgument, CaseIterable {

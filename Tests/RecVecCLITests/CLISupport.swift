@@ -27,11 +27,14 @@ func runProduct(_ name: String, _ arguments: [String]) throws -> CLIResult {
     try runProcess(productBinary(name), arguments)
 }
 
-/// Runs `executable` with `arguments` to the end; stdout and stderr captured.
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> CLIResult {
+/// Runs `executable` with `arguments` (and `environment` over this process's) to the end; stdout and stderr captured.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

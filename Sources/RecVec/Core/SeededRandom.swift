@@ -3,8 +3,10 @@ import Foundation
 /// A small, fast, seedable generator (SplitMix64, Steele et al. 2014). Every random choice in
 /// the data layer goes through one, so a seed reproduces a workload bit for bit.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The generator's whole state: saving and restoring it replays the sequence.
     public var state: UInt64
 
+    /// A generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) { state = seed }
 
     /// A generator for stream `stream` of `seed`: independent streams (per user, per modality)
@@ -14,6 +16,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         state = mixer.next() ^ stream
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -12,8 +12,11 @@ import Foundation
 /// A corpus is the shards of a folder in file-name order (`part-00000.rvc`, `part-00001.rvc`,
 /// ...), sessions in file order within each; files whose names start with "." are ignored.
 public enum CorpusShard {
+    /// The 8 bytes every shard file starts with.
     public static let magic = "RVCORPUS"
+    /// The format version written after the magic; readers refuse others.
     public static let formatVersion: UInt32 = 1
+    /// The file name suffix of a shard.
     public static let fileSuffix = ".rvc"
     static let dtypeInt32: UInt32 = 3
 
@@ -78,9 +81,13 @@ public enum CorpusShard {
 /// The shards of a corpus folder, opened one at a time: memory holds one shard, never the
 /// whole corpus.
 public struct CorpusShardSet: Sendable {
+    /// The shard files, in corpus order.
     public let paths: [String]
+    /// Items in the vocabulary (every id in every shard is below it).
     public let vocabularySize: Int
+    /// Sessions over all shards.
     public let sessionCount: Int
+    /// Item tokens over all shards.
     public let tokenCount: Int
 
     /// Lists `directory`'s shards (or takes one shard file) and reads their headers; throws when

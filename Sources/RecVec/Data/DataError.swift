@@ -5,6 +5,7 @@ public enum FilePosition: Equatable, Sendable, CustomStringConvertible {
     case line(Int)
     case row(Int)
 
+    /// "line N" or "row N", as error messages quote it.
     public var description: String {
         switch self {
         case let .line(n): return "line \(n)"
@@ -46,6 +47,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError
     /// The log has no time column (file order is its order) and `purpose` needs times.
     case noTimestamps(purpose: String)
 
+    /// One sentence naming the file, position, value and what was expected.
     public var description: String {
         switch self {
         case let .unreadable(file, reason):
@@ -83,6 +85,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, LocalizedError
         }
     }
 
+    /// The same sentence as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 
     /// The plain reason of a Foundation file error ("No such file or directory"), not its

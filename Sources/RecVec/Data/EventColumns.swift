@@ -4,6 +4,7 @@ import Foundation
 /// position (0-based). `timestamp`, `session` and `weight` are optional: without a time column
 /// file order is the order (`EventLog.hasTimestamps` is false).
 public struct EventColumns: Equatable, Sendable {
+    /// One field of a line: a header name (JSON key) or a 0-based position.
     public enum Column: Equatable, Sendable {
         case named(String)
         case position(Int)
@@ -12,10 +13,15 @@ public struct EventColumns: Equatable, Sendable {
         public init(_ text: String) { self = Int(text).map { .position($0) } ?? .named(text) }
     }
 
+    /// The field holding the user id.
     public var user: Column
+    /// The field holding the item id.
     public var item: Column
+    /// The field holding the time (epoch seconds or milliseconds, or ISO 8601); nil: file order.
     public var timestamp: Column?
+    /// The field holding the session id; nil: sessions come from the `SessionRule` (time gaps).
     public var session: Column?
+    /// The field holding the event's weight; nil: every weight is 1.
     public var weight: Column?
 
     /// Columns found by header name.
@@ -166,11 +172,13 @@ public struct EventLoadOptions: Equatable, Sendable {
     public var epochUnit: EpochUnit?
     /// Count and skip lines that do not parse instead of stopping at the first one.
     public var skipBadLines = false
+    /// Bytes read from the file per chunk (1 MiB).
     public var chunkSize = 1 << 20
     /// The longest line accepted (64 MiB): a longer one stops the load with an error naming its
     /// line, so memory does not grow with one runaway field.
     public var maxLineBytes = 64 << 20
 
+    /// Options with the given layout; nil values are detected from the file.
     public init(format: EventFormat? = nil, delimiter: UInt8? = nil, hasHeader: Bool? = nil, skipBadLines: Bool = false,
                 epochUnit: EpochUnit? = nil) {
         self.format = format
@@ -185,6 +193,7 @@ public struct EventLoadOptions: Equatable, Sendable {
 public struct EventLoadReport: Equatable, Sendable {
     /// Data lines read (the header and blank lines not counted).
     public var lines = 0
+    /// Events added to the log.
     public var events = 0
     /// Lines skipped as bad (only with `skipBadLines`).
     public var skippedLines = 0

@@ -1,12 +1,18 @@
 /// One interaction: `user` consumed `item` at `timestamp` (seconds since the Unix epoch).
 /// `user`, `item` and `session` are dense indices into the log's `IDMap`s.
 public struct Event: Equatable, Hashable, Sendable {
+    /// Dense index of the user in the log's `userIDs`.
     public var user: Int32
+    /// Dense index of the item in the log's `itemIDs`.
     public var item: Int32
+    /// Seconds since the Unix epoch (the event's position in a log without times).
     public var timestamp: Int64
+    /// Dense index of the session in the log's `sessionIDs`, or nil without a session column.
     public var session: Int32?
+    /// The event's weight (1 unless the file has a weight column).
     public var weight: Float
 
+    /// An event over dense indices.
     public init(user: Int32, item: Int32, timestamp: Int64, session: Int32? = nil, weight: Float = 1) {
         self.user = user
         self.item = item
@@ -22,14 +28,19 @@ public struct Event: Equatable, Hashable, Sendable {
 /// Events keep the order they were added in (file order); methods that need time order sort
 /// stably, so events with equal timestamps keep their file order.
 public struct EventLog: Equatable, Sendable {
+    /// User index of each event.
     public private(set) var users: [Int32] = []
+    /// Item index of each event.
     public private(set) var items: [Int32] = []
+    /// Time of each event, seconds since the Unix epoch.
     public private(set) var timestamps: [Int64] = []
     /// Session of each event, or nil when the log has no session column.
     public private(set) var sessions: [Int32]?
     /// Weight of each event, or nil when every weight is 1.
     public private(set) var weights: [Float]?
+    /// External user ids and their dense indices.
     public private(set) var userIDs: IDMap
+    /// External item ids and their dense indices.
     public private(set) var itemIDs: IDMap
     /// Present exactly when `sessions` is.
     public private(set) var sessionIDs: IDMap?
@@ -95,9 +106,12 @@ public struct EventLog: Equatable, Sendable {
         guard index >= 0, Int(index) < count else { throw .invalidArgument(name: name, value: "\(index)", expected: "0 ..< \(count)") }
     }
 
+    /// The number of events.
     public var count: Int { users.count }
+    /// Whether the log has no event.
     public var isEmpty: Bool { users.isEmpty }
 
+    /// Event `i`, in the order events were added.
     public subscript(i: Int) -> Event {
         Event(user: users[i], item: items[i], timestamp: timestamps[i], session: sessions?[i], weight: weights?[i] ?? 1)
     }
@@ -105,6 +119,7 @@ public struct EventLog: Equatable, Sendable {
     /// All events as values (allocates; prefer the columns for large logs).
     public var events: [Event] { (0 ..< count).map { self[$0] } }
 
+    /// Reserves room for `n` events in every column.
     public mutating func reserveCapacity(_ n: Int) {
         users.reserveCapacity(n); items.reserveCapacity(n); timestamps.reserveCapacity(n)
         sessions?.reserveCapacity(n); weights?.reserveCapacity(n)

@@ -19,10 +19,12 @@ public struct IDMap: Equatable, Sendable {
     private static let denseLimit: Int64 = 1 << 22
     private var named: [ByteKey: Int32] = [:]
 
+    /// Equal when both hold the same ids, byte for byte, in the same order.
     public static func == (a: IDMap, b: IDMap) -> Bool {
         a.ids.count == b.ids.count && zip(a.ids, b.ids).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
     }
 
+    /// An empty map.
     public init() {}
 
     /// A map of the given ids, in order; throws on a duplicate.
@@ -41,6 +43,7 @@ public struct IDMap: Equatable, Sendable {
         return m
     }
 
+    /// The number of distinct ids.
     public var count: Int { ids.count }
 
     /// The dense index of `id`, or nil when it is not in the map.

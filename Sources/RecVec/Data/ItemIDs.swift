@@ -9,6 +9,7 @@ import Foundation
 /// Opening only finds the line starts (memchr: milliseconds for a million ids); the
 /// id -> row lookup is built on first use (or by `buildLookup`), under a lock.
 public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
+    /// The ids file (one id per line, row order).
     public let path: String
     private let file: MappedFile?
     private let owned: [UInt8]
@@ -17,7 +18,9 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     private let lock = NSLock()
     private var lookup: [ByteKey: Int32]? // ids compared as bytes, as IDMap does
 
+    /// Row 0.
     public var startIndex: Int { 0 }
+    /// The number of ids.
     public var endIndex: Int { starts.count }
 
     /// Ids in a mapped file (a store's ids.txt). Empty ids are always refused; whitespace inside
@@ -59,6 +62,7 @@ public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
         return try owned.withUnsafeBytes(body)
     }
 
+    /// The id of `row`.
     public subscript(row: Int) -> String {
         withBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[starts[row] ..< starts[row] + Int(lengths[row])]), as: UTF8.self) }
     }

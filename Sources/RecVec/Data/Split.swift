@@ -7,6 +7,7 @@ public enum TieRule: String, CaseIterable, Sendable, Codable {
     /// By position in the input file.
     case fileOrder = "file-order"
 
+    /// The rule every command uses unless told otherwise: `itemID`.
     public static let `default` = TieRule.itemID
 }
 
@@ -15,13 +16,18 @@ public enum TieRule: String, CaseIterable, Sendable, Codable {
 /// distinct item of the user before the target, whatever `maxHistory` cut from `history`:
 /// the items an evaluation excludes from the ranking.
 public struct TestTarget: Equatable, Sendable {
+    /// Dense index of the user.
     public var user: Int32
+    /// The user's earlier items, oldest first (at most `maxHistory`).
     public var history: [Int32]
+    /// The held-out item to predict.
     public var item: Int32
+    /// When the held-out event happened.
     public var timestamp: Int64
     /// Every distinct item the user consumed before the target, ascending.
     public var seen: [Int32]
 
+    /// A target; `seen` defaults to the distinct items of `history`.
     public init(user: Int32, history: [Int32], item: Int32, timestamp: Int64, seen: [Int32]? = nil) {
         self.user = user
         self.history = history
@@ -35,7 +41,9 @@ public struct TestTarget: Equatable, Sendable {
 /// log, so indices agree), and every count, popularity or model must come from it; `test` holds
 /// the targets. No test event is in `train`.
 public struct Split: Equatable, Sendable {
+    /// The training events only, over the full log's id maps.
     public var train: EventLog
+    /// The held-out events to predict.
     public var test: [TestTarget]
 }
 

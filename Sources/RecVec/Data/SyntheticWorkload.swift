@@ -8,10 +8,15 @@ import Foundation
 /// `sessionLength` events is drawn independently from
 /// `P(item | user) = preferenceShare * softmax_j(user . item_j) + (1 - preferenceShare) * popularity`.
 public struct SyntheticConfig: Equatable, Sendable, Codable {
+    /// Number of users.
     public var users = 1500
+    /// Number of items in the catalog.
     public var items = 400
+    /// Number of sessions (each belongs to one user drawn uniformly).
     public var sessions = 7000
+    /// Events per session.
     public var sessionLength = 20
+    /// Dimension of the latent user and item factors.
     public var dimension = 16
     /// Standard deviation of every user and item factor. 1.0 is about where the Bayes-optimal
     /// next-item Recall@20 on the defaults peaks with the previous item excluded (about 0.25:
@@ -27,22 +32,30 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
     /// entries (so each output coordinate has unit variance), plus N(0, contentNoise^2) noise.
     /// Each modality has its own map and noise.
     public var contentModalities = ["text", "image"]
+    /// Columns of each content modality.
     public var contentDimension = 64
+    /// Standard deviation of the noise added to each content coordinate.
     public var contentNoise = 0.2
     /// Timestamp of the first event (seconds since the epoch). Events in a session are
     /// `eventSpacing` seconds apart; sessions start `(sessionLength - 1) * eventSpacing + 3600`
     /// seconds apart, so a 30-minute inactivity gap separates any two sessions of one user.
     public var startTime: Int64 = 1_600_000_000
+    /// Seconds between two events of a session.
     public var eventSpacing: Int64 = 30
+    /// Seed of every draw: the same seed gives the same workload, whatever `threads`.
     public var seed: UInt64 = 42
     /// Threads for generation and the ceiling (0 = all cores). The workload does not depend on it.
     public var threads = 0
 
+    /// The seed protocol's defaults.
     public init() {}
 
+    /// Seconds between the starts of two consecutive sessions.
     public var sessionSpacing: Int64 { Int64(sessionLength - 1) * eventSpacing + 3600 }
+    /// Events the workload holds: `sessions x sessionLength`.
     public var eventCount: Int { sessions * sessionLength }
 
+    /// Throws `DataError.invalidArgument` naming the first parameter out of range.
     public func validate() throws(DataError) {
         for (name, value) in [("users", users), ("items", items), ("sessions", sessions), ("sessionLength", sessionLength),
                               ("dimension", dimension)] where value < 1 {
@@ -81,6 +94,7 @@ public struct SyntheticConfig: Equatable, Sendable, Codable {
 /// session index (the leak-free splits rely on it); 10M events span decades, which nothing here
 /// minds.
 public struct SyntheticWorkload: Sendable {
+    /// The parameters the workload was drawn with.
     public let config: SyntheticConfig
     /// `users x dimension`.
     public let userFactors: Matrix

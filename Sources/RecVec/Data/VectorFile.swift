@@ -32,12 +32,18 @@ public enum VerifyLevel: String, Sendable, CaseIterable, Codable {
 /// ```
 /// The 64-byte header keeps the rows 64-byte aligned in a page-aligned memory map.
 public final class VectorFile: @unchecked Sendable {
+    /// The 8 bytes every vector file starts with.
     public static let magic = Array("RVVECTOR".utf8)
+    /// The format version written after the magic; readers refuse others.
     public static let formatVersion: UInt32 = 1
+    /// The dtype code of float32 rows, the only one written.
     public static let dtypeFloat32: UInt32 = 1
+    /// Bytes of the header before the first row.
     public static let headerBytes = 64
 
+    /// Floats per row.
     public let dimension: Int
+    /// Rows in the file.
     public let count: Int
     /// The checksum stored in the trailer: XXH64 of header and data. An index records it as
     /// the checksum of the vectors it was built from.

@@ -8,9 +8,12 @@ import Foundation
 /// rule, and both write `ids.txt` (the store's ids file: dense id `r` on line `r + 1`) and
 /// `counts.txt` (its count on the same line).
 public struct Vocabulary: Equatable, Sendable {
+    /// External id of each dense id, most frequent first.
     public var ids: [String]
+    /// Events of each item, in the order of `ids`.
     public var counts: [Int]
 
+    /// A vocabulary of `ids` with their `counts`, in dense-id order.
     public init(ids: [String], counts: [Int]) {
         self.ids = ids
         self.counts = counts

@@ -4,10 +4,15 @@ import Foundation
 /// `item_id [TAB category [TAB popularity [TAB attribute,attribute...]]]`, one item per line;
 /// empty fields allowed, lines starting with `#` skipped.
 public struct Catalog: Sendable {
+    /// One item's metadata.
     public struct Entry: Sendable, Equatable {
+        /// The item's category (the per-category cap counts by it).
         public var category: String?
+        /// The item's popularity (any scale; the popularity penalty normalises it).
         public var popularity: Double?
+        /// The item's attributes (`RecommendRules.requiredAttributes` filters by them).
         public var attributes: Set<String>
+        /// An entry with the given metadata.
         public init(category: String? = nil, popularity: Double? = nil, attributes: Set<String> = []) {
             self.category = category
             self.popularity = popularity
@@ -17,13 +22,16 @@ public struct Catalog: Sendable {
 
     /// Item ids in file order.
     public var items: [String]
+    /// Metadata by item id (the last line wins for a repeated id).
     public var entries: [String: Entry]
 
+    /// A catalog of `entries`, in order.
     public init(entries: [(String, Entry)]) {
         items = entries.map(\.0)
         self.entries = Dictionary(entries, uniquingKeysWith: { _, last in last })
     }
 
+    /// Reads a catalog file; an error names the file, the line and what is wrong with it.
     public static func read(path: String) throws -> Catalog {
         var rows: [(String, Entry)] = []
         try forEachTextLine(path: path) { number, line in
@@ -48,6 +56,7 @@ public struct Catalog: Sendable {
 /// Known users' histories, read from a tab-separated file of `user_id TAB item_id` lines,
 /// oldest interaction first.
 public enum Histories {
+    /// Reads a histories file: each user's item ids, oldest first; errors name the file and line.
     public static func read(path: String) throws -> [String: [String]] {
         var histories: [String: [String]] = [:]
         try forEachTextLine(path: path) { number, line in
@@ -83,18 +92,24 @@ func forEachTextLine(path: String, _ body: (Int, String) throws -> Void) throws 
 
 /// How far a version lags behind the catalog.
 public struct StalenessReport: Codable, Sendable {
+    /// The version measured.
     public var version: String
+    /// When the version was published.
     public var createdAt: Date
+    /// Seconds from `createdAt` to the time of the report.
     public var ageSeconds: Double
+    /// Items in the catalog.
     public var catalogItems: Int
     /// Catalog items without a vector in the version.
     public var missingCount: Int
+    /// `missingCount` over `catalogItems` (0 for an empty catalog).
     public var missingFraction: Double
     /// The first missing ids, in catalog order (at most 20).
     public var missingSample: [String]
 }
 
 extension StoreVersion {
+    /// The version's age at `now` and the catalog items it has no vector for.
     public func staleness(catalog: Catalog, now: Date = Date()) -> StalenessReport {
         let missing = catalog.items.filter { row(of: $0) == nil }
         return StalenessReport(version: name, createdAt: manifest.createdAt, ageSeconds: now.timeIntervalSince(manifest.createdAt),

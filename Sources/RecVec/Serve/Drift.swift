@@ -11,21 +11,29 @@ public struct NeighbourStats: Codable, Equatable, Sendable {
 
 /// How a new version differs from an old one.
 public struct DriftReport: Codable, Equatable, Sendable {
+    /// The old version.
     public var from: String
+    /// The new version.
     public var to: String
+    /// Neighbours per item compared.
     public var k: Int
     /// Items sampled among those present in both versions.
     public var sampled: Int
     /// Mean over sampled items of |top-K in `from` ∩ top-K in `to`| / K (item ids compared).
     public var overlapAtK: Double
+    /// Neighbour statistics of the old version.
     public var fromStats: NeighbourStats
+    /// Neighbour statistics of the new version.
     public var toStats: NeighbourStats
+    /// The evaluation metrics the old version's manifest records.
     public var fromMetrics: [String: Double]
+    /// The evaluation metrics the new version's manifest records.
     public var toMetrics: [String: Double]
     /// `to` minus `from`, for the metrics both manifests have.
     public var metricChanges: [String: Double]
 }
 
+/// Compares two versions of a store (`recvec drift`).
 public enum Drift {
     /// Compares the neighbourhoods of up to `sampleSize` items shared by both versions (a
     /// deterministic sample under `seed`), searched the way serving searches (`nearest`).
@@ -79,10 +87,12 @@ public struct PublishGate: PublishCheck, Codable, Equatable, Sendable {
     public var minCoverageRatio = 0.5
     /// Neighbour list length and items sampled for the coverage check.
     public var k = 10
+    /// Items sampled for the coverage check.
     public var sampleSize = 500
     /// Refuse a candidate whose own metrics show a collapse (`Guards.collapseReasons`).
     public var refuseCollapse = true
 
+    /// The default gate.
     public init() {}
 
     /// The reasons to refuse `candidate`; empty = pass.

@@ -6,6 +6,7 @@ import Foundation
 /// to it once and is answered wholly by that version. `refresh` swaps in the version CURRENT
 /// names; the old one is released (its files unmapped) when the last request holding it ends.
 public final class ModelServer: @unchecked Sendable {
+    /// The store whose current version is served.
     public let store: EmbeddingStore
     private let lock = NSLock()
     private var serving: Recommender
@@ -25,6 +26,7 @@ public final class ModelServer: @unchecked Sendable {
     /// The recommender answering requests now.
     public var recommender: Recommender { lock.withLock { serving } }
 
+    /// Answers one request from the version being served now (see `Recommender.recommend`).
     public func recommend(_ query: UserQuery, k: Int, rules: RecommendRules = RecommendRules(), explain: Bool = false) throws -> RecommendResponse {
         try recommender.recommend(query, k: k, rules: rules, explain: explain)
     }

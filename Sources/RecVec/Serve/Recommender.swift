@@ -16,6 +16,7 @@ public struct RecommenderConfig: Sendable, Equatable {
     /// items already picked). 0 = plain ranking by score.
     public var diversity: Float = 0
 
+    /// The documented defaults.
     public init() {}
 }
 
@@ -32,6 +33,7 @@ public struct RecommendRules: Sendable, Equatable {
     /// Recommend only items carrying all of these catalog attributes.
     public var requiredAttributes: Set<String> = []
 
+    /// No rule but excluding seen items.
     public init() {}
 }
 
@@ -43,24 +45,35 @@ public enum UserQuery: Sendable, Equatable {
     case user(String)
 }
 
+/// One recommended item and its final score.
 public struct Recommendation: Codable, Equatable, Sendable {
+    /// The item id.
     public var item: String
+    /// The score after the popularity penalty, as ranked.
     public var score: Float
 }
 
 /// What happened to one ANN candidate.
 public struct CandidateTrace: Codable, Equatable, Sendable {
+    /// The candidate's item id.
     public var item: String
+    /// Position among the ANN candidates (0 = nearest).
     public var annRank: Int
+    /// The score the ANN search gave.
     public var annScore: Float
+    /// The exact re-score against the user vector.
     public var exactScore: Float
+    /// What the popularity penalty subtracted.
     public var popularityPenalty: Float
+    /// `exactScore` minus `popularityPenalty`.
     public var finalScore: Float
     /// "response" (kept), "rules" or "ranking" (dropped there).
     public var stage: String
+    /// Whether the candidate is in the response.
     public var kept: Bool
     /// Position in the response, for kept items.
     public var rank: Int?
+    /// Why it was kept or dropped, in words.
     public var reason: String
 }
 
@@ -71,9 +84,11 @@ public enum Fallback: String, Codable, Sendable {
     case popularity
 }
 
+/// The answer to one request.
 public struct RecommendResponse: Codable, Equatable, Sendable {
     /// The version that answered the whole request.
     public var version: String
+    /// The recommended items, best first.
     public var items: [Recommendation]
     /// History items the version has no vector for, skipped (in history order, repeats kept once).
     public var unknownItems: [String] = []
@@ -91,7 +106,9 @@ public struct RecommendResponse: Codable, Equatable, Sendable {
 /// exact re-score (`Kernels.scores`, C kernel `rv_score_f32`) with an optional popularity
 /// penalty -> greedy selection with optional MMR diversity and the per-category cap -> response.
 public final class Recommender: @unchecked Sendable {
+    /// The version this recommender serves.
     public let version: StoreVersion
+    /// The knobs it was made with.
     public let config: RecommenderConfig
     private let histories: [String: [String]]
     private let categoryOfRow: [Int32]
@@ -106,6 +123,7 @@ public final class Recommender: @unchecked Sendable {
     /// The rule user vectors are built by: the config's, else the manifest's, else the default.
     public var userVectorRule: UserVectorRule { config.userVectorRule ?? version.manifest.userVectorRule ?? .default }
 
+    /// A recommender over `version`, with the rules' catalog and known users' histories; throws `ServeError.invalidArgument` for a config out of range.
     public init(version: StoreVersion, catalog: Catalog? = nil, histories: [String: [String]] = [:],
                 config: RecommenderConfig = RecommenderConfig()) throws {
         guard (1 ... ServeLimits.maxCandidateFactor).contains(config.candidateFactor) else {

@@ -1,11 +1,13 @@
 import Foundation
 /// Why a request cannot be answered. Messages name the argument or id and what was expected.
 public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// An argument out of range: its name, the value given and what was expected.
     case invalidArgument(name: String, value: String, expected: String)
     /// An item id the version has no vector for.
     case unknownItem(id: String, version: String)
     /// A user id with no known history.
     case unknownUser(id: String)
+    /// A history with no item.
     case emptyHistory
     /// A score that is not finite (a version whose rows overflow float32 scores).
     case nonFiniteScore(item: String, version: String, score: Float)
@@ -13,6 +15,7 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// fall back to (published before `popularity.rvv` existed, or without counts).
     case noFallback(version: String, unknownItems: [String])
 
+    /// One sentence naming the argument or id and what was expected.
     public var description: String {
         switch self {
         case let .invalidArgument(name, value, expected):
@@ -33,5 +36,6 @@ public enum ServeError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 extension ServeError: LocalizedError {
+    /// The same sentence as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }
