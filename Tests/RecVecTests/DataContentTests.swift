@@ -90,14 +90,14 @@ final class DataContentTests: XCTestCase {
         let genres = try ContentLoader.loadMovieLensGenres(dir.appendingPathComponent("u.item"), aligningTo: log.itemIDs)
         XCTAssertEqual(genres.name, "genres")
         XCTAssertEqual([genres.vectors.rows, genres.vectors.cols], [1682, 19])
-        // u.item line 1: Toy Story is Animation, Children's, Comedy.
+        // Movie 1 is flagged Animation, Children's, Comedy in u.item.
         let toyStory = genres.vectors.row(Int(log.itemIDs.index(of: "1")!))
         XCTAssertEqual(zip(ContentLoader.movieLensGenres, toyStory).filter { $0.1 == 1 }.map(\.0), ["Animation", "Children's", "Comedy"])
         // Every movie has at least one flag (checked with awk on u.item).
         for i in 0 ..< 1682 { XCTAssertGreaterThan(genres.vectors.row(i).reduce(0, +), 0) }
 
         let bad = try folder().appendingPathComponent("u.item")
-        try Data("1|Toy Story (1995)|01-Jan-1995||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|2\n".utf8).write(to: bad)
+        try Data("1|A Film (2000)|01-Jan-2000||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|2\n".utf8).write(to: bad)
         XCTAssertThrowsError(try ContentLoader.loadMovieLensGenres(bad, aligningTo: try IDMap(ids: ["1"]))) { error in
             XCTAssertEqual("\(error)", "\(bad.path):1: column 'Western' has '2' (expected 0 or 1)")
         }

@@ -84,17 +84,9 @@ enum DurableIO {
     /// fsync'd, renamed over `path` (a symlink there is replaced, not followed), and the folder
     /// fsync'd. On failure the temporary is removed and `path` is untouched.
     static func replace(path: String, parts: [UnsafeRawBufferPointer]) throws {
-        let (fd, temporary) = try createTemporary(beside: path)
-        do {
-            defer { close(fd) }
-            for part in parts { try writeAll(fd, part, path: temporary) }
-            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
-            try rename(temporary, path)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        try syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        let writer = try Writer(replacing: path)
+        for part in parts { try writer.append(part) }
+        try writer.finish()
     }
 
     static func replace(path: String, data: [UInt8]) throws {
@@ -182,11 +174,29 @@ extension DurableIO {
             try DurableIO.writeAll(fd, bytes, path: path)
         }
 
-        /// fsyncs and closes the file, then renames it over the destination.
-        func finish() throws {
-            defer { close(fd); fd = -1 }
-            guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
-            try DurableIO.rename(path, destination)
+        /// Hashes every byte written so far (XXH64, read back through a map of the temporary,
+        /// so from the page cache) and appends the hash as a little-endian u64 trailer; returns it.
+        func appendChecksumTrailer() throws -> UInt64 {
+            let checksum = try MappedFile(path: path).withBytes { XXH64.hash($0) }
+            var trailer = checksum.littleEndian
+            try withUnsafeBytes(of: &trailer) { try append($0) }
+            return checksum
+        }
+
+        /// fsyncs and closes the file, runs `beforeRename` (a test hook), renames it over the
+        /// destination and fsyncs the folder. On failure before the rename the temporary is removed.
+        func finish(beforeRename: () throws -> Void = {}) throws {
+            let fd = self.fd
+            self.fd = -1
+            do {
+                defer { close(fd) }
+                guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+                try beforeRename()
+                try DurableIO.rename(path, destination)
+            } catch {
+                unlink(path)
+                throw error
+            }
             try DurableIO.syncDirectory(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
         }
 

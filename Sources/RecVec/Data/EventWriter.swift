@@ -2,19 +2,18 @@ import Foundation
 
 extension EventLog {
     /// Writes the log as CSV with header `user,item,timestamp[,session][,weight]`, using the
-    /// external ids, streaming through a 1 MiB buffer, to a temporary name renamed into place.
+    /// external ids, streaming through a 1 MiB buffer, to a temporary name fsync'd and renamed into place.
     public func writeCSV(to url: URL) throws(DataError) {
-        // Created exclusively, unpredictable name, never through a symlink (`DurableIO.createTemporary`).
-        let created: (fd: Int32, path: String)
-        do { created = try DurableIO.createTemporary(beside: url.path) } catch {
+        // Created exclusively, unpredictable name, never through a symlink; an unfinished
+        // temporary is removed when the writer goes away (`DurableIO.Writer`).
+        let writer: DurableIO.Writer
+        do { writer = try DurableIO.Writer(replacing: url.path) } catch {
             throw .unreadable(file: url.path, reason: "cannot create a temporary file beside it: \(error)")
         }
-        let temporary = URL(fileURLWithPath: created.path)
-        let handle = FileHandle(fileDescriptor: created.fd, closeOnDealloc: true)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20 + 256)
         func flush() throws(DataError) {
-            do { try handle.write(contentsOf: buffer) } catch { throw .unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)") }
+            do { try writer.append(buffer) } catch { throw .unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)") }
             buffer.removeAll(keepingCapacity: true)
         }
         let userBytes = userIDs.ids.map { Array($0.utf8) }, itemBytes = itemIDs.ids.map { Array($0.utf8) }
@@ -23,26 +22,19 @@ extension EventLog {
         if sessions != nil { buffer.append(contentsOf: ",session".utf8) }
         if weights != nil { buffer.append(contentsOf: ",weight".utf8) }
         buffer.append(10)
-        do throws(DataError) {
-            for e in 0 ..< count {
-                buffer.append(contentsOf: userBytes[Int(users[e])]); buffer.append(44)
-                buffer.append(contentsOf: itemBytes[Int(items[e])]); buffer.append(44)
-                buffer.append(contentsOf: String(timestamps[e]).utf8) // small strings do not allocate
-                if let s = sessions?[e] { buffer.append(44); buffer.append(contentsOf: sessionBytes![Int(s)]) }
-                if let w = weights?[e] { buffer.append(44); buffer.append(contentsOf: "\(w)".utf8) }
-                buffer.append(10)
-                if buffer.count >= 1 << 20 { try flush() }
-            }
-            try flush()
-            try? handle.close()
-            // rename(2) replaces the destination atomically (a symlink there is replaced, not followed).
-            guard rename(temporary.path, url.path) == 0 else {
-                throw DataError.unreadable(file: url.path, reason: "cannot rename into place: errno \(errno)")
-            }
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        for e in 0 ..< count {
+            buffer.append(contentsOf: userBytes[Int(users[e])]); buffer.append(44)
+            buffer.append(contentsOf: itemBytes[Int(items[e])]); buffer.append(44)
+            buffer.append(contentsOf: String(timestamps[e]).utf8) // small strings do not allocate
+            if let s = sessions?[e] { buffer.append(44); buffer.append(contentsOf: sessionBytes![Int(s)]) }
+            if let w = weights?[e] { buffer.append(44); buffer.append(contentsOf: "\(w)".utf8) }
+            buffer.append(10)
+            if buffer.count >= 1 << 20 { try flush() }
+        }
+        try flush()
+        // fsync, rename(2) over the destination (a symlink there is replaced, not followed), fsync the folder.
+        do { try writer.finish() } catch {
+            throw .unreadable(file: url.path, reason: "cannot move into place: \(error)")
         }
     }
 }

@@ -30,19 +30,11 @@ enum ShardFile {
         // As `VectorFile.write`: header and payload go to a temporary created exclusively beside
         // `path` (`.<name>.tmp-<hex>`, skipped by readers), are hashed back through a map (the
         // page cache), then the trailer is appended, the file fsync'd and renamed over `path`.
-        let (fd, temporary) = try DurableIO.createTemporary(beside: path)
-        do {
-            defer { close(fd) }
-            try header.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
-            for part in payload { try DurableIO.writeAll(fd, part, path: temporary) }
-            var trailer = try MappedFile(path: temporary).withBytes { XXH64.hash($0) }.littleEndian
-            try withUnsafeBytes(of: &trailer) { try DurableIO.writeAll(fd, $0, path: temporary) }
-            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
-            try DurableIO.rename(temporary, path)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
+        let writer = try DurableIO.Writer(replacing: path)
+        try writer.append(header)
+        for part in payload { try writer.append(part) }
+        _ = try writer.appendChecksumTrailer()
+        try writer.finish()
     }
 
     /// A shard read whole through a memory map, its magic, version, dtype, size and checksum checked.

@@ -133,21 +133,12 @@ public final class VectorFile: @unchecked Sendable {
         // Header and rows go to a temporary created exclusively beside `path`, are hashed back
         // through a map (the page cache), then the trailer is appended, the file fsync'd and
         // renamed over `path`.
-        let (fd, temporary) = try DurableIO.createTemporary(beside: path)
-        do {
-            defer { close(fd) }
-            try header.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
-            try matrix.values.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
-            let checksum = try MappedFile(path: temporary).withBytes { XXH64.hash($0) }
-            var trailer = checksum.littleEndian
-            try withUnsafeBytes(of: &trailer) { try DurableIO.writeAll(fd, $0, path: temporary) }
-            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
-            try DurableIO.rename(temporary, path)
-            return checksum
-        } catch {
-            unlink(temporary)
-            throw error
-        }
+        let writer = try DurableIO.Writer(replacing: path)
+        try writer.append(header)
+        try matrix.values.withUnsafeBytes { try writer.append($0) }
+        let checksum = try writer.appendChecksumTrailer()
+        try writer.finish()
+        return checksum
     }
 
     /// The largest squared row norm a published row may have: half of Float's largest value, so

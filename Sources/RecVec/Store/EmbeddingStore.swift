@@ -144,18 +144,9 @@ public struct EmbeddingStore: Sendable {
     /// store directory), then appends the switch to HISTORY. Call with the lock held.
     func switchCurrent(to name: String, event: ServedHistory.Event, afterStaged: () throws -> Void = {}) throws {
         try materializeHistory()
-        let (fd, temporary) = try DurableIO.createTemporary(beside: currentPath)
-        do {
-            defer { close(fd) }
-            try Array((name + "\n").utf8).withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: temporary) }
-            guard fsync(fd) == 0 else { throw StoreError.io(path: temporary, operation: "fsync", errno: errno) }
-            try afterStaged()
-            try DurableIO.rename(temporary, currentPath)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        try DurableIO.syncDirectory(path)
+        let writer = try DurableIO.Writer(replacing: currentPath)
+        try writer.append(Array((name + "\n").utf8))
+        try writer.finish(beforeRename: afterStaged)
         try appendHistory(ServedHistory.Entry(date: Date(), version: name, event: event))
     }
 
