@@ -26,17 +26,17 @@ extension ServedVersion {
     /// counts the version stores; for a version without them, `popular`).
     func recommend(_ request: RecommendRequest) throws -> ScoringOutcome {
         let history = try history(of: request)
-        let scorer = try recommender(popularityPenalty: request.popularityPenalty, diversity: request.diversity)
         let response: RecommendResponse
         do {
-            response = try scorer.recommend(.history(history), k: request.k, rules: request.rules, explain: request.explain)
+            response = try recommender.recommend(.history(history), k: request.k, rules: request.rules, explain: request.explain,
+                                                 popularityPenalty: request.popularityPenalty, diversity: request.diversity)
         } catch ServeError.noFallback, ServeError.emptyHistory {
             let (ids, scores) = popular(k: request.k, rules: request.rules)
             return ScoringOutcome(reply: RecommendReply(version: name, ids: ids, scores: scores, unknownItems: split(history).unknown,
                                                         fallback: true, excludedAtRetrieval: 0, trace: nil),
                                   candidatesScanned: 0)
         }
-        let kPrime = max(request.k * scorer.config.candidateFactor, request.k + 10)
+        let kPrime = max(request.k * recommender.config.candidateFactor, request.k + 10)
         return ScoringOutcome(reply: RecommendReply(version: response.version, ids: response.items.map(\.item),
                                                     scores: response.items.map(\.score), unknownItems: response.unknownItems,
                                                     fallback: response.fallback != nil,

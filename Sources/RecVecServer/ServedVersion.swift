@@ -25,16 +25,6 @@ final class ServedVersion: @unchecked Sendable {
     /// fallback for a history with no known item.
     let popularRows: [Int32]
     let popularityOfRow: [Float]
-    private let lock = NSLock()
-    /// Recommenders for requests that override the popularity penalty or diversity (a few
-    /// distinct values in practice; at most `variantLimit` are kept).
-    private var variants: [VariantKey: Recommender] = [:]
-    private static let variantLimit = 16
-
-    private struct VariantKey: Hashable {
-        var penalty: Float
-        var diversity: Float
-    }
 
     var version: StoreVersion { recommender.version }
     var name: String { recommender.version.name }
@@ -50,21 +40,5 @@ final class ServedVersion: @unchecked Sendable {
         }
         popularityOfRow = popularity
         popularRows = (0 ..< Int32(version.count)).sorted { popularity[Int($0)] != popularity[Int($1)] ? popularity[Int($0)] > popularity[Int($1)] : $0 < $1 }
-    }
-
-    /// The recommender for a request's popularity penalty and diversity (nil = the config's).
-    func recommender(popularityPenalty: Float?, diversity: Float?) throws -> Recommender {
-        let key = VariantKey(penalty: popularityPenalty ?? inputs.config.popularityPenalty, diversity: diversity ?? inputs.config.diversity)
-        if key.penalty == inputs.config.popularityPenalty && key.diversity == inputs.config.diversity { return recommender }
-        if let cached = lock.withLock({ variants[key] }) { return cached }
-        var config = inputs.config
-        config.popularityPenalty = key.penalty
-        config.diversity = key.diversity
-        let made = try Recommender(version: version, catalog: inputs.catalog, histories: inputs.histories, config: config)
-        lock.withLock {
-            if variants.count >= Self.variantLimit { variants.removeAll() }
-            variants[key] = made
-        }
-        return made
     }
 }

@@ -132,12 +132,7 @@ public final class Recommender: @unchecked Sendable {
         if let ef = config.efSearch, !(1 ... ServeLimits.maxEfSearch).contains(ef) {
             throw ServeError.invalidArgument(name: "efSearch", value: "\(ef)", expected: "1 ... \(ServeLimits.maxEfSearch)")
         }
-        guard config.diversity >= 0 && config.diversity < 1 else {
-            throw ServeError.invalidArgument(name: "diversity", value: "\(config.diversity)", expected: "in [0, 1)")
-        }
-        guard config.popularityPenalty >= 0 && config.popularityPenalty.isFinite else {
-            throw ServeError.invalidArgument(name: "popularityPenalty", value: "\(config.popularityPenalty)", expected: ">= 0")
-        }
+        try Self.check(popularityPenalty: config.popularityPenalty, diversity: config.diversity)
         self.version = version
         self.config = config
         self.histories = histories
@@ -175,9 +170,22 @@ public final class Recommender: @unchecked Sendable {
         }
     }
 
+    private static func check(popularityPenalty: Float, diversity: Float) throws {
+        guard diversity >= 0 && diversity < 1 else {
+            throw ServeError.invalidArgument(name: "diversity", value: "\(diversity)", expected: "in [0, 1)")
+        }
+        guard popularityPenalty >= 0 && popularityPenalty.isFinite else {
+            throw ServeError.invalidArgument(name: "popularityPenalty", value: "\(popularityPenalty)", expected: ">= 0")
+        }
+    }
+
     /// The top `k` items for `query` under `rules`; with `explain`, the fate of every candidate.
-    public func recommend(_ query: UserQuery, k: Int, rules: RecommendRules = RecommendRules(), explain: Bool = false) throws -> RecommendResponse {
+    /// `popularityPenalty` and `diversity` override the config's for this request (nil = the config's).
+    public func recommend(_ query: UserQuery, k: Int, rules: RecommendRules = RecommendRules(), explain: Bool = false,
+                          popularityPenalty: Float? = nil, diversity: Float? = nil) throws -> RecommendResponse {
         guard (1 ... ServeLimits.maxK).contains(k) else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "1 ... \(ServeLimits.maxK)") }
+        let penaltyWeight = popularityPenalty ?? config.popularityPenalty, diversity = diversity ?? config.diversity
+        try Self.check(popularityPenalty: penaltyWeight, diversity: diversity)
         if let cap = rules.maxPerCategory, cap < 1 {
             throw ServeError.invalidArgument(name: "maxPerCategory", value: "\(cap)", expected: ">= 1")
         }
@@ -217,7 +225,7 @@ public final class Recommender: @unchecked Sendable {
             candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)
             exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
                                                                  rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
-            penalty = candidates.map { config.popularityPenalty * popularityOfRow[Int($0.id)] }
+            penalty = candidates.map { penaltyWeight * popularityOfRow[Int($0.id)] }
         } else {
             guard let order = popularityOrder, let counts = version.popularity?.values else {
                 throw historyIDs.isEmpty ? ServeError.emptyHistory : ServeError.noFallback(version: version.name, unknownItems: unknown)
@@ -239,7 +247,7 @@ public final class Recommender: @unchecked Sendable {
         }
         var order = Array(candidates.indices)
         order.sort { final[$0] != final[$1] ? final[$0] > final[$1] : candidates[$0].id < candidates[$1].id }
-        let similarity = config.diversity > 0 && candidates.count > 1 && userVector != nil
+        let similarity = diversity > 0 && candidates.count > 1 && userVector != nil
             ? try Kernels.scores(queries: candidateMatrix, rows: candidateMatrix, metric: version.manifest.metric, threads: 1) : nil
 
         // Stage 4: greedy selection (MMR when diversity > 0) under the per-category cap.
@@ -251,7 +259,7 @@ public final class Recommender: @unchecked Sendable {
         while picked.count < k, !remaining.isEmpty {
             var best = 0
             if similarity != nil {
-                let d = config.diversity
+                let d = diversity
                 func mmr(_ i: Int) -> Float { (1 - d) * final[i] - d * (picked.isEmpty ? 0 : maxSimilarity[i]) }
                 for j in 1 ..< remaining.count where mmr(remaining[j]) > mmr(remaining[best]) { best = j }
             }
@@ -264,7 +272,7 @@ public final class Recommender: @unchecked Sendable {
             if category >= 0 { perCategory[category, default: 0] += 1 }
             picked.append(i)
             outcome[i] = ("response", true, picked.count,
-                          similarity == nil ? "rank \(picked.count) by final score" : "rank \(picked.count) by MMR (diversity \(config.diversity))")
+                          similarity == nil ? "rank \(picked.count) by final score" : "rank \(picked.count) by MMR (diversity \(diversity))")
             if let similarity {
                 for j in remaining { maxSimilarity[j] = max(maxSimilarity[j], similarity[i, j]) }
             }
