@@ -41,10 +41,9 @@ struct GenerateCommand: ParsableCommand {
         config.users = users; config.items = items; config.sessions = sessions
         config.sessionLength = sessionLength; config.factorScale = factorScale; config.seed = global.seed
         config.threads = global.threads
-        let start = Date()
-        let progress: (String) -> Void = {
-            FileHandle.standardError.write(Data(String(format: "[%7.2fs] %@\n", Date().timeIntervalSince(start), $0).utf8))
-        }
+        let printer = Progress()
+        let start = printer.start
+        let progress = printer.line
 
         let workload = try SyntheticWorkload(config: config, progress: progress)
         let generated = Date().timeIntervalSince(start)
