@@ -24,6 +24,8 @@ public struct PublishInput: Sendable {
     /// Training events per row (`Corpus.counts()`): what a request with no known history falls
     /// back to; written as `popularity.rvv`.
     public var popularity: [Int]?
+    /// beta of the popularity prior, as evaluated (nil or 0: none); needs `popularity`.
+    public var popularityPrior: Float?
     public var defaults: Defaults?
     public var run: RunReport?
 
@@ -99,6 +101,12 @@ extension EmbeddingStore {
                 throw StoreError.invalidInput(file: "popularity", reason: "counts must be >= 0, got \(bad)")
             }
         }
+        if let beta = input.popularityPrior, beta != 0 {
+            guard beta.isFinite else { throw StoreError.invalidInput(file: "popularityPrior", reason: "must be a finite number, got \(beta)") }
+            guard input.popularity != nil else {
+                throw StoreError.invalidInput(file: "popularityPrior", reason: "a prior of \(beta) needs the training counts (popularity) it is applied to")
+            }
+        }
 
         return try withLock {
             let step: (PublishStep) throws -> Void = afterStep ?? { _ in }
@@ -163,7 +171,9 @@ extension EmbeddingStore {
                 let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
                                         inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
                                         dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files,
-                                        scoring: input.scoring, userVectorRule: input.userVectorRule, defaults: input.defaults, run: input.run)
+                                        scoring: input.scoring, userVectorRule: input.userVectorRule,
+                                        popularityPrior: input.popularityPrior == 0 ? nil : input.popularityPrior,
+                                        defaults: input.defaults, run: input.run)
                 try DurableIO.write(path: staging + "/" + Manifest.fileName, data: try manifest.encoded())
                 try step(.manifestWritten)
                 try DurableIO.syncDirectory(staging)
