@@ -133,6 +133,9 @@ public final class Recommender: @unchecked Sendable {
     /// Exact search by score + prior, for a version without an HNSW index.
     private let priorIndex: FlatIndex?
 
+    /// beta of the popularity prior this recommender ranks with (the manifest's; 0 = none).
+    public var popularityPrior: Float { prior?.beta ?? 0 }
+
     /// The rule user vectors are built by: the config's, else the manifest's, else the default.
     public var userVectorRule: UserVectorRule { config.userVectorRule ?? version.manifest.userVectorRule ?? .default }
 
