@@ -34,7 +34,7 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "The dataset (basket: the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
-    @Option(help: "The leak-free split; validation is carved from its training part the same way.") var `protocol`: LeakFreeChoice = .leaveLastOut
+    @Option(help: "The leak-free split; validation is carved from its training part the same way.") var `protocol`: HoldOutChoice = .leaveLastOut
     @Option(help: "time-cutoff: test on events at or after this time (ISO 8601 date or epoch seconds); default: the 85% time quantile.")
     var cutoff: String?
     @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
@@ -71,8 +71,8 @@ struct TuneCommand: ParsableCommand {
         options.k = k
         let start = settings.methodConfigs(threads: global.threads)
         progress.line("tune: starting from \(start.summary)")
-        let leakFree: LeakFreeProtocol = `protocol` == .timeCutoff
-            ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(load.log)) : .leaveLastOut
+        let leakFree: HoldOut = `protocol` == .timeCutoff
+            ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? HoldOut.defaultCutoff(load.log)) : .leaveLastOut
         let report = try Tuner.tune(load.log, protocol: leakFree, sessions: load.sessions, content: load.content, start: start,
                                     excludeSeen: load.excludeSeen, ties: ties ?? load.ties, options: options, seed: global.seed,
                                     threads: global.threads, progress: progress.line)
@@ -127,7 +127,7 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
 
 enum TuneOutput {
     /// "leave-last-out", or "time-cutoff@EPOCH" (the test cutoff).
-    static func protocolName(_ leakFree: LeakFreeProtocol) -> String {
+    static func protocolName(_ leakFree: HoldOut) -> String {
         switch leakFree {
         case .leaveLastOut: "leave-last-out"
         case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"

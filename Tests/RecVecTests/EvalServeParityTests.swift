@@ -31,7 +31,7 @@ final class EvalServeParityTests: XCTestCase {
     /// checks the served lists against the evaluated ones; returns the evaluated lists, the cases
     /// and the exact version.
     @discardableResult
-    func check(_ method: Method, protocol leakFree: LeakFreeProtocol, settings: Defaults, popularityPrior: Float = 0) throws -> (lists: [[String]], cases: [EvalCase], version: StoreVersion) {
+    func check(_ method: Method, protocol leakFree: HoldOut, settings: Defaults, popularityPrior: Float = 0) throws -> (lists: [[String]], cases: [EvalCase], version: StoreVersion) {
         let (log, content) = try makeLog()
         let (model, _, cases, lists, metrics) = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content,
                                                                                    settings: settings, popularityPrior: popularityPrior,
@@ -133,7 +133,7 @@ final class EvalServeParityTests: XCTestCase {
         settings.userVectorRule = .meanOfLast(3)
         let (log, _) = try makeLog()
         // Later events' histories hold items without training events: serving skips them as the evaluator does.
-        try check(.item2vec, protocol: .timeCutoff(try LeakFreeProtocol.defaultCutoff(log)), settings: settings)
+        try check(.item2vec, protocol: .timeCutoff(try HoldOut.defaultCutoff(log)), settings: settings)
     }
 
     func testFusedKeepsEveryItem() throws {

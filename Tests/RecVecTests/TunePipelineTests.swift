@@ -58,7 +58,7 @@ final class TunePipelineTests: XCTestCase {
     func testTimeCutoffCarvesTheLastTimeSliceOfTrainingForValidation() throws {
         let workload = try makeWorkload()
         let log = workload.events
-        let cutoff = try LeakFreeProtocol.defaultCutoff(log)
+        let cutoff = try HoldOut.defaultCutoff(log)
         var options = TuneOptions()
         options.families = [.ppmiSVD]
         options.maxTrials = 4
@@ -68,16 +68,16 @@ final class TunePipelineTests: XCTestCase {
         let report = try Tuner.tune(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, content: [], start: start,
                                     excludeSeen: true, options: options, seed: 3, threads: 1)
         XCTAssertEqual(report.leakFree, .timeCutoff(cutoff))
-        let split = try EvalProtocols.leakFree(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, excludeSeen: true)
+        let split = try EvalCases.holdOut(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, excludeSeen: true)
         XCTAssertEqual(report.testCases, split.cases.count)
         XCTAssertTrue(split.trainLog.timestamps.allSatisfy { $0 < cutoff })
-        let validationCutoff = try LeakFreeProtocol.defaultCutoff(split.trainLog)
+        let validationCutoff = try HoldOut.defaultCutoff(split.trainLog)
         XCTAssertLessThan(validationCutoff, cutoff)
-        let validation = try EvalProtocols.leakFree(split.trainLog, protocol: .timeCutoff(validationCutoff), sessions: .sessionColumn,
+        let validation = try EvalCases.holdOut(split.trainLog, protocol: .timeCutoff(validationCutoff), sessions: .sessionColumn,
                                                     excludeSeen: true)
         XCTAssertGreaterThan(validation.cases.count, 0)
         XCTAssertEqual(report.validationCases, validation.cases.count)
-        XCTAssertNotEqual(report.validationCases, try EvalProtocols.leakFree(split.trainLog, protocol: .leaveLastOut, sessions: .sessionColumn,
+        XCTAssertNotEqual(report.validationCases, try EvalCases.holdOut(split.trainLog, protocol: .leaveLastOut, sessions: .sessionColumn,
                                                                             excludeSeen: true).cases.count,
                           "not leave-last-out's validation: one case per user")
     }

@@ -36,6 +36,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The publish gate kept the current version; `reasons` says which checks failed.
     case gateRefused(candidate: String, reasons: [String])
 
+    /// One sentence naming the file (or store) and what was found and expected.
     public var description: String {
         switch self {
         case let .notAStore(path, reason):
@@ -88,5 +89,6 @@ func checksumHex(_ value: UInt64) -> String {
 }
 
 extension StoreError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

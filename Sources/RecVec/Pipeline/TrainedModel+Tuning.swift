@@ -9,7 +9,7 @@ extension TrainedModel {
     /// the validation ones as `validation_recall@K`, ... and `popularity_recall@K`; `info.tuning`
     /// says what was chosen (publish copies it into the manifest's configuration).
     /// Deterministic under `settings.seed`, `threads` 1 and `options.maxTrials`.
-    public static func tuneAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
+    public static func tuneAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
                                        content: [ContentModality] = [], settings: Defaults = .standard, options: TuneOptions = TuneOptions(),
                                        threads: Int = 0, progress: ((String) -> Void)? = nil) throws
         -> (model: TrainedModel, report: TuneReport, lists: [[String]], metrics: RankingMetrics) {

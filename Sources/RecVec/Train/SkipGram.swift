@@ -8,6 +8,7 @@ import CKernels
 /// (Ji et al. 2016), noise from a Vose alias table built once per trainer, word2vec's subsampling
 /// formula, a 64-bit LCG whose state flows from call to call.
 public struct SkipGramConfig: Equatable, Sendable, Codable {
+    /// Length of each item vector.
     public var dimension = 32
     /// Maximum distance between center and context inside a session.
     public var window = 5
@@ -20,17 +21,21 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     /// count f out of N is kept with probability min(1, (sqrt(f / (t N)) + 1) t N / f)
     /// (word2vec.c's formula, which gensim uses too).
     public var subsample: Double = 1e-3
+    /// Passes over the corpus.
     public var epochs = 5
     /// Learning rate, decaying linearly from `learningRate` to `minLearningRate` over all epochs.
     public var learningRate: Float = 0.025
+    /// Learning rate reached at the end of the last epoch.
     public var minLearningRate: Float = 0.0001
     /// 0 = all; 1 thread with a fixed seed is bit-for-bit reproducible (Hogwild otherwise).
     public var threads = 0
+    /// Seeds the initial vectors and every random draw (subsampling, window shrink, noise).
     public var seed: UInt64 = 1
     /// word2vec's random window shrink: each center uses a window drawn uniformly from
     /// 1 ... `window`. Off, every pair within `window` trains.
     public var shrinkWindow = true
 
+    /// The defaults listed on each property.
     public init() {}
 
     /// Decodes a configuration; a missing key keeps its default (so configurations written
@@ -56,10 +61,12 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
 /// word2vec, a context item's input vector is trained against the center's output vector; the
 /// windows are symmetric, so every item is trained in both roles.
 public struct SkipGramModel: Sendable {
+    /// Input vectors ("syn0"), `vocabularySize x dimension`: the item embeddings.
     public var input: Matrix
+    /// Output vectors ("syn1neg"), same shape; the context side of the dot product.
     public var output: Matrix
     /// Mean negative-sampling loss per pair, -log σ(pos) - Σ log σ(-neg), one entry per
-    /// `train(on:)` call (per epoch for `Kernels.trainSkipGram`); 0 for a call that trained no pair.
+    /// `train(on:)` call (per epoch for `SkipGramTrainer.train`); 0 for a call that trained no pair.
     public var lossPerEpoch: [Double]
     /// Positive (center, context) pairs trained.
     public var pairCount: Int
@@ -69,8 +76,11 @@ public struct SkipGramModel: Sendable {
 /// through training without being held whole. The learning rate decays linearly over
 /// `plannedTokens`.
 public final class SkipGramTrainer {
+    /// The hyperparameters the trainer was built with.
     public let config: SkipGramConfig
+    /// Number of items; the rows of both vector tables.
     public let vocabularySize: Int
+    /// Tokens the whole run is expected to see; the learning rate reaches `minLearningRate` there.
     public let plannedTokens: Int
 
     private var input: [Float]
@@ -223,11 +233,11 @@ public final class SkipGramTrainer {
     }
 }
 
-extension Kernels {
+extension SkipGramTrainer {
     /// Trains SGNS on `corpus` for `config.epochs` epochs, with the noise distribution built
     /// from the corpus's own counts; `progress` hears each epoch's mean loss.
-    /// The corresponding C kernel is `rv_sgns_train_f32` (through `SkipGramTrainer`).
-    public static func trainSkipGram(_ corpus: Corpus, config: SkipGramConfig,
+    /// The corresponding C kernel is `rv_sgns_train_f32`.
+    public static func train(_ corpus: Corpus, config: SkipGramConfig,
                                      progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
         try SkipGramTrainer.validate(config)
         guard !corpus.tokens.isEmpty else {
@@ -242,6 +252,26 @@ extension Kernels {
         for epoch in 0 ..< config.epochs {
             try trainer.train(on: corpus)
             progress?(epoch, trainer.lossPerEpoch[epoch])
+        }
+        return trainer.model
+    }
+
+    /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
+    /// the shards one at a time (the learning rate decays over all epochs' tokens).
+    /// With one thread the result equals `train(_:config:progress:)` on the concatenated corpus.
+    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
+                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
+        let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
+                                          plannedTokens: shards.tokenCount * config.epochs)
+        for epoch in 0 ..< config.epochs {
+            var lossSum = 0.0, calls = 0
+            try shards.forEach { shard in
+                guard !shard.tokens.isEmpty else { return }
+                try trainer.train(on: shard)
+                lossSum += trainer.lossPerEpoch.last!
+                calls += 1
+            }
+            progress?(epoch, calls > 0 ? lossSum / Double(calls) : 0)
         }
         return trainer.model
     }
