@@ -1,5 +1,5 @@
 import Foundation
-import RecVec
+@testable import RecVec
 import XCTest
 
 /// Every public error type prints its sentence through `localizedDescription` (what

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import RecVec
+@testable import RecVec
 import TestSupport
 
 final class TrainFamiliesTests: XCTestCase {

@@ -7,7 +7,7 @@ import Foundation
 
 /// A read-only memory map of a whole file, unmapped when the last reference goes away. A store
 /// version owns its maps, so a version stays readable exactly as long as a request holds it.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     public let path: String
     /// The file's bytes (empty for an empty file). Valid while this object lives: read them
     /// through `withBytes`, or keep the object alive for as long as the pointer is used.

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// A corpus is the shards of a folder in file-name order (`part-00000.rvc`, `part-00001.rvc`,
 /// ...), sessions in file order within each; files whose names start with "." are ignored.
-public enum CorpusShard {
+package enum CorpusShard {
     /// The 8 bytes every shard file starts with.
     public static let magic = "RVCORPUS"
     /// The format version written after the magic; readers refuse others.
@@ -80,7 +80,7 @@ public enum CorpusShard {
 
 /// The shards of a corpus folder, opened one at a time: memory holds one shard, never the
 /// whole corpus.
-public struct CorpusShardSet: Sendable {
+package struct CorpusShardSet: Sendable {
     /// The shard files, in corpus order.
     public let paths: [String]
     /// Items in the vocabulary (every id in every shard is below it).

@@ -31,7 +31,7 @@ public enum VerifyLevel: String, Sendable, CaseIterable, Codable {
 ///    end     8  XXH64 of every byte before it (the file's checksum)
 /// ```
 /// The 64-byte header keeps the rows 64-byte aligned in a page-aligned memory map.
-public final class VectorFile: @unchecked Sendable {
+package final class VectorFile: @unchecked Sendable {
     /// The 8 bytes every vector file starts with.
     public static let magic = Array("RVVECTOR".utf8)
     /// The format version written after the magic; readers refuse others.

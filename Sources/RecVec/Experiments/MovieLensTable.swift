@@ -3,7 +3,7 @@ import Foundation
 /// MovieLens 100K as a next-item benchmark: u.data's ratings as an event log (read by
 /// `EventLog.load` with `.movieLensUData`) and the 19 genre flags of u.item as the content
 /// modality (`ContentLoader.loadMovieLensGenres`).
-public struct MovieLensData: Sendable {
+package struct MovieLensData: Sendable {
     /// Every rating as an event. Dense indices follow the MovieLens ids (user 1 and movie 1 are
     /// index 0), so item `i` is movie `itemIDs[i]` whatever order u.data lists them in.
     public var events: EventLog

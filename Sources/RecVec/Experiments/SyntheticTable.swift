@@ -1,7 +1,7 @@
 import Foundation
 
 /// One row of a results table.
-public struct TableRow: Sendable {
+package struct TableRow: Sendable {
     public var method: String
     public var evalProtocol: EvalProtocol
     public var metrics: RankingMetrics
@@ -34,7 +34,7 @@ public struct TableRow: Sendable {
 }
 
 /// A results table: rows, plus the ceiling of each protocol where the data's model is known.
-public struct ResultsTable: Sendable {
+package struct ResultsTable: Sendable {
     public var rows: [TableRow] = []
     public var ceilings: [EvalProtocol: Double] = [:]
     public var notes: [String] = []
@@ -44,7 +44,7 @@ public struct ResultsTable: Sendable {
     public init() {}
 }
 
-public enum Tables {
+package enum Tables {
     /// Baselines (popularity and random) on `cases`.
     public static func baselineRows(_ cases: [EvalCase], k: Int, popularity: [Int], evalProtocol: EvalProtocol, seed: UInt64) -> [TableRow] {
         var start = Date()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `Tuner.tune` may search and for how long.
-public struct TuneOptions: Sendable {
+package struct TuneOptions: Sendable {
     /// Wall-clock budget of the tuning (seconds): the search gets two thirds of it (each family at
     /// least its starting configuration); the baselines and the refit follow in the rest. On a
     /// loaded machine the whole command can overrun it (the baselines and refit are not cut).
@@ -24,7 +24,7 @@ public struct TuneOptions: Sendable {
 
 /// One configuration a trial measured: the family's settings, the user-vector rule and the
 /// popularity prior (beta of `Retrieval.popularityPrior`).
-public struct TuneCandidate: Sendable {
+package struct TuneCandidate: Sendable {
     public var method: Method
     public var configs: MethodConfigs
     public var rule: UserVectorRule
@@ -34,7 +34,7 @@ public struct TuneCandidate: Sendable {
 }
 
 /// One validation evaluation of the search.
-public struct TuneTrial: Sendable {
+package struct TuneTrial: Sendable {
     public var method: Method
     public var summary: String
     public var validationRecall: Double
@@ -43,7 +43,7 @@ public struct TuneTrial: Sendable {
 
 /// A family's chosen configuration with its validation and (after the refit on the whole
 /// training part) test metrics.
-public struct TunedFamily: Sendable {
+package struct TunedFamily: Sendable {
     public var candidate: TuneCandidate
     public var validation: RankingMetrics
     public var test: RankingMetrics
@@ -53,7 +53,7 @@ public struct TunedFamily: Sendable {
 }
 
 /// A baseline measured on validation and test (`skipped` when the catalogue is too large).
-public struct TunedBaseline: Sendable {
+package struct TunedBaseline: Sendable {
     public var name: String
     public var scoring: String
     public var validation: RankingMetrics?
@@ -61,7 +61,7 @@ public struct TunedBaseline: Sendable {
     public var skipped: String?
 }
 
-public struct TuneReport: Sendable {
+package struct TuneReport: Sendable {
     public var families: [TunedFamily]
     public var baselines: [TunedBaseline]
     public var trials: [TuneTrial]
@@ -80,7 +80,7 @@ public struct TuneReport: Sendable {
 /// budgeted coordinate search picks each family's knobs, user-vector rule and popularity prior on
 /// validation HR@K, and the chosen configurations are refitted on the whole training part and
 /// evaluated once on test, beside the baselines (EASE's lambda also chosen on validation).
-public enum Tuner {
+package enum Tuner {
     public static func tune(_ log: EventLog, protocol leakFree: HoldOut = .leaveLastOut, sessions rule: SessionRule,
                             content: [ContentModality], start: MethodConfigs, excludeSeen: Bool, ties: TieRule = .default,
                             options: TuneOptions = TuneOptions(), seed: UInt64 = 1, threads: Int = 0,

@@ -3,9 +3,9 @@ import Foundation
 /// Training from what the Spark jobs (or `recvec corpus`) write instead of an events file:
 /// a corpus folder (`*.rvc` shards + `ids.txt`) or co-occurrence counts (`*.rvcsr` + `ids.txt`).
 /// Shards are read one at a time; no method holds the whole corpus.
-public enum ShardTraining {
+package enum ShardTraining {
     /// What a source trains on.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         /// A corpus folder: Item2Vec streams it per epoch; PPMI+SVD and walks count it shard by shard.
         case corpus(String)
         /// A merged counts file or a folder of partial counts (summed on load): PPMI+SVD only.

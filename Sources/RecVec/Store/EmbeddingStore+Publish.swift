@@ -25,7 +25,7 @@ public struct PublishInput: Sendable {
     /// back to; written as `popularity.rvv`.
     public var popularity: [Int]?
     public var defaults: Defaults?
-    public var run: RunReport?
+    package var run: RunReport?
 
     public init(vectors: Matrix, ids: [String], method: String, configuration: [String: String] = [:],
                 metrics: [String: Double] = [:], inputFingerprint: String? = nil, metric: Metric = .cosine,

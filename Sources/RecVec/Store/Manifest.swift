@@ -4,7 +4,7 @@ import Foundation
 public struct Manifest: Codable, Equatable, Sendable {
     /// Size and XXH64 checksum of one file of the version. For vector files the checksum is
     /// the one in its trailer (of every byte before the trailer); for other files, of the whole file.
-    public struct FileRecord: Codable, Equatable, Sendable {
+    package struct FileRecord: Codable, Equatable, Sendable {
         public var bytes: Int
         public var xxh64: String
         public init(bytes: Int, checksum: UInt64) { self.bytes = bytes; xxh64 = checksumHex(checksum) }
@@ -44,7 +44,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var count: Int
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
-    public var files: [String: FileRecord]
+    package var files: [String: FileRecord]
     /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
     /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
     /// versions published before it was recorded.
@@ -55,7 +55,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The settings the model was trained and evaluated under (`Defaults`).
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
-    public var run: RunReport?
+    package var run: RunReport?
     /// XXH64 of the manifest file's bytes with this value's 16 hex digits read as "0"s
     /// (format 2; nil in format 1).
     public var manifestChecksum: String?

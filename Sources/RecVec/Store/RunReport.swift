@@ -1,9 +1,9 @@
 import Foundation
 
 /// What one run of `recvec pipeline` did, recorded in the manifest of the version it published.
-public struct RunReport: Codable, Equatable, Sendable {
+package struct RunReport: Codable, Equatable, Sendable {
     /// One input file: where it was, its size and XXH64 of its bytes.
-    public struct InputFile: Codable, Equatable, Sendable {
+    package struct InputFile: Codable, Equatable, Sendable {
         public var path: String
         public var bytes: Int
         public var xxh64: String
@@ -22,7 +22,7 @@ public struct RunReport: Codable, Equatable, Sendable {
     public var stages: [Stage]
     public var threads: Int
 
-    public struct Stage: Codable, Equatable, Sendable {
+    package struct Stage: Codable, Equatable, Sendable {
         public var name: String
         public var seconds: Double
         public init(name: String, seconds: Double) {

@@ -7,15 +7,15 @@ public final class StoreVersion: @unchecked Sendable {
     public let name: String
     public let path: String
     public let manifest: Manifest
-    public let vectors: VectorFile
+    package let vectors: VectorFile
     /// Query-side vectors user vectors are built from, when the version has them.
-    public let queryVectors: VectorFile?
+    package let queryVectors: VectorFile?
     /// Training counts per row (`popularity.rvv`, dimension 1), when the version has them.
-    public let popularity: VectorFile?
+    package let popularity: VectorFile?
     /// The rows user vectors are built from: the query side if present, else the item side.
-    public var userSideVectors: VectorFile { queryVectors ?? vectors }
+    package var userSideVectors: VectorFile { queryVectors ?? vectors }
     /// Item ids in row order (read from the mapped ids file on access).
-    public let ids: ItemIDTable
+    package let ids: ItemIDTable
     /// The ANN index, nil for a version published without one (exact search).
     public let index: HNSWIndex?
     /// What `nearest` searches: `index`, or without one a `FlatIndex` over the mapped vectors
@@ -160,7 +160,7 @@ public final class StoreVersion: @unchecked Sendable {
     /// Copies of `rows` (ids of this version) of `file` (`vectors` or `userSideVectors`) as one
     /// matrix, read straight from the map: what the request path scores candidates and builds
     /// user vectors from.
-    public func gather(_ rows: some Sequence<Int32>, from file: VectorFile) -> Matrix {
+    package func gather(_ rows: some Sequence<Int32>, from file: VectorFile) -> Matrix {
         var values: [Float] = []
         values.reserveCapacity(rows.underestimatedCount * file.dimension)
         var n = 0

@@ -11,7 +11,7 @@ import Foundation
 ///       field 4 weighting (0 count, 1 inverse distance), field 5 tokens counted
 ///     payload: rows + 1 row offsets (i64 LE), Z columns (i32 LE, ascending within a row), Z values (f32 LE)
 ///     trailer: XXH64 of every byte before it
-public struct CooccurrenceCounts: Equatable, Sendable {
+package struct CooccurrenceCounts: Equatable, Sendable {
     public static let magic = "RVCOUNTS"
     public static let formatVersion: UInt32 = 1
     public static let fileSuffix = ".rvcsr"
@@ -90,7 +90,7 @@ public struct CooccurrenceCounts: Equatable, Sendable {
     }
 
     /// A running sum of counts (Double values; `result` rounds to Float once).
-    public struct Sum {
+    package struct Sum {
         private var first: (counts: CooccurrenceCounts, source: String)?
         private var offsets: [Int64] = [], columns: [Int32] = [], values: [Double] = []
         private var tokens = 0

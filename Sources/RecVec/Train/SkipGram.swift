@@ -249,7 +249,7 @@ extension SkipGramTrainer {
     /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
     /// the shards one at a time (the learning rate decays over all epochs' tokens).
     /// With one thread the result equals `train(_:config:progress:)` on the concatenated corpus.
-    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
+    package static func train(shards: CorpusShardSet, config: SkipGramConfig,
                              progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
         let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
                                           plannedTokens: shards.tokenCount * config.epochs)
