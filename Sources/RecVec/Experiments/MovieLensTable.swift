@@ -77,7 +77,7 @@ extension Tables {
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
-            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs,
+            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs, threads: threads,
                                           base: method == .fused ? trained[configs.fusionBase] : nil, progress: progress)
             trained[method] = model
             let start = Date()

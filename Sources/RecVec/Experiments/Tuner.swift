@@ -109,7 +109,7 @@ package enum Tuner {
             if let limit = options.maxTrials {
                 search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
             }
-            var startConfigs = start.with(seed: seed, threads: threads)
+            var startConfigs = start.with(seed: seed)
             if method == .fused {
                 let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
                 if let (base, (candidate, _)) = behaviour {
@@ -168,9 +168,9 @@ package enum Tuner {
             var trained: [Method: TrainedMethod] = [:]
             if method == .fused {
                 trained[candidate.configs.fusionBase] = try Methods.train(candidate.configs.fusionBase, corpus: split.training, content: content,
-                                                                          configs: candidate.configs)
+                                                                          configs: candidate.configs, threads: threads)
             }
-            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs,
+            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs, threads: threads,
                                           base: trained[candidate.configs.fusionBase])
             let (lists, scoring) = try rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: k, threads: threads)
             let test = metrics(lists, split.cases, testPop)
@@ -308,8 +308,9 @@ package enum Tuner {
             }
             func train(_ configs: MethodConfigs) throws -> TrainedMethod {
                 var base: TrainedMethod?
-                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs) }
-                return try Methods.train(method, corpus: split.training, content: content, configs: configs, base: base)
+                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs,
+                                                     threads: threads) }
+                return try Methods.train(method, corpus: split.training, content: content, configs: configs, threads: threads, base: base)
             }
             var best = TuneCandidate(method: method, configs: start, rule: .meanOfLast(5), popularityPrior: 0, summary: "")
             best.summary = summary(best.rule, 0)
