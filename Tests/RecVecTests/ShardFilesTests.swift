@@ -36,15 +36,15 @@ final class ShardFilesTests: XCTestCase {
         bytes[80] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.checksumMismatch(file: path, _, _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.checksumMismatch(file: path, _, _) = error else { return XCTFail("\(error)") }
         }
         try Data(bytes.dropLast(3)).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.truncated(file: path, _, foundBytes: bytes.count - 3) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.truncated(file: path, _, foundBytes: bytes.count - 3) = error else { return XCTFail("\(error)") }
         }
         try Data("RVCOUNTS".utf8 + [UInt8](repeating: 0, count: 80)).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.badMagic(file: path, expected: "RVCORPUS", _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.badMagic(file: path, expected: "RVCORPUS", _) = error else { return XCTFail("\(error)") }
         }
         // No temporary file is left beside the shards.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }, [])

@@ -35,7 +35,8 @@ package enum CorpusShard {
     public static func read(_ path: String) throws -> Corpus {
         let contents = try ShardFile.read(path: path, magic: magic, version: formatVersion, dtype: dtypeInt32) { f in
             guard f[0] > 0, f[0] <= UInt64(Int32.max), f[1] < 1 << 40, f[2] < 1 << 40 else {
-                return .failure(.invalidInput(file: "", reason: "header says vocabulary \(f[0]), \(f[1]) sessions, \(f[2]) tokens"))
+                return .failure(.corrupt(file: "", field: "header (offsets 16-39)", value: "vocabulary \(f[0]), \(f[1]) sessions, \(f[2]) tokens",
+                                         expected: "vocabulary 1 ... 2^31 - 1, sessions and tokens < 2^40"))
             }
             return .success(Int(f[1] + 1) * 8 + Int(f[2]) * 4)
         }
@@ -55,7 +56,7 @@ package enum CorpusShard {
         defer { try? handle.close() }
         let bytes = [UInt8](handle.readData(ofLength: ShardFile.headerBytes))
         guard bytes.count == ShardFile.headerBytes, Array(bytes.prefix(8)) == Array(magic.utf8) else {
-            throw StoreError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
+            throw FileFormatError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
         }
         let field = { (i: Int) in bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 16 + 8 * i, as: UInt64.self))) } }
         return (field(0), field(1), field(2))

@@ -112,7 +112,7 @@ extension EmbeddingStore {
             do {
                 try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
             } catch {
-                throw StoreError.io(path: staging, operation: "mkdir", errno: errno)
+                throw FileFormatError.io(file: staging, operation: "mkdir", errno: errno)
             }
             try DurableIO.syncDirectory(versionsPath)
             try step(.staged)

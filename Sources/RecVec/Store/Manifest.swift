@@ -117,7 +117,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw StoreError.corruptManifest(file: path, reason: "\(error)")
         }
         guard supportedFormatVersions.contains(manifest.formatVersion) else {
-            throw StoreError.unsupportedFormatVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
+            throw FileFormatError.unsupportedVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
         }
         if manifest.formatVersion >= 2 {
             guard let hex = manifest.manifestChecksum, let recorded = UInt64(hex, radix: 16), hex.utf8.count == 16 else {
@@ -129,7 +129,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             }
             bytes.replaceSubrange(range, with: Array(placeholder.utf8))
             let found = XXH64.hash(bytes)
-            guard found == recorded else { throw StoreError.checksumMismatch(file: path, expected: recorded, found: found) }
+            guard found == recorded else { throw FileFormatError.checksumMismatch(file: path, expected: recorded, found: found) }
         }
         for name in manifest.files.keys where !knownFiles.contains(name) {
             let outside = name.contains("/") || name == "." || name == ".."

@@ -50,7 +50,7 @@ public final class StoreVersion: @unchecked Sendable {
                 throw StoreError.invalidInput(file: filePath, reason: "is not a regular file (a symlink or other); a version holds only its own files")
             }
             if let record = manifest.files[file], Int(info.st_size) != record.bytes {
-                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: Int(info.st_size))
+                throw FileFormatError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: Int(info.st_size))
             }
             fingerprint += [UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_size),
                             UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)),
@@ -132,7 +132,7 @@ public final class StoreVersion: @unchecked Sendable {
     /// it must have: each pair is (expected, found); a missing recorded checksum never matches.
     private static func expect(_ path: String, checksum: (UInt64?, UInt64)? = nil, dimension: (Int, Int), count: (Int, Int)) throws {
         if let (expected, found) = checksum, expected != found {
-            throw StoreError.checksumMismatch(file: path, expected: expected ?? 0, found: found)
+            throw FileFormatError.checksumMismatch(file: path, expected: expected ?? 0, found: found)
         }
         guard dimension.0 == dimension.1 else { throw StoreError.dimensionMismatch(file: path, expected: dimension.0, found: dimension.1) }
         guard count.0 == count.1 else { throw StoreError.countMismatch(file: path, expected: count.0, found: count.1) }
@@ -140,7 +140,7 @@ public final class StoreVersion: @unchecked Sendable {
 
     private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
         let found = file.withBytes { XXH64.hash($0) }
-        guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
+        guard found == record.checksum! else { throw FileFormatError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
 
     /// Drops every cached `.full` verdict of this process: the next full open of any version

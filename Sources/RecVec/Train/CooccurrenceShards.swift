@@ -54,7 +54,9 @@ package struct CooccurrenceCounts: Equatable, Sendable {
     public static func read(_ path: String) throws -> CooccurrenceCounts {
         let contents = try ShardFile.read(path: path, magic: magic, version: formatVersion, dtype: dtypeFloat32) { f in
             guard f[0] <= UInt64(Int32.max), f[1] <= UInt64(Int32.max), f[2] < 1 << 40, f[3] >= 1, f[4] <= 1 else {
-                return .failure(.invalidInput(file: "", reason: "header says \(f[0]) x \(f[1]), \(f[2]) non-zeros, window \(f[3]), weighting \(f[4])"))
+                return .failure(.corrupt(file: "", field: "header (offsets 16-55)",
+                                         value: "\(f[0]) x \(f[1]), \(f[2]) non-zeros, window \(f[3]), weighting \(f[4])",
+                                         expected: "rows and columns < 2^31, non-zeros < 2^40, window >= 1, weighting 0 or 1"))
             }
             return .success(Int(f[0] + 1) * 8 + Int(f[2]) * 8)
         }
