@@ -9,5 +9,6 @@ package enum XXH64 {
         rv_checksum64(bytes.baseAddress, bytes.count, seed)
     }
 
+    /// XXH64 of the bytes of an array, with `seed`; the same value as the buffer overload.
     public static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 { bytes.withUnsafeBytes { hash($0, seed: seed) } }
 }

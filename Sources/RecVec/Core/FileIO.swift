@@ -8,6 +8,7 @@ import Foundation
 /// A read-only memory map of a whole file, unmapped when the last reference goes away. A store
 /// version owns its maps, so a version stays readable exactly as long as a request holds it.
 package final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from.
     public let path: String
     /// The file's bytes (empty for an empty file). Valid while this object lives: read them
     /// through `withBytes`, or keep the object alive for as long as the pointer is used.
@@ -18,6 +19,9 @@ package final class MappedFile: @unchecked Sendable {
         try withExtendedLifetime(self) { try body(bytes) }
     }
 
+    /// Opens and maps the whole file read-only.
+    /// - Throws: `StoreError.fileMissing` when nothing is at `path`, `FileFormatError.io` when `open`,
+    ///   `fstat` or `mmap` fails.
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -29,6 +29,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The publish gate kept the current version; `reasons` says which checks failed.
     case gateRefused(candidate: String, reasons: [String])
 
+    /// One sentence naming the file (or store) and what was found and expected.
     public var description: String {
         switch self {
         case let .notAStore(path, reason):
@@ -63,5 +64,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 extension StoreError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

@@ -7,7 +7,9 @@ package struct MovieLensData: Sendable {
     /// Every rating as an event. Dense indices follow the MovieLens ids (user 1 and movie 1 are
     /// index 0), so item `i` is movie `itemIDs[i]` whatever order u.data lists them in.
     public var events: EventLog
+    /// The 19 genre flags of each movie (0 or 1), in the dense item order: the content modality.
     public var genres: ContentModality
+    /// Number of movies (1682 in MovieLens 100K).
     public var itemCount: Int { events.itemIDs.count }
     /// MovieLens ids of the dense items.
     public var itemIDs: [String] { events.itemIDs.ids }

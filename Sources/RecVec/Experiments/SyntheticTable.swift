@@ -2,8 +2,11 @@ import Foundation
 
 /// One row of a results table.
 package struct TableRow: Sendable {
+    /// The row's label: a method ("PPMI+SVD", "Item2Vec", ...) or baseline ("Popularity", ...).
     public var method: String
+    /// The protocol the row was measured under.
     public var evalProtocol: EvalProtocol
+    /// Recall, NDCG, MRR, coverage, popularity percentile and Gini at `metrics.k`.
     public var metrics: RankingMetrics
     /// Training and evaluation time of the row's method.
     public var seconds: Double
@@ -14,6 +17,7 @@ package struct TableRow: Sendable {
     /// Guard warnings on this row (`Guards.check`): below popularity, collapsed coverage.
     public var warnings: [String] = []
 
+    /// A measured row (or, with `skipped`, one that was not computed); `warnings` starts empty.
     public init(method: String, evalProtocol: EvalProtocol, metrics: RankingMetrics, seconds: Double, scoring: String, skipped: String? = nil) {
         self.method = method
         self.evalProtocol = evalProtocol
@@ -35,15 +39,20 @@ package struct TableRow: Sendable {
 
 /// A results table: rows, plus the ceiling of each protocol where the data's model is known.
 package struct ResultsTable: Sendable {
+    /// Method rows, then baseline rows, per protocol in the order asked for.
     public var rows: [TableRow] = []
+    /// The best Recall@K any model can reach, by protocol (synthetic data only: its distribution is known).
     public var ceilings: [EvalProtocol: Double] = [:]
+    /// Remarks printed under the table (generation time, the time-cutoff used, ...).
     public var notes: [String] = []
     /// How equal timestamps were ordered (leak-free protocols; printed in every table header).
     public var ties: TieRule?
 
+    /// An empty table.
     public init() {}
 }
 
+/// Results tables: every method beside the baselines, on the synthetic workload or a log.
 package enum Tables {
     /// Baselines (popularity and random) on `cases`.
     public static func baselineRows(_ cases: [EvalCase], k: Int, popularity: [Int], evalProtocol: EvalProtocol, seed: UInt64) -> [TableRow] {
@@ -83,11 +92,20 @@ package enum Tables {
     /// The seed's table on the built-in synthetic workload: generation, every method, baselines,
     /// and the Bayes-optimal ceiling, for each protocol asked for.
     /// - Parameters:
+    ///   - config: the workload to draw (users, items, sessions, content dimensions, seed).
+    ///   - configs: each method's hyperparameters.
+    ///   - protocols: the protocols to measure, one block of rows each.
+    ///   - k: the cut-off of every metric.
     ///   - excludePrevious: seed protocol only: the previous item is not ranked. The seed ranked it
     ///     (its ceiling of about 0.45 is reached only that way), so the default keeps it.
     ///   - userRule: leave-last-out and time-cutoff: how a user's history becomes a query.
     ///   - cutoff: time-cutoff only (epoch seconds); nil means `HoldOut.defaultCutoff`.
     ///   - ties: leak-free protocols: how equal timestamps are ordered.
+    ///   - threads: threads for training and scoring; 0 = every core.
+    ///   - progress: called with one line per step (for stderr).
+    /// - Returns: the rows, the ceiling of each protocol and notes (generation time).
+    /// - Throws: `DataError` or `KernelError` from generation or training when a configuration
+    ///   is out of range.
     public static func synthetic(workload config: SyntheticConfig, configs: MethodConfigs, protocols: [EvalProtocol],
                                  k: Int = 20, excludePrevious: Bool = false, userRule: UserVectorRule = .meanOfLast(50),
                                  cutoff: Int64? = nil, ties: TieRule = .default, threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> ResultsTable {

@@ -15,19 +15,25 @@ package struct TuneOptions: Sendable {
     public var families: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
     /// Passes of coordinate search over each family's knobs.
     public var passes = 2
+    /// The cut-off of HR@K, the metric the search maximises.
     public var k = 20
     /// EASE ridge strengths tried on validation (the strongest simple baseline gets tuned too).
     public var easeLambdas: [Double] = [50, 150, 500]
 
+    /// The defaults listed on each property.
     public init() {}
 }
 
 /// One configuration a trial measured: the family's settings, the user-vector rule and the
 /// popularity prior (beta of `Retrieval.popularityPrior`).
 package struct TuneCandidate: Sendable {
+    /// The family.
     public var method: Method
+    /// Every family's hyperparameters (the family's own are the ones searched).
     public var configs: MethodConfigs
+    /// How a history becomes a user vector.
     public var rule: UserVectorRule
+    /// beta of `Retrieval.popularityPrior`: every score gains beta * log(1 + training count); 0 = none.
     public var popularityPrior: Float
     /// The knobs that differ from the starting preset, "window=10 subsample=0 ...".
     public var summary: String
@@ -35,18 +41,26 @@ package struct TuneCandidate: Sendable {
 
 /// One validation evaluation of the search.
 package struct TuneTrial: Sendable {
+    /// The family the trial measured.
     public var method: Method
+    /// The knobs that differ from the starting preset.
     public var summary: String
+    /// HR@K on the validation cases.
     public var validationRecall: Double
+    /// Wall-clock seconds of the trial (training and evaluation).
     public var seconds: Double
 }
 
 /// A family's chosen configuration with its validation and (after the refit on the whole
 /// training part) test metrics.
 package struct TunedFamily: Sendable {
+    /// The configuration chosen on validation.
     public var candidate: TuneCandidate
+    /// Its metrics on the validation cases (trained on the training part less validation).
     public var validation: RankingMetrics
+    /// Its metrics on the test cases after the refit on the whole training part.
     public var test: RankingMetrics
+    /// How queries and items were scored ("cosine U·U", "dot input·output", ...).
     public var scoring: String
     /// `Guards` warnings on the refitted model, against popularity on the test part.
     public var warnings: [String]
@@ -54,24 +68,39 @@ package struct TunedFamily: Sendable {
 
 /// A baseline measured on validation and test (`skipped` when the catalogue is too large).
 package struct TunedBaseline: Sendable {
+    /// "Popularity", "Random", "Transition", "Item-kNN" or "EASE".
     public var name: String
+    /// How the baseline scores (its label; empty when skipped).
     public var scoring: String
+    /// Metrics on the validation cases; nil when skipped.
     public var validation: RankingMetrics?
+    /// Metrics on the test cases; nil when skipped.
     public var test: RankingMetrics?
+    /// Why the baseline was not computed, or nil.
     public var skipped: String?
 }
 
+/// What `Tuner.tune` found: each family's choice, the baselines and every trial.
 package struct TuneReport: Sendable {
+    /// One entry per family searched, in `TuneOptions.families` order.
     public var families: [TunedFamily]
+    /// The baselines, on the same validation and test cases.
     public var baselines: [TunedBaseline]
+    /// Every validation evaluation, in the order run.
     public var trials: [TuneTrial]
     /// The budget (or the trial limit) stopped the search before it finished its passes.
     public var budgetExhausted: Bool
+    /// Wall-clock seconds of the search.
     public var searchSeconds: Double
+    /// Wall-clock seconds of the whole tuning (split, search, baselines, refit).
     public var totalSeconds: Double
+    /// How equal timestamps were ordered in both splits.
     public var ties: TieRule
+    /// Number of validation cases carved from the training part.
     public var validationCases: Int
+    /// Number of test cases.
     public var testCases: Int
+    /// The cut-off of every metric.
     public var k: Int
 }
 
@@ -81,6 +110,24 @@ package struct TuneReport: Sendable {
 /// validation HR@K, and the chosen configurations are refitted on the whole training part and
 /// evaluated once on test, beside the baselines (EASE's lambda also chosen on validation).
 package enum Tuner {
+    /// Splits `log`, searches each family on validation, refits the choices on the whole
+    /// training part and evaluates them and the baselines once on test.
+    /// - Parameters:
+    ///   - log: the events.
+    ///   - leakFree: the protocol of both splits (validation is carved from the training part the
+    ///     same way; for time-cutoff at the training part's default cutoff).
+    ///   - rule: how events become sessions.
+    ///   - content: content modalities for `content` and `fused`.
+    ///   - start: the starting configurations (a preset); the search moves one knob at a time from them.
+    ///   - excludeSeen: whether a user's earlier items are excluded from the ranking.
+    ///   - ties: how equal timestamps are ordered.
+    ///   - options: families, budget, trial limit, passes, k.
+    ///   - seed: seeds training and the random baseline.
+    ///   - threads: threads for training and scoring; 0 = every core.
+    ///   - progress: called with one line per step (for stderr).
+    /// - Returns: the report; with `options.maxTrials` and one thread, the same on every run.
+    /// - Throws: `DataError` when the log cannot be split (no case, time-cutoff without times) and
+    ///   the trainers' errors.
     public static func tune(_ log: EventLog, protocol leakFree: HoldOut = .leaveLastOut, sessions rule: SessionRule,
                             content: [ContentModality], start: MethodConfigs, excludeSeen: Bool, ties: TieRule = .default,
                             options: TuneOptions = TuneOptions(), seed: UInt64 = 1, threads: Int = 0,

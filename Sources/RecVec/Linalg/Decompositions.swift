@@ -9,6 +9,7 @@ internal enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Two operands whose shapes do not fit (`name` says which).
     case shapeMismatch(name: String, expectedRows: Int, foundRows: Int)
 
+    /// One sentence naming the shape or pivot that failed and what was expected.
     public var description: String {
         switch self {
         case let .notPositiveDefinite(pivot, value):
@@ -176,5 +177,6 @@ internal enum Linalg {
 }
 
 extension LinalgError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

@@ -10,12 +10,15 @@ internal protocol LinearOperator {
 }
 
 extension DoubleMatrix: LinearOperator {
+    /// `self * x` (dense product).
     public func apply(_ x: DoubleMatrix) -> DoubleMatrix { multiplied(by: x) }
+    /// `self^T * x` (dense product, without forming the transpose).
     public func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix { transposeMultiplied(by: x) }
 }
 
 /// The sparse path: CSR times a dense block costs O(non-zeros x l).
 extension SparseMatrix: LinearOperator {
+    /// `A X` for a `cols x l` block, one thread, O(non-zeros x l).
     func apply(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == cols, "SparseMatrix.apply: block has \(x.rows) rows, expected \(cols)")
         let l = x.cols
@@ -33,6 +36,7 @@ extension SparseMatrix: LinearOperator {
         return out
     }
 
+    /// `A^T X` for a `rows x l` block, scattering each row's non-zeros, one thread.
     func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == rows, "SparseMatrix.applyTransposed: block has \(x.rows) rows, expected \(rows)")
         let l = x.cols
@@ -60,8 +64,10 @@ public struct RandomizedSVDConfig: Equatable, Sendable, Codable {
     /// Power (subspace) iterations, each re-orthonormalised; they sharpen the subspace when the
     /// spectrum decays slowly, as it does for PPMI matrices.
     public var powerIterations = 4
+    /// Seeds the Gaussian sketch; the same seed and input give the same factors.
     public var seed: UInt64 = 1
 
+    /// The settings, with the defaults listed on each property.
     public init(rank: Int = 32, oversampling: Int = 10, powerIterations: Int = 4, seed: UInt64 = 1) {
         self.rank = rank
         self.oversampling = oversampling
@@ -72,8 +78,12 @@ public struct RandomizedSVDConfig: Equatable, Sendable, Codable {
 
 /// A truncated SVD `A ≈ U diag(S) V^T`, singular values descending.
 public struct TruncatedSVD: Sendable {
+    /// Left singular vectors, `rows x rank`, orthonormal columns.
     var u: DoubleMatrix
+    /// The `rank` largest singular values, descending.
     public var singularValues: [Double]
+    /// Right singular vectors, `cols x rank`, orthonormal columns (a column is zero where its
+    /// singular value is 0).
     var v: DoubleMatrix
 
     /// Randomized SVD of `a`: a Gaussian sketch `Y = A Ω`, power iterations

@@ -3,16 +3,23 @@ import Foundation
 /// What `recvec train` writes as `method.json` beside the vectors: everything `publish --from`
 /// and `eval --vectors` need, so that no flag repeats what training knew.
 public struct ModelInfo: Codable, Equatable, Sendable {
+    /// The method trained.
     public var method: Method
     /// `cosine` (one matrix both sides) or `asymmetric-dot` (query side vs item side).
     public var scoring: RetrievalScoring
     /// How the rows score, in words ("dot U·V + log popularity").
     public var label: String
+    /// How rows score against a user vector (dot or cosine).
     public var metric: Metric
+    /// How a history becomes a user vector, as evaluated (the recommender's default).
     public var userVectorRule: UserVectorRule
+    /// The settings the model was trained under (seed, preset, rule, session gap, k, ties).
     public var settings: Defaults
+    /// Number of rows (items with a vector).
     public var items: Int
+    /// Vector dimension.
     public var dimension: Int
+    /// Wall-clock seconds of training.
     public var trainingSeconds: Double
     /// The leak-free protocol the model was trained under and evaluated on ("leave-last-out",
     /// "time-cutoff@EPOCH"); nil when it was trained on the whole log.
@@ -27,13 +34,17 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 /// behaviour-only method; every item for `content` and `fused`), their ids, training counts and
 /// what `ModelInfo` records.
 public struct TrainedModel: Sendable {
+    /// What `method.json` records.
     public var info: ModelInfo
     /// Query- and item-side vectors over `ids`, with the user-vector rule evaluation used.
     public var retrieval: Retrieval
+    /// External item ids in row order.
     public var ids: [String]
     /// Training events per row: the serving fallback, and what a publish stores as `popularity.rvv`.
     public var popularity: [Int]
 
+    /// Wraps trained parts as given. The counts are not checked here; `read(from:)` and
+    /// `EmbeddingStore.publish` refuse parts without one row per id.
     public init(info: ModelInfo, retrieval: Retrieval, ids: [String], popularity: [Int]) {
         self.info = info
         self.retrieval = retrieval

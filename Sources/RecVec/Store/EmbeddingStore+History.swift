@@ -16,6 +16,7 @@ import Foundation
 /// been published in order (what rollback assumed then); the first switch writes that out.
 /// A line that does not parse (torn by a crash inside an append) is skipped.
 public enum ServedHistory {
+    /// Why CURRENT switched; the third field of a HISTORY line.
     public enum Event: String, Codable, Sendable {
         /// `publish` made the version current.
         case publish
@@ -28,9 +29,13 @@ public enum ServedHistory {
         case recovered
     }
 
+    /// One HISTORY line.
     public struct Entry: Equatable, Codable, Sendable {
+        /// When the switch happened (second precision, as written in ISO 8601).
         public var date: Date
+        /// The version CURRENT pointed to after the switch.
         public var version: String
+        /// What made the switch.
         public var event: Event
 
         var line: String { "\(ISO8601DateFormatter().string(from: date))\t\(version)\t\(event.rawValue)\n" }

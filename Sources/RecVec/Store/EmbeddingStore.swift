@@ -19,6 +19,7 @@ import Foundation
 /// ever opens a published file for writing: files are created exclusively and renamed into
 /// place, and versions are removed by rename then unlink (a reader's maps stay valid).
 public struct EmbeddingStore: Sendable {
+    /// The store's root directory.
     public let path: String
     static let marker = "recvec-store 1\n"
 

@@ -5,45 +5,62 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// Size and XXH64 checksum of one file of the version. For vector files the checksum is
     /// the one in its trailer (of every byte before the trailer); for other files, of the whole file.
     package struct FileRecord: Codable, Equatable, Sendable {
+        /// File size in bytes.
         public var bytes: Int
+        /// The checksum as 16 lowercase hex digits.
         public var xxh64: String
+        /// Records a file's size and checksum.
         public init(bytes: Int, checksum: UInt64) { self.bytes = bytes; xxh64 = checksumHex(checksum) }
+        /// The checksum as a number; nil when `xxh64` is not hex.
         public var checksum: UInt64? { UInt64(xxh64, radix: 16) }
     }
 
     /// 2 adds `manifestChecksum`. Format 1 manifests (no checksum of their own) still open:
     /// their files are still verified against the checksums they record.
     public static let currentFormatVersion = 2
+    /// Format versions this build opens.
     public static let supportedFormatVersions = 1 ... 2
     /// The only files a manifest may name: plain names inside the version folder.
     public static let knownFiles: Set<String> = [vectorsFile, queryVectorsFile, idsFile, indexFile, popularityFile]
+    /// The manifest's file name inside a version folder.
     public static let fileName = "manifest.json"
+    /// The item-side vectors (RVVECTOR format).
     public static let vectorsFile = "vectors.rvv"
     /// Optional query-side vectors (same rows and dimension), for methods that score a user
     /// vector built from other vectors than the item side (`recvec train`'s query.npy).
     public static let queryVectorsFile = "query.rvv"
+    /// The item ids, one per line in row order.
     public static let idsFile = "ids.txt"
+    /// The HNSW index, when the version has one.
     public static let indexFile = "index.hnsw"
     /// Optional training counts, one per row (RVVECTOR, dimension 1, float32: exact below 2^24),
     /// that a request with no known history falls back to.
     public static let popularityFile = "popularity.rvv"
 
+    /// The manifest format; always written as `currentFormatVersion`.
     public var formatVersion = Manifest.currentFormatVersion
+    /// The version's name (its folder's name).
     public var version: String
+    /// When the version was published.
     public var createdAt: Date
     /// The training method ("sgns", "als", ...) and its configuration, as given to publish.
     public var method: String
+    /// The method's hyperparameters as key = value.
     public var configuration: [String: String]
     /// XXH64 of the data the vectors were trained from (or of the vectors and ids when the
     /// publisher did not name the training data).
     public var inputFingerprint: String
     /// Offline evaluation metrics ("recall@20", "ndcg@20", "coverage@20", ...).
     public var metrics: [String: Double]
+    /// How rows score against a query.
     public var metric: Metric
+    /// Vector dimension.
     public var dimension: Int
+    /// Number of items (rows).
     public var count: Int
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
+    /// Size and checksum of every file of the version, by file name (only `knownFiles`).
     package var files: [String: FileRecord]
     /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
     /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in

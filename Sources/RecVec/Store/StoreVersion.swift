@@ -4,9 +4,13 @@ import Foundation
 /// its maps and unmaps them when the last reference goes (a server swapping versions releases
 /// the old one once no request holds it).
 public final class StoreVersion: @unchecked Sendable {
+    /// The version's name (`v000003`).
     public let name: String
+    /// The version's folder.
     public let path: String
+    /// The parsed manifest, checked against its own checksum at open.
     public let manifest: Manifest
+    /// The item-side vectors, memory-mapped.
     package let vectors: VectorFile
     /// Query-side vectors user vectors are built from, when the version has them.
     package let queryVectors: VectorFile?
@@ -22,7 +26,9 @@ public final class StoreVersion: @unchecked Sendable {
     /// in place (no copy; its rows are checked for non-finite values once, here at open).
     public let searchIndex: any VectorIndex
 
+    /// Number of items.
     public var count: Int { vectors.count }
+    /// Vector dimension.
     public var dimension: Int { vectors.dimension }
 
     /// Opens the version directory at `path`. Checks, for every level: the manifest parses,

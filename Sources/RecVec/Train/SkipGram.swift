@@ -8,6 +8,7 @@ import CKernels
 /// (Ji et al. 2016), noise from a Vose alias table built once per trainer, word2vec's subsampling
 /// formula, a 64-bit LCG whose state flows from call to call.
 public struct SkipGramConfig: Equatable, Sendable, Codable {
+    /// Length of each item vector.
     public var dimension = 32
     /// Maximum distance between center and context inside a session.
     public var window = 5
@@ -20,15 +21,19 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     /// count f out of N is kept with probability min(1, (sqrt(f / (t N)) + 1) t N / f)
     /// (word2vec.c's formula, which gensim uses too).
     public var subsample: Double = 1e-3
+    /// Passes over the corpus.
     public var epochs = 5
     /// Learning rate, decaying linearly from `learningRate` to `minLearningRate` over all epochs.
     public var learningRate: Float = 0.025
+    /// Learning rate reached at the end of the last epoch.
     public var minLearningRate: Float = 0.0001
+    /// Seeds the initial vectors and every random draw (subsampling, window shrink, noise).
     public var seed: UInt64 = 1
     /// word2vec's random window shrink: each center uses a window drawn uniformly from
     /// 1 ... `window`. Off, every pair within `window` trains.
     public var shrinkWindow = true
 
+    /// The defaults listed on each property.
     public init() {}
 
     /// Decodes a configuration; a missing key keeps its default (so configurations written
@@ -54,7 +59,9 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
 /// word2vec, a context item's input vector is trained against the center's output vector; the
 /// windows are symmetric, so every item is trained in both roles.
 public struct SkipGramModel: Sendable {
+    /// Input vectors ("syn0"), `vocabularySize x dimension`: the item embeddings.
     public var input: Matrix
+    /// Output vectors ("syn1neg"), same shape; the context side of the dot product.
     public var output: Matrix
     /// Mean negative-sampling loss per pair, -log σ(pos) - Σ log σ(-neg), one entry per
     /// `train(on:)` call (per epoch for `SkipGramTrainer.train`); 0 for a call that trained no pair.
@@ -67,8 +74,11 @@ public struct SkipGramModel: Sendable {
 /// through training without being held whole. The learning rate decays linearly over
 /// `plannedTokens`.
 public final class SkipGramTrainer {
+    /// The hyperparameters the trainer was built with.
     public let config: SkipGramConfig
+    /// Number of items; the rows of both vector tables.
     public let vocabularySize: Int
+    /// Tokens the whole run is expected to see; the learning rate reaches `minLearningRate` there.
     public let plannedTokens: Int
     /// Threads each `train(on:)` call runs on (0 = all; 1 with a fixed seed is bit-for-bit
     /// reproducible, Hogwild otherwise).
