@@ -197,13 +197,13 @@ final class SkipGramTests: XCTestCase {
         config.epochs = 2
         config.threads = 1
         config.seed = 11
-        let a = try Kernels.trainSkipGram(corpus, config: config)
-        let b = try Kernels.trainSkipGram(corpus, config: config)
+        let a = try SkipGramTrainer.train(corpus, config: config)
+        let b = try SkipGramTrainer.train(corpus, config: config)
         XCTAssertEqual(a.input, b.input)
         XCTAssertEqual(a.output, b.output)
         XCTAssertEqual(a.lossPerEpoch, b.lossPerEpoch)
         config.seed = 12
-        let c = try Kernels.trainSkipGram(corpus, config: config)
+        let c = try SkipGramTrainer.train(corpus, config: config)
         XCTAssertNotEqual(a.input, c.input)
         XCTAssertNotEqual(a.output, c.output)
     }
@@ -221,9 +221,9 @@ final class SkipGramTests: XCTestCase {
         config.subsample = 0
         config.shrinkWindow = false
         config.threads = 1
-        let one = try Kernels.trainSkipGram(corpus, config: config)
+        let one = try SkipGramTrainer.train(corpus, config: config)
         config.threads = 2
-        let two = try Kernels.trainSkipGram(corpus, config: config)
+        let two = try SkipGramTrainer.train(corpus, config: config)
         XCTAssertNil(two.input.firstNonFinite())
         XCTAssertNil(two.output.firstNonFinite())
         let fullWindowPairs = (0 ..< corpus.sessionCount).reduce(0) { sum, s in
@@ -256,7 +256,7 @@ final class SkipGramTests: XCTestCase {
         config.subsample = 0
         config.threads = 1
         for level in Kernels.availableSIMDLevels {
-            let model = try Kernels.withSIMDLevel(level) { try Kernels.trainSkipGram(corpus, config: config) }
+            let model = try Kernels.withSIMDLevel(level) { try SkipGramTrainer.train(corpus, config: config) }
             var same: [Float] = [], cross: [Float] = []
             for i in 0 ..< 20 {
                 for j in 0 ..< i {
@@ -278,7 +278,7 @@ final class SkipGramTests: XCTestCase {
             var config = SkipGramConfig()
             change(&config)
             do {
-                _ = try Kernels.trainSkipGram(corpus, config: config)
+                _ = try SkipGramTrainer.train(corpus, config: config)
                 return "no error"
             } catch { return error.description }
         }
@@ -297,7 +297,7 @@ final class SkipGramTests: XCTestCase {
         XCTAssertEqual(message { $0.threads = -1 }, "invalid threads: -1 (expected >= 0 (0 = all))")
 
         let empty = try Corpus(sessions: [[], []], vocabularySize: 3)
-        XCTAssertThrowsError(try Kernels.trainSkipGram(empty, config: SkipGramConfig())) {
+        XCTAssertThrowsError(try SkipGramTrainer.train(empty, config: SkipGramConfig())) {
             XCTAssertEqual(($0 as? KernelError)?.description, "invalid corpus: 2 sessions, 0 tokens (expected at least one token)")
         }
         let config = SkipGramConfig()

@@ -47,18 +47,18 @@ private func exactScores(_ vectors: Matrix, _ query: [Float], metric: Metric) ->
 }
 
 /// The plain-Swift oracle: the `k` best allowed rows, best first, ties to the lower id.
-private func exactSearch(_ vectors: Matrix, _ query: [Float], k: Int, metric: Metric, allowed: ((Int32) -> Bool)? = nil) -> [Neighbor] {
-    var best: [Neighbor] = [] // sorted, at most k
+private func exactSearch(_ vectors: Matrix, _ query: [Float], k: Int, metric: Metric, allowed: ((Int32) -> Bool)? = nil) -> [Neighbour] {
+    var best: [Neighbour] = [] // sorted, at most k
     for (r, score) in exactScores(vectors, query, metric: metric).enumerated() where allowed?(Int32(r)) ?? true {
         if best.count == k, let last = best.last, !(score > last.score) { continue }
         let at = best.firstIndex { score > $0.score } ?? best.count
-        best.insert(Neighbor(id: Int32(r), score: score), at: at)
+        best.insert(Neighbour(id: Int32(r), score: score), at: at)
         if best.count > k { best.removeLast() }
     }
     return best
 }
 
-private func recall(_ found: [Int32], _ truth: [Neighbor]) -> Double {
+private func recall(_ found: [Int32], _ truth: [Neighbour]) -> Double {
     Double(Set(found).intersection(truth.map(\.id)).count) / Double(truth.count)
 }
 

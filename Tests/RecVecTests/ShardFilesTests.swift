@@ -128,7 +128,7 @@ final class ShardFilesTests: XCTestCase {
         XCTAssertEqual(streamed.retrieval.itemVectors.rows, 40)
         XCTAssertTrue(streamed.retrieval.itemVectors.values.allSatisfy(\.isFinite))
         // One thread: the stream of shards trains exactly as the whole corpus in one piece.
-        let whole = try Kernels.trainSkipGram(corpus, config: configs.item2vec)
+        let whole = try SkipGramTrainer.train(corpus, config: configs.item2vec)
         XCTAssertEqual(streamed.retrieval.itemVectors, whole.input)
 
         configs.walks.sgns.epochs = 1

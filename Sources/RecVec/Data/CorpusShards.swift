@@ -134,25 +134,3 @@ public struct CorpusShardSet: Sendable {
         return try Corpus(tokens: tokens, offsets: offsets, vocabularySize: vocabularySize)
     }
 }
-
-extension SkipGramTrainer {
-    /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
-    /// the shards one at a time (the learning rate decays over all epochs' tokens).
-    /// With one thread the result equals `Kernels.trainSkipGram` on the concatenated corpus.
-    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
-                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
-        let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
-                                          plannedTokens: shards.tokenCount * config.epochs)
-        for epoch in 0 ..< config.epochs {
-            var lossSum = 0.0, calls = 0
-            try shards.forEach { shard in
-                guard !shard.tokens.isEmpty else { return }
-                try trainer.train(on: shard)
-                lossSum += trainer.lossPerEpoch.last!
-                calls += 1
-            }
-            progress?(epoch, calls > 0 ? lossSum / Double(calls) : 0)
-        }
-        return trainer.model
-    }
-}

@@ -34,10 +34,10 @@ extension Tables {
     /// A leak-free table over `log` for every method, with the baselines of `leakFreeBaselineRows`
     /// (popularity, random, transition, item-kNN, EASE; ties ordered by `ties`): the
     /// methods train on the sessions (`sessions` rule) of the split's training events only, and
-    /// are scored on its test targets (see `EvalProtocols.leakFree`). When `coldFraction > 0`,
+    /// are scored on its test targets (see `EvalCases.holdOut`). When `coldFraction > 0`,
     /// cold-start rows follow: a random `coldFraction` of the items lose every training event
     /// (they get vectors from content alone), and only cases whose target is one of them are scored.
-    public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
+    public static func holdOut(_ log: EventLog, protocol leakFree: HoldOut, sessions rule: SessionRule,
                                 content: [ContentModality], configs: MethodConfigs, methods: [Method] = Method.allCases,
                                 k: Int = 20, userRule: UserVectorRule, excludeSeen: Bool, coldFraction: Double = 0,
                                 ties: TieRule = .default, ease: EASEConfig = EASEConfig(),
@@ -45,7 +45,7 @@ extension Tables {
         var table = ResultsTable()
         table.ties = ties
         let itemCount = log.itemIDs.count
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
         if case let .timeCutoff(cutoff) = leakFree {
             table.notes.append("time-cutoff: trained on the \(split.training.tokens.count) events before \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(cutoff)))) "
                                + "(\(cutoff)), \(split.cases.count) later events are cases")

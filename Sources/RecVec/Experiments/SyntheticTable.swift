@@ -67,7 +67,7 @@ public enum Tables {
     /// Every leak-free baseline on `cases`: popularity, random, the first-order transition model,
     /// item-kNN and EASE (a "skipped: catalogue too large" row above `ease.maxItems`), each
     /// built from `split`'s training part only (`popularity` = its counts).
-    public static func leakFreeBaselineRows(_ split: LeakFreeSplit, cases: [EvalCase], k: Int, evalProtocol: EvalProtocol,
+    public static func leakFreeBaselineRows(_ split: HoldOutSplit, cases: [EvalCase], k: Int, evalProtocol: EvalProtocol,
                                             seed: UInt64, ease: EASEConfig = EASEConfig(), threads: Int = 0) throws -> [TableRow] {
         let popularity = split.training.counts()
         var rows = baselineRows(cases, k: k, popularity: popularity, evalProtocol: evalProtocol, seed: seed)
@@ -75,12 +75,12 @@ public enum Tables {
         func row(_ build: () throws -> ItemItemModel?, name: String) throws {
             let start = Date()
             guard let model = try build() else {
-                rows.append(TableRow(method: name, evalProtocol: evalProtocol, metrics: Metrics.evaluate(lists: [], targets: [], k: k, popularity: popularity),
+                rows.append(TableRow(method: name, evalProtocol: evalProtocol, metrics: RankingMetrics.evaluate(lists: [], targets: [], k: k, popularity: popularity),
                                      seconds: 0, scoring: "", skipped: "catalogue too large (\(popularity.count) items > \(ease.maxItems))"))
                 return
             }
             let lists = try model.rankedLists(cases, k: k, threads: threads)
-            rows.append(TableRow(method: model.name, evalProtocol: evalProtocol, metrics: Metrics.evaluate(lists: lists, targets: targets, k: k, popularity: popularity),
+            rows.append(TableRow(method: model.name, evalProtocol: evalProtocol, metrics: RankingMetrics.evaluate(lists: lists, targets: targets, k: k, popularity: popularity),
                                  seconds: Date().timeIntervalSince(start), scoring: model.label))
         }
         try row({ try Baselines.transition(sequences: split.sequences, popularity: popularity) }, name: "Transition")
@@ -99,7 +99,7 @@ public enum Tables {
     ///   - excludePrevious: seed protocol only: the previous item is not ranked. The seed ranked it
     ///     (its ceiling of about 0.45 is reached only that way), so the default keeps it.
     ///   - userRule: leave-last-out and time-cutoff: how a user's history becomes a query.
-    ///   - cutoff: time-cutoff only (epoch seconds); nil means `LeakFreeProtocol.defaultCutoff`.
+    ///   - cutoff: time-cutoff only (epoch seconds); nil means `HoldOut.defaultCutoff`.
     ///   - ties: leak-free protocols: how equal timestamps are ordered.
     ///   - threads: threads for training and scoring; 0 = every core.
     ///   - progress: called with one line per step (for stderr).
@@ -115,11 +115,11 @@ public enum Tables {
         table.notes.append(String(format: "generation %.3f s", Date().timeIntervalSince(start)))
         for evalProtocol in protocols {
             let corpus: Corpus, cases: [EvalCase], rule: UserVectorRule
-            var leakFreeSplit: LeakFreeSplit?
+            var leakFreeSplit: HoldOutSplit?
             switch evalProtocol {
             case .seedPairs:
                 corpus = workload.sessions
-                let pairs = EvalProtocols.consecutivePairs(corpus)
+                let pairs = EvalCases.consecutivePairs(corpus)
                 cases = excludePrevious ? pairs : pairs.map { EvalCase(history: $0.history, target: $0.target, exclude: []) }
                 rule = .meanOfLast(1)
                 start = Date()
@@ -128,10 +128,10 @@ public enum Tables {
                     table.notes.append("seed-pairs excludes the previous item, so a repeated item is a miss: the ceiling is below the seed's published numbers (PPMI+SVD 0.3354), which only a ranking that keeps the previous item (the default) can reach")
                 }
             case .leaveLastOut, .timeCutoff:
-                let leakFree: LeakFreeProtocol = evalProtocol == .leaveLastOut
-                    ? .leaveLastOut : .timeCutoff(try cutoff ?? LeakFreeProtocol.defaultCutoff(workload.events))
+                let leakFree: HoldOut = evalProtocol == .leaveLastOut
+                    ? .leaveLastOut : .timeCutoff(try cutoff ?? HoldOut.defaultCutoff(workload.events))
                 // Repeats are part of this workload (events are independent draws), so seen items stay rankable.
-                let split = try EvalProtocols.leakFree(workload.events, protocol: leakFree, sessions: .sessionColumn, excludeSeen: false, ties: ties)
+                let split = try EvalCases.holdOut(workload.events, protocol: leakFree, sessions: .sessionColumn, excludeSeen: false, ties: ties)
                 leakFreeSplit = split
                 table.ties = ties
                 corpus = split.training

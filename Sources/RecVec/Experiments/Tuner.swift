@@ -128,18 +128,18 @@ public enum Tuner {
     /// - Returns: the report; with `options.maxTrials` and one thread, the same on every run.
     /// - Throws: `DataError` when the log cannot be split (no case, time-cutoff without times) and
     ///   the trainers' errors.
-    public static func tune(_ log: EventLog, protocol leakFree: LeakFreeProtocol = .leaveLastOut, sessions rule: SessionRule,
+    public static func tune(_ log: EventLog, protocol leakFree: HoldOut = .leaveLastOut, sessions rule: SessionRule,
                             content: [ContentModality], start: MethodConfigs, excludeSeen: Bool, ties: TieRule = .default,
                             options: TuneOptions = TuneOptions(), seed: UInt64 = 1, threads: Int = 0,
                             progress: ((String) -> Void)? = nil) throws -> TuneReport {
         let began = Date()
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
-        let validationProtocol: LeakFreeProtocol
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
+        let validationProtocol: HoldOut
         switch leakFree {
         case .leaveLastOut: validationProtocol = .leaveLastOut
-        case .timeCutoff: validationProtocol = .timeCutoff(try LeakFreeProtocol.defaultCutoff(split.trainLog))
+        case .timeCutoff: validationProtocol = .timeCutoff(try HoldOut.defaultCutoff(split.trainLog))
         }
-        let validation = try EvalProtocols.leakFree(split.trainLog, protocol: validationProtocol, sessions: rule,
+        let validation = try EvalCases.holdOut(split.trainLog, protocol: validationProtocol, sessions: rule,
                                                     excludeSeen: excludeSeen, ties: ties)
         progress?("tune: \(validation.cases.count) validation cases carved from the training part, \(split.cases.count) test cases")
         // The search gets two thirds of the budget; the baselines (EASE's lambda sweep) and the
@@ -174,7 +174,7 @@ public enum Tuner {
         var baselines: [TunedBaseline] = []
         let valPop = validation.training.counts(), testPop = split.training.counts()
         func metrics(_ lists: [[Int32]], _ cases: [EvalCase], _ pop: [Int]) -> RankingMetrics {
-            Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: options.k, popularity: pop)
+            RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: options.k, popularity: pop)
         }
         let k = options.k
         baselines.append(TunedBaseline(name: "Popularity", scoring: "training counts",
@@ -183,8 +183,8 @@ public enum Tuner {
         baselines.append(TunedBaseline(name: "Random", scoring: "uniform",
                                        validation: Evaluator.random(validation.cases, k: k, popularity: valPop, seed: seed),
                                        test: Evaluator.random(split.cases, k: k, popularity: testPop, seed: seed)))
-        for build in [{ (s: LeakFreeSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
-                      { (s: LeakFreeSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
+        for build in [{ (s: HoldOutSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
+                      { (s: HoldOutSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
             let v = try build(validation), t = try build(split)
             baselines.append(TunedBaseline(name: v.name, scoring: v.label,
                                            validation: metrics(try v.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop),
@@ -258,7 +258,7 @@ public enum Tuner {
         case .ppmiSVD:
             return [
                 Knob(name: "directional", values: ["false", "true"]) { $0.ppmiSVD.directional = $1 == "true" },
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.ppmiScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.ppmiScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "popularity-bias", values: ["true", "false"]) { $0.ppmiPopularityBias = $1 == "true" },
                 Knob(name: "window", values: ["1", "2", "5", "10", "19", "40"]) { $0.ppmiSVD.window = int($1) },
                 Knob(name: "dimension", values: ["16", "32", "64", "128", "256"]) { $0.ppmiSVD.dimension = int($1) },
@@ -270,7 +270,7 @@ public enum Tuner {
                 Knob(name: "subsample", values: ["auto", "0", "1e-4", "1e-3", "1e-2"]) {
                     ($0.item2vec.subsample, $0.scaleSubsampleToCatalogue) = $1 == "auto" ? (1e-3, true) : (dbl($1), false)
                 },
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.item2vecScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.item2vecScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "epochs", values: ["5", "10", "20"]) { $0.item2vec.epochs = int($1) },
                 Knob(name: "window", values: ["2", "5", "10", "20"]) { $0.item2vec.window = int($1) },
                 Knob(name: "negatives", values: ["5", "10", "20"]) { $0.item2vec.negatives = int($1) },
@@ -279,7 +279,7 @@ public enum Tuner {
             ]
         case .walks:
             return [
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.walksScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.walksScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "subsample", values: ["0", "1e-4", "1e-3", "1e-2"]) { $0.walks.sgns.subsample = dbl($1) },
                 Knob(name: "neighbours", values: ["10", "20", "50"]) { $0.walks.neighbours = int($1) },
                 Knob(name: "window", values: ["2", "5", "10"]) { $0.walks.sgns.window = int($1) },
@@ -302,7 +302,7 @@ public enum Tuner {
 
     /// The search state: trials so far and the budget.
     struct Search {
-        let split: LeakFreeSplit
+        let split: HoldOutSplit
         let content: [ContentModality]
         let options: TuneOptions
         let threads: Int
@@ -314,7 +314,7 @@ public enum Tuner {
         var trials: [TuneTrial] = []
         var exhausted = false
 
-        init(split: LeakFreeSplit, content: [ContentModality], options: TuneOptions, threads: Int, began: Date, progress: ((String) -> Void)?) {
+        init(split: HoldOutSplit, content: [ContentModality], options: TuneOptions, threads: Int, began: Date, progress: ((String) -> Void)?) {
             (self.split, self.content, self.options, self.threads, self.began, self.progress) = (split, content, options, threads, began, progress)
         }
 
@@ -333,7 +333,7 @@ public enum Tuner {
         mutating func measure(_ model: TrainedMethod, _ candidate: TuneCandidate, trainSeconds: Double) throws -> Double {
             let start = Date()
             let (lists, _) = try Tuner.rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: options.k, threads: threads)
-            let m = Metrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
+            let m = RankingMetrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
             trials.append(TuneTrial(method: candidate.method, summary: candidate.summary, validationRecall: m.recall,
                                     seconds: trainSeconds + Date().timeIntervalSince(start)))
             return m.recall
@@ -411,7 +411,7 @@ public enum Tuner {
                 if !improved || exhausted { break }
             }
             let (lists, _) = try Tuner.rank(model, candidate: best, cases: split.cases, corpus: split.training, k: options.k, threads: threads)
-            let metrics = Metrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
+            let metrics = RankingMetrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
             return (best, metrics)
         }
     }

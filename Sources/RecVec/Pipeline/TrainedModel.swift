@@ -6,7 +6,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     /// The method trained.
     public var method: Method
     /// `cosine` (one matrix both sides) or `asymmetric-dot` (query side vs item side).
-    public var scoring: Scoring
+    public var scoring: RetrievalScoring
     /// How the rows score, in words ("dot U·V + log popularity").
     public var label: String
     /// How rows score against a user vector (dot or cosine).
@@ -70,16 +70,16 @@ public struct TrainedModel: Sendable {
     /// its metrics are the table's row for the method. Returns the model (rows: what it can rank),
     /// the split, the cases as scored (indices into `log`'s items), each case's ranked list (item
     /// ids) and the metrics.
-    public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
+    public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
                                         content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
                                         progress: ((String) -> Void)? = nil, stageDone: ((_ stage: String, _ seconds: Double) -> Void)? = nil) throws
-        -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
+        -> (model: TrainedModel, split: HoldOutSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
         var start = Date()
         func done(_ stage: String) {
             stageDone?(stage, Date().timeIntervalSince(start))
             start = Date()
         }
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         done("split")
         let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
@@ -91,7 +91,7 @@ public struct TrainedModel: Sendable {
         let cases = Tables.scoredCases(split.cases, method: method, popularity: counts)
         // Evaluator.evaluate, unrolled to keep the lists: the parity test checks serving against them.
         let lists = try Evaluator.rankedLists(cases, retrieval: retrieval, k: settings.k, popularity: counts, threads: threads)
-        let metrics = Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
+        let metrics = RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
         let evaluation = switch leakFree {
         case .leaveLastOut: "leave-last-out"
         case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
@@ -124,9 +124,9 @@ public struct TrainedModel: Sendable {
     /// target without a row is a miss. Recall, NDCG and MRR equal those `trainAndEvaluate`
     /// reported for the same model and split; coverage and popularity percentile are taken over
     /// these rows. Returns the metrics and how many cases had a target without a row.
-    public static func evaluate(_ retrieval: Retrieval, ids: [String], on log: EventLog, protocol leakFree: LeakFreeProtocol,
+    public static func evaluate(_ retrieval: Retrieval, ids: [String], on log: EventLog, protocol leakFree: HoldOut,
                                 settings: Defaults = .standard, threads: Int = 0) throws -> (metrics: RankingMetrics, unknownTargets: Int) {
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         var rowOfID: [String: Int32] = [:]
         for (row, id) in ids.enumerated() { rowOfID[id] = Int32(row) }

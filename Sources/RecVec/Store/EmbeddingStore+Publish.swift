@@ -24,7 +24,7 @@ public struct PublishInput: Sendable {
     /// The ANN index to build; nil = none (the version serves by exact search).
     public var index: HNSWConfig?
     /// How the vectors score, as evaluated (recorded in the manifest).
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// How a history becomes a user vector, as evaluated; the recommender's default.
     public var userVectorRule: UserVectorRule?
     /// Training events per row (`Corpus.counts()`): what a request with no known history falls

@@ -65,7 +65,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
     /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
     /// versions published before it was recorded.
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// How a history becomes a user vector, as evaluated; `Recommender` uses it unless told
     /// otherwise. nil in older versions (the recommender then uses `UserVectorRule.default`).
     public var userVectorRule: UserVectorRule?

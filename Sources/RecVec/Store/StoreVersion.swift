@@ -158,7 +158,7 @@ public final class StoreVersion: @unchecked Sendable {
 
     /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
     /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
-    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbour] {
         // Exact search answers at most `count` rows; HNSW's bounds are its own.
         try searchIndex.search(query, k: index == nil ? min(k, count) : k, efSearch: efSearch, filter: filter)
     }

@@ -30,12 +30,12 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     /// `MethodConfigs.scaleSubsampleToCatalogue`.
     public var subsample: Double?
     /// Scoring of every behaviour method.
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
 
     public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil, subsample: Double? = nil,
-                scoring: Scoring? = nil, popularityBias: Bool? = nil) {
+                scoring: RetrievalScoring? = nil, popularityBias: Bool? = nil) {
         self.dimension = dimension
         self.window = window
         self.epochs = epochs

@@ -1,12 +1,12 @@
 /// Family 2: Item2Vec (Barkan & Koenigstein 2016), SGNS over sessions as sentences.
-/// A thin layer over `Kernels.trainSkipGram` (C kernel `rv_sgns_train_f32`): every
+/// A thin layer over `SkipGramTrainer.train` (C kernel `rv_sgns_train_f32`): every
 /// hyperparameter lives in `SkipGramConfig` (dimension, window, negatives, noise exponent,
 /// subsampling, epochs, learning-rate schedule, threads, seed).
 public enum Item2Vec {
     /// SGNS vectors of the items of `corpus`; `progress` gets (epoch, mean loss) per epoch.
     public static func train(_ corpus: Corpus, config: SkipGramConfig,
                              progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
-        try Kernels.trainSkipGram(corpus, config: config, progress: progress)
+        try SkipGramTrainer.train(corpus, config: config, progress: progress)
     }
 }
 

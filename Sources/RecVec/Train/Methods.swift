@@ -26,7 +26,7 @@ public enum Method: String, CaseIterable, Sendable, Codable {
 }
 
 /// Which vectors a query and an item use, and how they score.
-public enum Scoring: String, Sendable, Codable {
+public enum RetrievalScoring: String, Sendable, Codable {
     /// One matrix for both sides, cosine (the seed's choice for every method).
     case cosine
     /// Query-side and item-side vectors differ (PPMI+SVD: `U S^p` and `V S^p`; SGNS: input and
@@ -38,15 +38,15 @@ public enum Scoring: String, Sendable, Codable {
 /// Every family's settings, and the scoring used for each at retrieval.
 public struct MethodConfigs: Equatable, Sendable {
     public var ppmiSVD = PPMISVDConfig()
-    public var ppmiScoring = Scoring.cosine
+    public var ppmiScoring = RetrievalScoring.cosine
     /// With `asymmetricDot`: append a coordinate so that the dot product adds
     /// `log P_alpha(item)`, turning PMI(query, item) into log P(item | query) (up to a per-query
     /// constant): the popularity that PMI divides out is what next-item prediction needs back.
     public var ppmiPopularityBias = false
     public var item2vec = SkipGramConfig()
-    public var item2vecScoring = Scoring.cosine
+    public var item2vecScoring = RetrievalScoring.cosine
     public var walks = GraphWalkConfig()
-    public var walksScoring = Scoring.cosine
+    public var walksScoring = RetrievalScoring.cosine
     public var fusion = FusionConfig()
     /// The behaviour vectors `fused` builds on.
     public var fusionBase = Method.ppmiSVD
@@ -202,7 +202,7 @@ public enum Methods {
         }
     }
 
-    static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: Scoring) -> Retrieval {
+    static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: RetrievalScoring) -> Retrieval {
         switch scoring {
         case .cosine: Retrieval(queryVectors: model.input, itemVectors: model.input, metric: .cosine, label: "cosine input·input")
         case .asymmetricDot: Retrieval(queryVectors: model.input, itemVectors: model.output, metric: .dot, label: "dot input·output")

@@ -66,7 +66,7 @@ public struct SkipGramModel: Sendable {
     /// Output vectors ("syn1neg"), same shape; the context side of the dot product.
     public var output: Matrix
     /// Mean negative-sampling loss per pair, -log σ(pos) - Σ log σ(-neg), one entry per
-    /// `train(on:)` call (per epoch for `Kernels.trainSkipGram`); 0 for a call that trained no pair.
+    /// `train(on:)` call (per epoch for `SkipGramTrainer.train`); 0 for a call that trained no pair.
     public var lossPerEpoch: [Double]
     /// Positive (center, context) pairs trained.
     public var pairCount: Int
@@ -236,11 +236,11 @@ public final class SkipGramTrainer {
     }
 }
 
-extension Kernels {
+extension SkipGramTrainer {
     /// Trains SGNS on `corpus` for `config.epochs` epochs, with the noise distribution built
     /// from the corpus's own counts; `progress` hears each epoch's mean loss.
-    /// The corresponding C kernel is `rv_sgns_train_f32` (through `SkipGramTrainer`).
-    public static func trainSkipGram(_ corpus: Corpus, config: SkipGramConfig,
+    /// The corresponding C kernel is `rv_sgns_train_f32`.
+    public static func train(_ corpus: Corpus, config: SkipGramConfig,
                                      progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
         try SkipGramTrainer.validate(config)
         guard !corpus.tokens.isEmpty else {
@@ -255,6 +255,26 @@ extension Kernels {
         for epoch in 0 ..< config.epochs {
             try trainer.train(on: corpus)
             progress?(epoch, trainer.lossPerEpoch[epoch])
+        }
+        return trainer.model
+    }
+
+    /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
+    /// the shards one at a time (the learning rate decays over all epochs' tokens).
+    /// With one thread the result equals `train(_:config:progress:)` on the concatenated corpus.
+    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
+                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
+        let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
+                                          plannedTokens: shards.tokenCount * config.epochs)
+        for epoch in 0 ..< config.epochs {
+            var lossSum = 0.0, calls = 0
+            try shards.forEach { shard in
+                guard !shard.tokens.isEmpty else { return }
+                try trainer.train(on: shard)
+                lossSum += trainer.lossPerEpoch.last!
+                calls += 1
+            }
+            progress?(epoch, calls > 0 ? lossSum / Double(calls) : 0)
         }
         return trainer.model
     }
