@@ -93,13 +93,13 @@ struct EvalCommand: ParsableCommand {
             let loaded = try canonicalOrder(try events.load(progress: progress.line))
             try writeSplitIfAsked(loaded.log, sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings), settings: settings, progress: progress)
             table = try Tables.holdOut(loaded.log, protocol: try holdOut(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
-                                        content: loaded.content, configs: settings.methodConfigs(threads: global.threads),
+                                        content: loaded.content, configs: settings.methodConfigs(),
                                         methods: methods ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? (loaded.content.isEmpty ? 0 : 0.1), ties: settings.ties,
                                         seed: global.seed, threads: global.threads, progress: progress.line)
         } else if dataset == .synthetic {
-            table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
+            table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(),
                                          protocols: [EvalProtocol(rawValue: `protocol`.rawValue)!], k: settings.k, userRule: settings.userVectorRule,
                                          cutoff: cutoff.flatMap(Timestamp.parse), ties: settings.ties, threads: global.threads, progress: progress.line)
         } else {
@@ -108,7 +108,7 @@ struct EvalCommand: ParsableCommand {
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             try writeSplitIfAsked(data.events, sessions: settings.sessionRule, settings: settings, progress: progress)
             table = try Tables.holdOut(data.events, protocol: try holdOut(data.events), sessions: settings.sessionRule, content: [data.genres],
-                                        configs: settings.methodConfigs(threads: global.threads), methods: methods ?? Method.allCases,
+                                        configs: settings.methodConfigs(), methods: methods ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
                                         progress: progress.line)

@@ -85,6 +85,7 @@ struct PipelineCommand: ParsableCommand {
             case .gateRefused: return Exit.gateRefused
             default: return Exit.io
             }
+        case is FileFormatError: return Exit.io
         case is KernelError: return Exit.badData
         default: return 1
         }

@@ -69,7 +69,7 @@ struct TuneCommand: ParsableCommand {
         options.maxTrials = trials
         options.families = methods
         options.k = k
-        let start = settings.methodConfigs(threads: global.threads)
+        let start = settings.methodConfigs()
         progress.line("tune: starting from \(start.summary)")
         let leakFree: HoldOut = `protocol` == .timeCutoff
             ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? HoldOut.defaultCutoff(load.log)) : .leaveLastOut

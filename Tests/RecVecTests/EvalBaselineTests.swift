@@ -1,4 +1,4 @@
-import RecVec
+@testable import RecVec
 import XCTest
 
 /// Tie rule, exclusions and the item-item baselines on hand-computed cases.

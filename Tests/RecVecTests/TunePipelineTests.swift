@@ -63,7 +63,7 @@ final class TunePipelineTests: XCTestCase {
         options.families = [.ppmiSVD]
         options.maxTrials = 4
         options.baselines = false
-        var start = MethodConfigs.tuned(seed: 3, threads: 1)
+        var start = MethodConfigs.tuned(seed: 3)
         start.ppmiSVD.dimension = 8
         let report = try Tuner.tune(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, content: [], start: start,
                                     excludeSeen: true, options: options, seed: 3, threads: 1)
@@ -95,7 +95,7 @@ final class TunePipelineTests: XCTestCase {
         options.families = [.content]
         options.maxTrials = 40
         let report = try Tuner.tune(workload.events, sessions: .sessionColumn, content: [ContentModality(name: "noise", vectors: noise)],
-                                    start: MethodConfigs.tuned(seed: 3, threads: 1), excludeSeen: true, options: options, seed: 3, threads: 1)
+                                    start: MethodConfigs.tuned(seed: 3), excludeSeen: true, options: options, seed: 3, threads: 1)
         let content = try XCTUnwrap(report.families.first { $0.candidate.method == .content })
         let popularity = try XCTUnwrap(report.baselines.first { $0.name == "Popularity" }?.validation)
         let start = try XCTUnwrap(report.trials.first { $0.method == .content }).validationRecall

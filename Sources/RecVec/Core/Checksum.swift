@@ -2,7 +2,7 @@ import CKernels
 
 /// XXH64, the checksum of every file in a store (and of the index file).
 /// The corresponding C function is `rv_checksum64`.
-public enum XXH64 {
+package enum XXH64 {
     /// XXH64 of `bytes` with `seed`. To cover pieces that are not contiguous, seed each call
     /// with the previous result.
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {

@@ -85,7 +85,7 @@ public enum Evaluator {
 
     /// Baseline: the most popular training items, minus each case's exclusions.
     public static func popularity(_ cases: [EvalCase], k: Int, popularity: [Int]) -> RankingMetrics {
-        let ranked = (0 ..< popularity.count).sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+        let ranked = Ranking.top(popularity.count, of: popularity.count, key: { popularity[$0] })
         var listOf: [[Int32]: [Int32]] = [:]
         let lists = cases.map { c -> [Int32] in
             if let cached = listOf[c.exclude] { return cached }

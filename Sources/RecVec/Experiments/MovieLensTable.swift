@@ -3,7 +3,7 @@ import Foundation
 /// MovieLens 100K as a next-item benchmark: u.data's ratings as an event log (read by
 /// `EventLog.load` with `.movieLensUData`) and the 19 genre flags of u.item as the content
 /// modality (`ContentLoader.loadMovieLensGenres`).
-public struct MovieLensData: Sendable {
+package struct MovieLensData: Sendable {
     /// Every rating as an event. Dense indices follow the MovieLens ids (user 1 and movie 1 are
     /// index 0), so item `i` is movie `itemIDs[i]` whatever order u.data lists them in.
     public var events: EventLog
@@ -79,7 +79,7 @@ extension Tables {
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
-            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs,
+            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs, threads: threads,
                                           base: method == .fused ? trained[configs.fusionBase] : nil, progress: progress)
             trained[method] = model
             let start = Date()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One row of a results table.
-public struct TableRow: Sendable {
+package struct TableRow: Sendable {
     /// The row's label: a method ("PPMI+SVD", "Item2Vec", ...) or baseline ("Popularity", ...).
     public var method: String
     /// The protocol the row was measured under.
@@ -38,7 +38,7 @@ public struct TableRow: Sendable {
 }
 
 /// A results table: rows, plus the ceiling of each protocol where the data's model is known.
-public struct ResultsTable: Sendable {
+package struct ResultsTable: Sendable {
     /// Method rows, then baseline rows, per protocol in the order asked for.
     public var rows: [TableRow] = []
     /// The best Recall@K any model can reach, by protocol (synthetic data only: its distribution is known).
@@ -53,7 +53,7 @@ public struct ResultsTable: Sendable {
 }
 
 /// Results tables: every method beside the baselines, on the synthetic workload or a log.
-public enum Tables {
+package enum Tables {
     /// Baselines (popularity and random) on `cases`.
     public static func baselineRows(_ cases: [EvalCase], k: Int, popularity: [Int], evalProtocol: EvalProtocol, seed: UInt64) -> [TableRow] {
         var start = Date()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `Tuner.tune` may search and for how long.
-public struct TuneOptions: Sendable {
+package struct TuneOptions: Sendable {
     /// Wall-clock budget of the tuning (seconds): the search gets two thirds of it (each family at
     /// least its starting configuration); the baselines and the refit follow in the rest. On a
     /// loaded machine the whole command can overrun it (the baselines and refit are not cut).
@@ -32,7 +32,7 @@ public struct TuneOptions: Sendable {
 
 /// One configuration a trial measured: the family's settings, the user-vector rule and the
 /// popularity prior (beta of `Retrieval.popularityPrior`).
-public struct TuneCandidate: Sendable {
+package struct TuneCandidate: Sendable {
     /// The family.
     public var method: Method
     /// Every family's hyperparameters (the family's own are the ones searched).
@@ -46,7 +46,7 @@ public struct TuneCandidate: Sendable {
 }
 
 /// One validation evaluation of the search.
-public struct TuneTrial: Sendable {
+package struct TuneTrial: Sendable {
     /// The family the trial measured.
     public var method: Method
     /// The knobs that differ from the starting preset.
@@ -59,7 +59,7 @@ public struct TuneTrial: Sendable {
 
 /// A family's chosen configuration with its validation and (after the refit on the whole
 /// training part) test metrics.
-public struct TunedFamily: Sendable {
+package struct TunedFamily: Sendable {
     /// The configuration chosen on validation.
     public var candidate: TuneCandidate
     /// Its metrics on the validation cases (trained on the training part less validation).
@@ -76,7 +76,7 @@ public struct TunedFamily: Sendable {
 }
 
 /// A baseline measured on validation and test (`skipped` when the catalogue is too large).
-public struct TunedBaseline: Sendable {
+package struct TunedBaseline: Sendable {
     /// "Popularity", "Random", "Transition", "Item-kNN" or "EASE".
     public var name: String
     /// How the baseline scores (its label; empty when skipped).
@@ -90,7 +90,7 @@ public struct TunedBaseline: Sendable {
 }
 
 /// What `Tuner.tune` found: each family's choice, the baselines, every trial and the timings.
-public struct TuneReport: Sendable {
+package struct TuneReport: Sendable {
     /// One entry per family searched, in `TuneOptions.families` order.
     public var families: [TunedFamily]
     /// The baselines, on the same validation and test cases.
@@ -124,7 +124,7 @@ public struct TuneReport: Sendable {
 /// budgeted coordinate search picks each family's knobs, user-vector rule and popularity prior on
 /// validation HR@K, and the chosen configurations are refitted on the whole training part and
 /// evaluated once on test, beside the baselines (EASE's lambda also chosen on validation).
-public enum Tuner {
+package enum Tuner {
     /// Splits `log`, searches each family on validation, refits the choices on the whole
     /// training part and evaluates them and the baselines once on test.
     /// - Parameters:
@@ -171,7 +171,7 @@ public enum Tuner {
             if let limit = options.maxTrials {
                 search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
             }
-            var startConfigs = start.with(seed: seed, threads: threads)
+            var startConfigs = start.with(seed: seed)
             if method == .fused {
                 let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
                 if let (base, (candidate, _)) = behaviour {
@@ -232,9 +232,9 @@ public enum Tuner {
             var trained: [Method: TrainedMethod] = [:]
             if method == .fused {
                 trained[candidate.configs.fusionBase] = try Methods.train(candidate.configs.fusionBase, corpus: split.training, content: content,
-                                                                          configs: candidate.configs)
+                                                                          configs: candidate.configs, threads: threads)
             }
-            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs,
+            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs, threads: threads,
                                           base: trained[candidate.configs.fusionBase])
             let (lists, scoring) = try rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: k, threads: threads)
             let test = metrics(lists, split.cases, testPop)
@@ -372,8 +372,9 @@ public enum Tuner {
             }
             func train(_ configs: MethodConfigs) throws -> TrainedMethod {
                 var base: TrainedMethod?
-                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs) }
-                return try Methods.train(method, corpus: split.training, content: content, configs: configs, base: base)
+                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs,
+                                                     threads: threads) }
+                return try Methods.train(method, corpus: split.training, content: content, configs: configs, threads: threads, base: base)
             }
             var best = TuneCandidate(method: method, configs: start, rule: .meanOfLast(5), popularityPrior: 0, summary: "")
             best.summary = summary(best.rule, 0)

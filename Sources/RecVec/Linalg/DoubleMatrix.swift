@@ -1,7 +1,7 @@
 /// A dense row-major matrix of `Double`: the working precision of the small dense linear
 /// algebra (QR, symmetric eigenproblems, Cholesky, the blocks of randomized SVD).
 /// Element `(r, c)` is `values[r * cols + c]`.
-public struct DoubleMatrix: Equatable, Sendable {
+internal struct DoubleMatrix: Equatable, Sendable {
     /// Number of rows.
     public let rows: Int
     /// Number of columns.

@@ -6,7 +6,7 @@ import Foundation
 /// one thread and is summed in the order `SparseMatrix`'s serial products use (for `A^T X`: each
 /// column's entries in ascending row order, as the serial scatter adds them), so the result is
 /// bit-identical to theirs whatever the thread count. Costs one more copy of the non-zeros.
-public struct ParallelSparseOperator: LinearOperator {
+internal struct ParallelSparseOperator: LinearOperator {
     /// `A`, as given.
     public let matrix: SparseMatrix
     /// `A^T` in CSR form, built once by a counting sort in O(non-zeros).

@@ -1,6 +1,6 @@
 /// A matrix seen only through products with dense blocks: what randomized SVD needs, so that a
 /// sparse matrix never has to be made dense.
-public protocol LinearOperator {
+internal protocol LinearOperator {
     var rows: Int { get }
     var cols: Int { get }
     /// `A X` for a `cols x l` block `X`.
@@ -19,7 +19,7 @@ extension DoubleMatrix: LinearOperator {
 /// The sparse path: CSR times a dense block costs O(non-zeros x l).
 extension SparseMatrix: LinearOperator {
     /// `A X` for a `cols x l` block, one thread, O(non-zeros x l).
-    public func apply(_ x: DoubleMatrix) -> DoubleMatrix {
+    func apply(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == cols, "SparseMatrix.apply: block has \(x.rows) rows, expected \(cols)")
         let l = x.cols
         var out = DoubleMatrix(rows: rows, cols: l)
@@ -37,7 +37,7 @@ extension SparseMatrix: LinearOperator {
     }
 
     /// `A^T X` for a `rows x l` block, scattering each row's non-zeros, one thread.
-    public func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix {
+    func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == rows, "SparseMatrix.applyTransposed: block has \(x.rows) rows, expected \(rows)")
         let l = x.cols
         var out = DoubleMatrix(rows: cols, cols: l)
@@ -79,17 +79,17 @@ public struct RandomizedSVDConfig: Equatable, Sendable, Codable {
 /// A truncated SVD `A ≈ U diag(S) V^T`, singular values descending.
 public struct TruncatedSVD: Sendable {
     /// Left singular vectors, `rows x rank`, orthonormal columns.
-    public var u: DoubleMatrix
+    var u: DoubleMatrix
     /// The `rank` largest singular values, descending.
     public var singularValues: [Double]
     /// Right singular vectors, `cols x rank`, orthonormal columns (a column is zero where its
     /// singular value is 0).
-    public var v: DoubleMatrix
+    var v: DoubleMatrix
 
     /// Randomized SVD of `a`: a Gaussian sketch `Y = A Ω`, power iterations
     /// `Y <- A orth(A^T orth(Y))`, then the exact SVD of the small `B = Q^T A` through the
     /// Jacobi eigen-decomposition of the `l x l` matrix `B B^T`.
-    public init(_ a: some LinearOperator, config: RandomizedSVDConfig) throws(KernelError) {
+    init(_ a: some LinearOperator, config: RandomizedSVDConfig) throws(KernelError) {
         let smaller = min(a.rows, a.cols)
         guard config.rank >= 1, config.rank <= smaller else {
             throw .invalidArgument(name: "rank", value: "\(config.rank)", expected: "1 ... \(smaller) (the smaller side of the matrix)")

@@ -26,7 +26,7 @@ extension TrainedModel {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw StoreError.io(path: parent, operation: "mkdir", errno: errno)
+            throw FileFormatError.io(file: parent, operation: "mkdir", errno: errno)
         }
         // A fresh folder with an unpredictable name, made by mkdir (never through a planted symlink).
         let temporary = try DurableIO.createTemporaryDirectory(beside: final.path)

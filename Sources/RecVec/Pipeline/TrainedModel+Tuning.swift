@@ -9,7 +9,7 @@ extension TrainedModel {
     /// the validation ones as `validation_recall@K`, ... and `popularity_recall@K`; `info.tuning`
     /// says what was chosen (publish copies it into the manifest's configuration).
     /// Deterministic under `settings.seed`, `threads` 1 and `options.maxTrials`.
-    public static func tuneAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
+    package static func tuneAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
                                        content: [ContentModality] = [], settings: Defaults = .standard, options: TuneOptions = TuneOptions(),
                                        threads: Int = 0, progress: ((String) -> Void)? = nil) throws
         -> (model: TrainedModel, report: TuneReport, lists: [[String]], metrics: RankingMetrics) {
@@ -17,7 +17,7 @@ extension TrainedModel {
         options.families = [method]
         options.k = settings.k
         let report = try Tuner.tune(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings), content: content,
-                                    start: settings.methodConfigs(threads: threads), excludeSeen: settings.excludeSeen, ties: settings.ties,
+                                    start: settings.methodConfigs(), excludeSeen: settings.excludeSeen, ties: settings.ties,
                                     options: options, seed: settings.seed, threads: threads, progress: progress)
         guard let family = report.families.first(where: { $0.candidate.method == method }) else {
             throw KernelError.invalidArgument(name: "method", value: method.rawValue,

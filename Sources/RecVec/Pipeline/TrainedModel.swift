@@ -69,7 +69,7 @@ public struct TrainedModel: Sendable {
     public static func train(_ method: Method, on log: EventLog, content: [ContentModality] = [], settings: Defaults = .standard,
                              threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> TrainedModel {
         let corpus = try log.corpus(rule: sessionRule(for: log, settings: settings))
-        let trained = try Methods.train(method, corpus: corpus, content: content, configs: settings.methodConfigs(threads: threads), progress: progress)
+        let trained = try Methods.train(method, corpus: corpus, content: content, configs: settings.methodConfigs(), threads: threads, progress: progress)
         return make(trained, itemIDs: log.itemIDs.ids, counts: corpus.counts(), settings: settings, evaluation: nil, metrics: nil)
     }
 
@@ -92,7 +92,7 @@ public struct TrainedModel: Sendable {
         let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         done("split")
-        let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
+        let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(), threads: threads,
                                         progress: progress)
         done("train")
         return try evaluateTrained(trained, on: log, split: split, leakFree: leakFree, settings: settings, popularityPrior: popularityPrior,

@@ -182,7 +182,7 @@ public final class Recommender: @unchecked Sendable {
         hasCatalog = catalog != nil
         popularityOrder = version.popularity.map { counts in
             let c = counts.values
-            return (0 ..< Int32(c.count)).sorted { c[Int($0)] != c[Int($1)] ? c[Int($0)] > c[Int($1)] : $0 < $1 }
+            return Ranking.top(c.count, of: c.count, key: { c[$0] }).map { Int32($0) }
         }
         (prior, priorIndex) = try Self.makePrior(version)
     }

@@ -101,14 +101,14 @@ extension EmbeddingStore {
     /// Appends `entry` to HISTORY and fsyncs it. Call with the lock held.
     func appendHistory(_ entry: ServedHistory.Entry) throws {
         let fd = Glibc.open(historyPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: historyPath, operation: "open for appending", errno: errno) }
+        guard fd >= 0 else { throw FileFormatError.io(file: historyPath, operation: "open for appending", errno: errno) }
         defer { close(fd) }
         // After a torn append (no final newline), start on a new line.
         var line = Array(entry.line.utf8)
         var info = stat()
         if fstat(fd, &info) == 0, info.st_size > 0, FileManager.default.contents(atPath: historyPath)?.last != 0x0A { line.insert(0x0A, at: 0) }
         try line.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: historyPath) }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: historyPath, operation: "fsync", errno: errno) }
+        guard fsync(fd) == 0 else { throw FileFormatError.io(file: historyPath, operation: "fsync", errno: errno) }
     }
 
     /// The history, with a `recovered` entry appended first when CURRENT names a version the

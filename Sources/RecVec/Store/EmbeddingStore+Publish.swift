@@ -35,7 +35,7 @@ public struct PublishInput: Sendable {
     /// The settings the model was trained and evaluated under, recorded in the manifest.
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`), recorded in the manifest.
-    public var run: RunReport?
+    package var run: RunReport?
 
     /// The parts every version needs; set the optional properties (query vectors, scoring, rule,
     /// popularity, defaults, run report) afterwards. Checked by `publish`, not here.
@@ -141,7 +141,7 @@ extension EmbeddingStore {
             do {
                 try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
             } catch {
-                throw StoreError.io(path: staging, operation: "mkdir", errno: errno)
+                throw FileFormatError.io(file: staging, operation: "mkdir", errno: errno)
             }
             try DurableIO.syncDirectory(versionsPath)
             try step(.staged)

@@ -4,7 +4,7 @@ import Foundation
 public struct Manifest: Codable, Equatable, Sendable {
     /// Size and XXH64 checksum of one file of the version. For vector files the checksum is
     /// the one in its trailer (of every byte before the trailer); for other files, of the whole file.
-    public struct FileRecord: Codable, Equatable, Sendable {
+    package struct FileRecord: Codable, Equatable, Sendable {
         /// File size in bytes.
         public var bytes: Int
         /// The checksum as 16 lowercase hex digits.
@@ -61,7 +61,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
     /// Size and checksum of every file of the version, by file name (only `knownFiles`).
-    public var files: [String: FileRecord]
+    package var files: [String: FileRecord]
     /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
     /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
     /// versions published before it was recorded.
@@ -76,7 +76,7 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// The settings the model was trained and evaluated under (`Defaults`).
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
-    public var run: RunReport?
+    package var run: RunReport?
     /// XXH64 of the manifest file's bytes with this value's 16 hex digits read as "0"s
     /// (format 2; nil in format 1).
     public var manifestChecksum: String?
@@ -138,7 +138,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw StoreError.corruptManifest(file: path, reason: "\(error)")
         }
         guard supportedFormatVersions.contains(manifest.formatVersion) else {
-            throw StoreError.unsupportedFormatVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
+            throw FileFormatError.unsupportedVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
         }
         if manifest.formatVersion >= 2 {
             guard let hex = manifest.manifestChecksum, let recorded = UInt64(hex, radix: 16), hex.utf8.count == 16 else {
@@ -150,7 +150,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             }
             bytes.replaceSubrange(range, with: Array(placeholder.utf8))
             let found = XXH64.hash(bytes)
-            guard found == recorded else { throw StoreError.checksumMismatch(file: path, expected: recorded, found: found) }
+            guard found == recorded else { throw FileFormatError.checksumMismatch(file: path, expected: recorded, found: found) }
         }
         for name in manifest.files.keys where !knownFiles.contains(name) {
             let outside = name.contains("/") || name == "." || name == ".."

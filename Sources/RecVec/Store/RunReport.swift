@@ -1,9 +1,9 @@
 import Foundation
 
 /// What one run of `recvec pipeline` did, recorded in the manifest of the version it published.
-public struct RunReport: Codable, Equatable, Sendable {
+package struct RunReport: Codable, Equatable, Sendable {
     /// One input file: where it was, its size and XXH64 of its bytes.
-    public struct InputFile: Codable, Equatable, Sendable {
+    package struct InputFile: Codable, Equatable, Sendable {
         /// The path as given in the config.
         public var path: String
         /// Size in bytes.
@@ -30,7 +30,7 @@ public struct RunReport: Codable, Equatable, Sendable {
     public var threads: Int
 
     /// One stage of the run and how long it took.
-    public struct Stage: Codable, Equatable, Sendable {
+    package struct Stage: Codable, Equatable, Sendable {
         /// The stage; `recvec pipeline` records "load", "split", "train", "evaluate" and
         /// "index+gate+publish".
         public var name: String

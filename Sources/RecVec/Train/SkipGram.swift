@@ -27,8 +27,6 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     public var learningRate: Float = 0.025
     /// Learning rate reached at the end of the last epoch.
     public var minLearningRate: Float = 0.0001
-    /// 0 = all; 1 thread with a fixed seed is bit-for-bit reproducible (Hogwild otherwise).
-    public var threads = 0
     /// Seeds the initial vectors and every random draw (subsampling, window shrink, noise).
     public var seed: UInt64 = 1
     /// word2vec's random window shrink: each center uses a window drawn uniformly from
@@ -39,7 +37,8 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     public init() {}
 
     /// Decodes a configuration; a missing key keeps its default (so configurations written
-    /// before a field existed still load).
+    /// before a field existed still load), and an unknown one is ignored (a `threads` key written
+    /// before threads became an argument of the trainers).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SkipGramConfig()
@@ -51,7 +50,6 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
         minLearningRate = try c.decodeIfPresent(Float.self, forKey: .minLearningRate) ?? d.minLearningRate
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         shrinkWindow = try c.decodeIfPresent(Bool.self, forKey: .shrinkWindow) ?? d.shrinkWindow
     }
@@ -82,6 +80,9 @@ public final class SkipGramTrainer {
     public let vocabularySize: Int
     /// Tokens the whole run is expected to see; the learning rate reaches `minLearningRate` there.
     public let plannedTokens: Int
+    /// Threads each `train(on:)` call runs on (0 = all; 1 with a fixed seed is bit-for-bit
+    /// reproducible, Hogwild otherwise).
+    public let threads: Int
 
     private var input: [Float]
     private var output: [Float]
@@ -98,11 +99,17 @@ public final class SkipGramTrainer {
     /// subsampling thresholds (`rv_sgns_subsample_thresholds`) and initialises the vectors as
     /// word2vec does (`rv_sgns_init_f32`: input uniform in (-0.5/d, 0.5/d), output zero).
     /// - Parameters:
+    ///   - vocabularySize: number of items; every token trained on must be below it.
+    ///   - config: the hyperparameters; each is checked (`KernelError.invalidArgument` names the
+    ///     first out of range).
     ///   - noiseCounts: item counts the noise distribution and subsampling are built from
     ///     (training data only); `vocabularySize` entries, none negative, not all zero.
     ///   - plannedTokens: tokens that `train(on:)` will see over the whole run (all epochs).
-    public init(vocabularySize: Int, config: SkipGramConfig, noiseCounts: [Int], plannedTokens: Int) throws(KernelError) {
+    ///   - threads: threads of each `train(on:)` call (0 = all).
+    public init(vocabularySize: Int, config: SkipGramConfig, noiseCounts: [Int], plannedTokens: Int,
+                threads: Int = 0) throws(KernelError) {
         try Self.validate(config)
+        try Kernels.checkThreads(threads)
         guard vocabularySize > 0 else {
             throw .invalidArgument(name: "vocabularySize", value: "\(vocabularySize)", expected: "> 0")
         }
@@ -121,6 +128,7 @@ public final class SkipGramTrainer {
         self.config = config
         self.vocabularySize = vocabularySize
         self.plannedTokens = plannedTokens
+        self.threads = threads
 
         let counts = noiseCounts.map { Int64($0) }
         var noise = [rv_sgns_alias](repeating: rv_sgns_alias(), count: vocabularySize)
@@ -168,7 +176,7 @@ public final class SkipGramTrainer {
             shrink_window: config.shrinkWindow ? 1 : 0, learning_rate: config.learningRate,
             min_learning_rate: config.minLearningRate, planned_tokens: Int64(plannedTokens))
         var stats = rv_sgns_stats()
-        let rows = vocabularySize, threads = Int32(clamping: config.threads)
+        let rows = vocabularySize, threads = Int32(clamping: threads)
         let status = chunk.tokens.withUnsafeBufferPointer { tokens in
             chunk.offsets.withUnsafeBufferPointer { offsets in
                 noise.withUnsafeBufferPointer { noise in
@@ -229,17 +237,17 @@ public final class SkipGramTrainer {
         guard config.subsample.isFinite, config.subsample >= 0 else {
             throw .invalidArgument(name: "subsample", value: "\(config.subsample)", expected: "finite and >= 0 (0 = off)")
         }
-        try Kernels.checkThreads(config.threads)
     }
 }
 
 extension SkipGramTrainer {
     /// Trains SGNS on `corpus` for `config.epochs` epochs, with the noise distribution built
-    /// from the corpus's own counts; `progress` hears each epoch's mean loss.
-    /// The corresponding C kernel is `rv_sgns_train_f32`.
-    public static func train(_ corpus: Corpus, config: SkipGramConfig,
-                                     progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
+    /// from the corpus's own counts, on `threads` threads (0 = all); `progress` hears each epoch's
+    /// mean loss. The corresponding C kernel is `rv_sgns_train_f32`.
+    public static func train(_ corpus: Corpus, config: SkipGramConfig, threads: Int = 0,
+                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
         try SkipGramTrainer.validate(config)
+        try Kernels.checkThreads(threads)
         guard !corpus.tokens.isEmpty else {
             throw .invalidArgument(name: "corpus", value: "\(corpus.sessionCount) sessions, 0 tokens", expected: "at least one token")
         }
@@ -248,7 +256,7 @@ extension SkipGramTrainer {
             throw .invalidArgument(name: "epochs", value: "\(config.epochs)", expected: "epochs * tokens < 2^63")
         }
         let trainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: config,
-                                          noiseCounts: corpus.counts(), plannedTokens: planned)
+                                          noiseCounts: corpus.counts(), plannedTokens: planned, threads: threads)
         for epoch in 0 ..< config.epochs {
             try trainer.train(on: corpus)
             progress?(epoch, trainer.lossPerEpoch[epoch])
@@ -258,11 +266,11 @@ extension SkipGramTrainer {
 
     /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
     /// the shards one at a time (the learning rate decays over all epochs' tokens).
-    /// With one thread the result equals `train(_:config:progress:)` on the concatenated corpus.
-    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
-                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
+    /// With one thread the result equals `train(_:config:threads:progress:)` on the concatenated corpus.
+    package static func train(shards: CorpusShardSet, config: SkipGramConfig, threads: Int = 0,
+                              progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
         let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
-                                          plannedTokens: shards.tokenCount * config.epochs)
+                                          plannedTokens: shards.tokenCount * config.epochs, threads: threads)
         for epoch in 0 ..< config.epochs {
             var lossSum = 0.0, calls = 0
             try shards.forEach { shard in
