@@ -94,7 +94,7 @@ enum TuneBudget {
 
 extension Method {
     /// The families `recvec tune` searches, cheapest first.
-    static let tunable: [Method] = [.ppmiSVD, .item2vec, .walks, .content, .fused]
+    static let tunable: [Method] = [.content, .ppmiSVD, .item2vec, .walks, .fused]
 }
 
 enum TuneDataset: String, ExpressibleByArgument, CaseIterable {

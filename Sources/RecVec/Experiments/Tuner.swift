@@ -14,8 +14,10 @@ package struct TuneOptions: Sendable {
     /// Families searched, cheapest first; `fused` uses the best behaviour family as its base.
     /// `content` (content vectors only) has no knob of its own: its search is the user-vector
     /// rule and the popularity prior, so a large beta can bring it to popularity's level when
-    /// content alone ranks worse (skipped when the log has no content, like `fused`).
-    public var families: [Method] = [.ppmiSVD, .item2vec, .walks, .content, .fused]
+    /// content alone ranks worse (skipped when the log has no content, like `fused`). It comes
+    /// first: its trials are the cheapest (no training), and what it leaves of its share of the
+    /// budget or trial limit flows to the families after it.
+    public var families: [Method] = [.content, .ppmiSVD, .item2vec, .walks, .fused]
     /// Passes of coordinate search over each family's knobs.
     public var passes = 2
     /// The cut-off of HR@K, the metric the search maximises.
@@ -401,8 +403,7 @@ package enum Tuner {
                 }
             }
             try sweepScoring(&self)
-            // A family without knobs (content) has nothing a second sweep could change.
-            for _ in 0 ..< (Tuner.knobs(method).isEmpty ? 0 : options.passes) {
+            for _ in 0 ..< options.passes {
                 var improved = false
                 for knob in Tuner.knobs(method) {
                     for value in knob.values where value != settings[knob.name] {
