@@ -22,19 +22,24 @@ public struct HNSWConfig: Equatable, Sendable, Codable {
     /// order in which threads link nodes changes the graph (not its quality).
     public var threads = 0
 
+    /// The defaults above: cosine, M 16, efConstruction 200, efSearch 64, seed 1, all threads.
     public init() {}
 }
 
 /// One search result.
 public struct Neighbour: Equatable, Sendable {
+    /// The row of the vector found (its id in the index).
     public var id: Int32
+    /// Its score against the query under the index's metric (higher is nearer).
     public var score: Float
+    /// A neighbour from its row and score.
     public init(id: Int32, score: Float) { self.id = id; self.score = score }
 }
 
 /// Which ids a search may return: a bitset over `0 ..< count`, applied during the graph search
 /// (so recall holds when most of the catalog is filtered out), not after it.
 public struct SearchFilter: Sendable {
+    /// Ids the filter covers, `0 ..< count` (the count of the index it is used with).
     public let count: Int
     /// Bit `i` set = id `i` allowed. Word `i / 64`, bit `i % 64`; `(count + 63) / 64` words.
     public var allowedBits: [UInt64]
@@ -83,17 +88,20 @@ public struct SearchFilter: Sendable {
 /// arrays (see `rv_hnsw.h`). Searches may run concurrently with each other and with `write`;
 /// `add` waits for running searches and blocks new ones (and writes) while it inserts.
 public final class HNSWIndex: @unchecked Sendable {
+    /// The configuration the index was built with (threads: the build's).
     public let config: HNSWConfig
     /// The C index (`rv_hnsw *`).
     let handle: OpaquePointer
     /// The memory-mapped file a loaded index reads in place; unmapped after the C index is freed.
     let mapping: MappedFile?
+    /// Floats per vector.
     public let dimension: Int
     private let checksumLock = NSLock()
     /// Serialises `add` and `write`: a write reads the C arrays that an add reallocates.
     let mutationLock = NSLock()
     private var storedVectorsChecksum: UInt64
 
+    /// Vectors in the index (ids `0 ..< count`).
     public var count: Int { Int(rv_hnsw_count(handle)) }
 
     /// The checksum of the vectors this index was built from, as given to `write(to:vectorsChecksum:)`
