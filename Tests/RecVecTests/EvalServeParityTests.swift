@@ -39,10 +39,9 @@ final class EvalServeParityTests: XCTestCase {
         _ = try exact.publish(model.publishInput(index: nil))
         let exactVersion = try exact.open()
         XCTAssertEqual(exactVersion.manifest.metrics["recall@\(k)"], metrics.recall)
-        var hnswConfig = HNSWConfig()
-        hnswConfig.threads = 1
+        let hnswConfig = HNSWConfig()
         let approximate = try EmbeddingStore(path: dir + "/hnsw", create: true)
-        _ = try approximate.publish(model.publishInput(index: hnswConfig))
+        _ = try approximate.publish(model.publishInput(index: hnswConfig), threads: 1)
         let hnswVersion = try approximate.open()
 
         // Every 3rd held-out case (the sample), at least 50 of them.
