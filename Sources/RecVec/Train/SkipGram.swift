@@ -99,6 +99,9 @@ public final class SkipGramTrainer {
     /// subsampling thresholds (`rv_sgns_subsample_thresholds`) and initialises the vectors as
     /// word2vec does (`rv_sgns_init_f32`: input uniform in (-0.5/d, 0.5/d), output zero).
     /// - Parameters:
+    ///   - vocabularySize: number of items; every token trained on must be below it.
+    ///   - config: the hyperparameters; each is checked (`KernelError.invalidArgument` names the
+    ///     first out of range).
     ///   - noiseCounts: item counts the noise distribution and subsampling are built from
     ///     (training data only); `vocabularySize` entries, none negative, not all zero.
     ///   - plannedTokens: tokens that `train(on:)` will see over the whole run (all epochs).
