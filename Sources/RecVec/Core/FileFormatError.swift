@@ -59,6 +59,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension FileFormatError: LocalizedError {
+    /// The same line as `description`, for `LocalizedError` users.
     public var errorDescription: String? { description }
 }
 
