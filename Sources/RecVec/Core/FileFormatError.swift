@@ -37,7 +37,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
         }
     }
 
-    /// The sentence the CLI prints: the file, the field or size, the value found and what was expected.
+    /// One line naming the file, what was found and what was expected (offset or field where known).
     public var description: String {
         switch self {
         case let .badMagic(file, expected, found):
@@ -59,7 +59,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension FileFormatError: LocalizedError {
-    /// The same sentence as `description`, for `localizedDescription`.
+    /// The same line as `description`, for `LocalizedError` users.
     public var errorDescription: String? { description }
 }
 
