@@ -146,14 +146,14 @@ struct PipelineCommand: ParsableCommand {
         model.info.inputFingerprint = inputs[0].xxh64
         progress.line("\(model.info.evaluation ?? ""): " + metrics.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  "))
 
-        var input = model.publishInput(index: try spec.hnsw(seed: settings.seed, threads: threads))
+        var input = model.publishInput(index: try spec.hnsw(seed: settings.seed))
         input.run = RunReport(inputs: inputs, config: try spec.flattened(), metrics: model.info.metrics ?? [:], stages: stages, threads: threads)
         var gate = PublishGate()
         gate.recallMetric = spec.gate?.metric ?? "recall@\(settings.k)"
         if let drop = spec.gate?.maxRecallDrop { gate.maxRecallDrop = drop }
         if let ratio = spec.gate?.minCoverageRatio { gate.minCoverageRatio = ratio }
         let store = try EmbeddingStore(path: resolve(spec.store), create: true)
-        let result = try store.publish(input, gate: spec.force == true ? nil : gate, keep: spec.keep, progress: progress.line)
+        let result = try store.publish(input, gate: spec.force == true ? nil : gate, keep: spec.keep, threads: threads, progress: progress.line)
         done("index+gate+publish")
 
         var usage = rusage()
@@ -342,7 +342,7 @@ struct PipelineConfig: Codable {
         return s
     }
 
-    func hnsw(seed: UInt64, threads: Int) throws -> HNSWConfig? {
+    func hnsw(seed: UInt64) throws -> HNSWConfig? {
         var config = HNSWConfig()
         switch index {
         case .none?: return nil
@@ -353,7 +353,6 @@ struct PipelineConfig: Codable {
         case nil: break
         }
         config.seed = seed
-        config.threads = threads
         return config
     }
 

@@ -45,10 +45,9 @@ final class EvalServeParityTests: XCTestCase {
         let exactVersion = try exact.open()
         XCTAssertEqual(exactVersion.manifest.metrics["recall@\(k)"], metrics.recall)
         XCTAssertEqual(exactVersion.manifest.popularityPrior ?? 0, popularityPrior, "the manifest records the prior evaluated with")
-        var hnswConfig = HNSWConfig()
-        hnswConfig.threads = 1
+        let hnswConfig = HNSWConfig()
         let approximate = try EmbeddingStore(path: dir + "/hnsw", create: true)
-        _ = try approximate.publish(model.publishInput(index: hnswConfig))
+        _ = try approximate.publish(model.publishInput(index: hnswConfig), threads: 1)
         let hnswVersion = try approximate.open()
 
         // Every 3rd held-out case (the sample), at least 50 of them.

@@ -37,6 +37,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
         }
     }
 
+    /// One line naming the file, what was found and what was expected (offset or field where known).
     public var description: String {
         switch self {
         case let .badMagic(file, expected, found):
@@ -58,6 +59,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension FileFormatError: LocalizedError {
+    /// The same line as `description`, for `LocalizedError` users.
     public var errorDescription: String? { description }
 }
 

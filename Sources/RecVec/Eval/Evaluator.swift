@@ -1,5 +1,7 @@
 import Foundation
 
+/// Ranks evaluation cases with a trained `Retrieval` (or a popularity or random baseline) and
+/// scores the lists with `RankingMetrics`: the offline half of the leak-free measurement.
 public enum Evaluator {
     /// Ranks the whole catalog for every case (`Kernels.topK` with the case's exclusions, C
     /// kernel `rv_score_topk_f32`), in batches so the score matrix is never held whole. Cases with
