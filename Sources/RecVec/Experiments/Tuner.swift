@@ -185,7 +185,7 @@ package enum Tuner {
         }
         let searchSeconds = Date().timeIntervalSince(searchBegan)
         progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
-                         search.exhausted ? " (stopped by the budget)" : ""))
+                         search.exhausted ? (options.maxTrials == nil ? " (stopped by the budget)" : " (stopped by the trial limit)") : ""))
 
         // Baselines on validation (EASE's lambda picked there) and on test.
         var baselines: [TunedBaseline] = []
