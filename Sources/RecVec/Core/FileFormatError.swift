@@ -37,6 +37,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
         }
     }
 
+    /// One sentence naming the file, what was found and what was expected.
     public var description: String {
         switch self {
         case let .badMagic(file, expected, found):
@@ -58,6 +59,7 @@ public enum FileFormatError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension FileFormatError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }
 
