@@ -17,7 +17,7 @@ struct EvalCommand: ParsableCommand {
         training, counts, popularity or the negative-sampling distribution.
 
         --dataset movielens reads u.data and u.item from --path (MovieLens 100K): each user's ratings in time order, \
-        sessions cut at --session-gap seconds, genres as the content modality, items already seen excluded, and \
+        sessions cut at --session-gap seconds, genres and release dates (u.item) as the content modalities, items already seen excluded, and \
         cold-start rows (--cold-fraction of the items lose all their events; only cases whose target is cold count). \
         --dataset synthetic draws the built-in workload (repeats allowed, so seen items stay rankable) and prints the \
         oracle ceiling.
@@ -107,7 +107,7 @@ struct EvalCommand: ParsableCommand {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             try writeSplitIfAsked(data.events, sessions: settings.sessionRule, settings: settings, progress: progress)
-            table = try Tables.holdOut(data.events, protocol: try holdOut(data.events), sessions: settings.sessionRule, content: [data.genres],
+            table = try Tables.holdOut(data.events, protocol: try holdOut(data.events), sessions: settings.sessionRule, content: data.content,
                                         configs: settings.methodConfigs(), methods: methods ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,

@@ -98,7 +98,7 @@ struct EventInputOptions: ParsableArguments {
         EventLoadOptions(format: format, delimiter: try separator(), skipBadLines: skipBadLines)
     }
 
-    /// Loads `file` (or `--events`), then the content: the preset's (MovieLens genres beside the
+    /// Loads `file` (or `--events`), then the content: the preset's (MovieLens genres, and 100K release dates, beside the
     /// events file), every `--content` and every `--content-categories`, aligned to the log's
     /// items. Progress goes to `progress` (stderr).
     func load(file: String? = nil, progress: @escaping (String) -> Void) throws -> LoadedEvents {

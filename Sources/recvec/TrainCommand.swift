@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
         } else if dataset == .movielens {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
-            (log, content) = (data.events, [data.genres])
+            (log, content) = (data.events, data.content)
             fingerprint = try fileFingerprint(path! + "/u.data")
         } else {
             let w = try SyntheticWorkload(config: workload.config(seed: global.seed), progress: progress.line)

@@ -114,7 +114,7 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
         case .movielens:
             progress("reading MovieLens from \(path!)")
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!))
-            return Loaded(log: data.events, sessions: sessions, content: [data.genres], excludeSeen: true, ties: .itemID)
+            return Loaded(log: data.events, sessions: sessions, content: data.content, excludeSeen: true, ties: .itemID)
         case .synthetic:
             let w = try SyntheticWorkload(config: workload.config(seed: seed), progress: progress)
             return Loaded(log: w.events, sessions: .sessionColumn, content: w.content, excludeSeen: false, ties: .itemID)

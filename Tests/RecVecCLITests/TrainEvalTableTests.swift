@@ -58,6 +58,28 @@ final class TrainEvalTableTests: XCTestCase {
                       result.stderr)
     }
 
+    /// `eval --dataset movielens` scores the content-only row on both u.item modalities: four
+    /// films with the same genre, two from the 1930s and two from the 1990s; each user's target
+    /// is the film nearest in time to the one before it, which genres alone cannot tell apart
+    /// (a tie, broken by the lower index: user 2 would get film 1, a miss).
+    func testMovieLensContentUsesGenresAndReleaseYear() throws {
+        let dir = try TestSupport.temporaryDirectory(self)
+        let ratings = [(1, 1, 10), (1, 2, 20), (2, 3, 30), (2, 4, 40)]
+        try ratings.map { "\($0.0)\t\($0.1)\t4\t\(881_250_000 + $0.2)\n" }.joined()
+            .write(to: dir.appendingPathComponent("u.data"), atomically: true, encoding: .utf8)
+        let dates = ["01-Jan-1930", "01-Jun-1931", "01-Jan-1990", "01-Jun-1991"]
+        try dates.enumerated().map { "\($0.offset + 1)|Made-Up \($0.offset + 1)|\($0.element)||url|" + (0 ..< 19).map { $0 == 8 ? "1" : "0" }
+            .joined(separator: "|") + "\n" }.joined().write(to: dir.appendingPathComponent("u.item"), atomically: true, encoding: .utf8)
+        let result = try runRecVec(["eval", "--dataset", "movielens", "--path", dir.path, "--methods", "content", "--cold-fraction", "0",
+                                    "--k", "1", "--threads", "1", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+        let rows = try XCTUnwrap(object["rows"] as? [[String: Any]])
+        let content = try XCTUnwrap(rows.first { $0["method"] as? String == "Multimodal" }, "\(rows)")
+        XCTAssertEqual(content["cases"] as? Int, 2)
+        XCTAssertEqual(content["recall@1"] as? Double, 1.0)
+    }
+
     func testSkipBadLinesCountsTheBadLineInsteadOfStopping() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let ratings = [(1, 1, 10), (1, 2, 20), (2, 2, 30), (2, 3, 40), (3, 1, 50), (3, 3, 60)]

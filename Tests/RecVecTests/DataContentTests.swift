@@ -103,6 +103,44 @@ final class DataContentTests: XCTestCase {
         }
     }
 
+    /// u.item's release date is the second modality: a full date, an empty one (a zero row) and a
+    /// malformed one (an error naming file, line, column, value and the expected form).
+    func testMovieLensReleaseDatesFromUItem() throws {
+        let url = try folder().appendingPathComponent("u.item")
+        let flags = (0 ..< 19).map { $0 == 8 ? "1" : "0" }.joined(separator: "|")
+        let films = ["7|Made-Up Film (1994)|15-Jul-1994||url|", "8|No-Date Film|||url|", "9|Other Film (1996)|01-Jan-1996||url|",
+                     "10|Old Film (1980)|01-Jan-1980||url|"]
+        try Data(films.map { $0 + flags + "\n" }.joined().utf8).write(to: url)
+        let catalog = try IDMap(ids: ["7", "8", "9", "10"])
+        let content = try ContentLoader.loadMovieLensItems(url, aligningTo: catalog)
+        XCTAssertEqual(content.map(\.name), ["genres", "release-year"])
+        XCTAssertEqual(content[0].vectors.row(1), (0 ..< 19).map { $0 == 8 ? 1 : 0 }) // genres read as before
+        let years = content[1].vectors
+        XCTAssertEqual(years.cols, ContentLoader.releaseYearCentres.count)
+        // 15 July 1994 is 1994 + (6 + 14/31)/12; its kernels peak at the 1994 centre.
+        XCTAssertEqual(years.row(0), ContentLoader.releaseYearFeatures(1994 + (6 + 14.0 / 31) / 12))
+        XCTAssertEqual(ContentLoader.releaseYearCentres[years.row(0).indices.max { years[0, $0] < years[0, $1] }!], 1994)
+        XCTAssertEqual(years.row(1), [Float](repeating: 0, count: years.cols)) // no date: no information
+        // Smooth: a 1996 film is closer to the 1994 one than a 1980 film is.
+        func cosine(_ a: Int, _ b: Int) -> Float {
+            let (x, y) = (years.row(a), years.row(b))
+            return zip(x, y).map(*).reduce(0, +) / (x.map { $0 * $0 }.reduce(0, +) * y.map { $0 * $0 }.reduce(0, +)).squareRoot()
+        }
+        XCTAssertGreaterThan(cosine(0, 2), 0.5)
+        XCTAssertLessThan(cosine(0, 3), 0.01)
+
+        try Data((films[0] + flags + "\n" + "8|Bad Date Film|1994-07-15||url|" + flags + "\n").utf8).write(to: url)
+        XCTAssertThrowsError(try ContentLoader.loadMovieLensItems(url, aligningTo: try IDMap(ids: ["7", "8"]))) { error in
+            XCTAssertEqual("\(error)", "\(url.path):2: column 'release date (field 3)' has '1994-07-15' "
+                           + "(expected a date like 01-Jan-1995 (dd-Mon-yyyy), or nothing)")
+        }
+        try Data(("8|Bad Month Film|15-Jux-1994||url|" + flags + "\n").utf8).write(to: url)
+        XCTAssertThrowsError(try ContentLoader.loadMovieLensItems(url, aligningTo: try IDMap(ids: ["8"]))) { error in
+            XCTAssertEqual(error as? DataError, .badValue(file: url.path, line: 1, column: "release date (field 3)", value: "15-Jux-1994",
+                                                          expected: "a date like 01-Jan-1995 (dd-Mon-yyyy), or nothing"))
+        }
+    }
+
     /// What `recvec generate` writes loads back, aligned to the catalog the events file yields.
     func testGeneratedContentLoadsAlignedToLoadedEvents() throws {
         var c = SyntheticConfig()

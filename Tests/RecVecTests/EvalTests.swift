@@ -145,5 +145,8 @@ final class EvalTests: XCTestCase {
         XCTAssertEqual(data.genres.vectors.cols, 19)
         // Toy Story (movie 1): Animation, Children's, Comedy = genre flags 3, 4, 5.
         XCTAssertEqual(data.genres.vectors.row(0).enumerated().filter { $0.element == 1 }.map(\.offset), [3, 4, 5])
+        // The release date is the second modality; only movie 267 has no date (checked with awk on u.item).
+        XCTAssertEqual(data.content.map(\.name), ["genres", "release-year"])
+        XCTAssertEqual((0 ..< 1682).filter { data.releaseYear.vectors.row($0).allSatisfy { $0 == 0 } }, [266])
     }
 }

@@ -123,6 +123,33 @@ final class GuardTunerTests: XCTestCase {
         }
     }
 
+    /// With several content modalities, content-only searches each modality's weight after the
+    /// first on validation (a trial trains nothing), and Fused starts from the weights it chose.
+    func testTunerSearchesModalityWeightsForContentOnly() throws {
+        var config = SyntheticConfig()
+        (config.users, config.items, config.sessions, config.sessionLength) = (80, 40, 300, 8)
+        let workload = try SyntheticWorkload(config: config)
+        XCTAssertGreaterThan(workload.content.count, 1)
+        var options = TuneOptions()
+        options.families = [.content, .fused]
+        options.maxTrials = 80
+        options.baselines = false
+        var start = MethodConfigs.tuned(seed: 3)
+        start.item2vec.epochs = 1
+        let report = try Tuner.tune(workload.events, sessions: .sessionColumn, content: workload.content, start: start, excludeSeen: false,
+                                    options: options, seed: 3, threads: 1)
+        let knob = "weight-\(workload.content[1].name)"
+        let tried = Set(report.trials.filter { $0.method == .content }.compactMap {
+            $0.summary.split(separator: " ").first { $0.hasPrefix(knob + "=") }.map(String.init)
+        })
+        XCTAssertTrue(tried.isSuperset(of: ["0", "0.25", "0.5", "2", "4"].map { "\(knob)=\($0)" }), "\(tried)")
+        let content = try XCTUnwrap(report.families.first { $0.candidate.method == .content })
+        let fused = try XCTUnwrap(report.families.first { $0.candidate.method == .fused })
+        let chosen = content.candidate.summary.split(separator: " ").first { $0.hasPrefix(knob + "=") }.map { Float($0.dropFirst(knob.count + 1))! }
+        XCTAssertEqual(content.candidate.configs.fusion.contentWeights, chosen.map { $0 == 1 ? nil : [1, $0] } ?? nil)
+        XCTAssertEqual(fused.candidate.configs.fusion.contentWeights, content.candidate.configs.fusion.contentWeights)
+    }
+
     /// The basket log: one timestamp per basket, distinct items, every event of the workload's
     /// sessions kept once per basket.
     func testBasketLogHoldsOutAnItemOfTheLastBasket() throws {

@@ -1,14 +1,19 @@
 import Foundation
 
 /// MovieLens 100K as a next-item benchmark: u.data's ratings as an event log (read by
-/// `EventLog.load` with `.movieLensUData`) and the 19 genre flags of u.item as the content
-/// modality (`ContentLoader.loadMovieLensGenres`).
+/// `EventLog.load` with `.movieLensUData`) and two content modalities from u.item
+/// (`ContentLoader.loadMovieLensItems`): the 19 genre flags and the release date.
 package struct MovieLensData: Sendable {
     /// Every rating as an event. Dense indices follow the MovieLens ids (user 1 and movie 1 are
     /// index 0), so item `i` is movie `itemIDs[i]` whatever order u.data lists them in.
     public var events: EventLog
-    /// The 19 genre flags of each movie (0 or 1), in the dense item order: the content modality.
-    public var genres: ContentModality
+    /// The 19 genre flags of each movie (0 or 1), in the dense item order.
+    public var genres: ContentModality { content[0] }
+    /// Each movie's release date as Gaussian-kernel year features (`ContentLoader.releaseYearFeatures`;
+    /// no date = a zero row), in the dense item order.
+    public var releaseYear: ContentModality { content[1] }
+    /// The content modalities every table, tuner and trainer uses for MovieLens: `genres`, then `releaseYear`.
+    public var content: [ContentModality]
     /// Number of movies (1682 in MovieLens 100K).
     public var itemCount: Int { events.itemIDs.count }
     /// MovieLens ids of the dense items.
@@ -26,7 +31,7 @@ package struct MovieLensData: Sendable {
         let (log, report) = try EventLog.load(dataFile, columns: .movieLensUData, options: options)
         events = log.withIDsInOrder()
         skippedLines = report.skippedLines
-        genres = try ContentLoader.loadMovieLensGenres(itemFile, aligningTo: events.itemIDs)
+        content = try ContentLoader.loadMovieLensItems(itemFile, aligningTo: events.itemIDs)
     }
 }
 

@@ -12,9 +12,10 @@ package struct TuneOptions: Sendable {
     /// `--seed --threads 1 --trials N` is deterministic.
     public var maxTrials: Int?
     /// Families searched, cheapest first; `fused` uses the best behaviour family as its base.
-    /// `content` (content vectors only) has no knob of its own: its search is the user-vector
-    /// rule and the popularity prior, so a large beta can bring it to popularity's level when
-    /// content alone ranks worse (skipped when the log has no content, like `fused`). It comes
+    /// `content` (content vectors only) searches the user-vector rule, the popularity prior (a
+    /// large beta can bring it to popularity's level when content alone ranks worse) and, with
+    /// several modalities, each modality's weight; `fused` starts from the weights it chose
+    /// (both skipped when the log has no content). It comes
     /// first: its trials are the cheapest (no training), and what it leaves of its share of the
     /// budget or trial limit flows to the families after it.
     public var families: [Method] = [.content, .ppmiSVD, .item2vec, .walks, .fused]
@@ -180,6 +181,9 @@ package enum Tuner {
                     startConfigs = candidate.configs
                     startConfigs.fusionBase = base
                 }
+                // The modality weights content-only chose on validation weigh the content block.
+                startConfigs.fusion.contentWeights = chosen[.content]?.0.configs.fusion.contentWeights
+                    ?? startConfigs.fusion.contentWeights
             }
             if let best = try search.family(method, start: startConfigs) { chosen[method] = best }
         }
@@ -270,7 +274,11 @@ package enum Tuner {
         var apply: (inout MethodConfigs, String) -> Void
     }
 
-    static func knobs(_ method: Method) -> [Knob] {
+    /// The knobs of `method`. With several content modalities, `content` (and only it: a trial
+    /// there trains nothing) also gets one weight knob per modality after the first
+    /// (`FusionConfig.contentWeights`, the first fixed at 1: the cosine is blind to a common scale;
+    /// 0 drops the modality).
+    static func knobs(_ method: Method, content: [ContentModality] = []) -> [Knob] {
         func int(_ s: String) -> Int { Int(s)! }
         func dbl(_ s: String) -> Double { Double(s)! }
         switch method {
@@ -306,7 +314,13 @@ package enum Tuner {
                 Knob(name: "epochs", values: ["5", "10"]) { $0.walks.sgns.epochs = int($1) },
             ]
         case .content:
-            return []
+            return content.indices.dropFirst().map { m in
+                Knob(name: "weight-\(content[m].name)", values: ["0", "0.25", "0.5", "1", "2", "4"]) {
+                    var w = $0.fusion.contentWeights ?? [Float](repeating: 1, count: content.count)
+                    w[m] = Float(dbl($1))
+                    $0.fusion.contentWeights = w.allSatisfy { $0 == 1 } ? nil : w
+                }
+            }
         case .fused:
             return [
                 Knob(name: "content-weight", values: ["0.1", "0.25", "0.5", "1", "2"]) { $0.fusion.contentWeight = Float(dbl($1)) },
@@ -405,7 +419,7 @@ package enum Tuner {
             try sweepScoring(&self)
             for _ in 0 ..< options.passes {
                 var improved = false
-                for knob in Tuner.knobs(method) {
+                for knob in Tuner.knobs(method, content: content) {
                     for value in knob.values where value != settings[knob.name] {
                         guard mayStart() else { break }
                         var configs = best.configs
