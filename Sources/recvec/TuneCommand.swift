@@ -17,9 +17,9 @@ struct TuneCommand: ParsableCommand {
         the refit follow. A coordinate search (cheap families first, each family an equal share) tries \
         each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift, \
         eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension; \
-        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Multimodal (content only): no knob \
-        but the two below; Fused: content weight on the best \
-        behaviour family), user-vector rules (mean of the last 1...50 items, recency-weighted) and the popularity \
+        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Multimodal (content only): the \
+        weight of each content modality after the first (MovieLens: release year beside genres); Fused: content \
+        weight on the best behaviour family, starting from Multimodal's modality weights), user-vector rules (mean of the last 1...50 items, recency-weighted) and the popularity \
         prior beta (score + beta * log(1 + count)), keeping a change only when validation HR@K rises. The chosen \
         configurations are refitted on the whole training part and evaluated once on test, beside the baselines \
         (EASE's lambda is also chosen on validation). With --trials N the search stops after N evaluations \
