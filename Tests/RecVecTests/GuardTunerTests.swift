@@ -125,29 +125,40 @@ final class GuardTunerTests: XCTestCase {
 
     /// With several content modalities, content-only searches each modality's weight after the
     /// first on validation (a trial trains nothing), and Fused starts from the weights it chose.
+    /// The second modality here misleads, so validation must lower its weight below 1.
     func testTunerSearchesModalityWeightsForContentOnly() throws {
         var config = SyntheticConfig()
         (config.users, config.items, config.sessions, config.sessionLength) = (80, 40, 300, 8)
         let workload = try SyntheticWorkload(config: config)
-        XCTAssertGreaterThan(workload.content.count, 1)
+        // The second modality is the first with its rows shuffled: as strong, but about the wrong items.
+        let real = workload.content[0].vectors
+        var random = SplitMix64(seed: 11)
+        var order = Array(0 ..< real.rows)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.below(i + 1)) }
+        var shuffled = real
+        for (r, from) in order.enumerated() { for c in 0 ..< real.cols { shuffled[r, c] = real[from, c] } }
+        let content = [workload.content[0], ContentModality(name: "shuffled", vectors: shuffled)]
         var options = TuneOptions()
         options.families = [.content, .fused]
         options.maxTrials = 80
         options.baselines = false
+        options.k = 5 // 20 would be half the catalogue
         var start = MethodConfigs.tuned(seed: 3)
         start.item2vec.epochs = 1
-        let report = try Tuner.tune(workload.events, sessions: .sessionColumn, content: workload.content, start: start, excludeSeen: false,
+        let report = try Tuner.tune(workload.events, sessions: .sessionColumn, content: content, start: start, excludeSeen: false,
                                     options: options, seed: 3, threads: 1)
-        let knob = "weight-\(workload.content[1].name)"
+        let knob = "weight-\(content[1].name)"
         let tried = Set(report.trials.filter { $0.method == .content }.compactMap {
             $0.summary.split(separator: " ").first { $0.hasPrefix(knob + "=") }.map(String.init)
         })
         XCTAssertTrue(tried.isSuperset(of: ["0", "0.25", "0.5", "2", "4"].map { "\(knob)=\($0)" }), "\(tried)")
-        let content = try XCTUnwrap(report.families.first { $0.candidate.method == .content })
+        let contentOnly = try XCTUnwrap(report.families.first { $0.candidate.method == .content })
         let fused = try XCTUnwrap(report.families.first { $0.candidate.method == .fused })
-        let chosen = content.candidate.summary.split(separator: " ").first { $0.hasPrefix(knob + "=") }.map { Float($0.dropFirst(knob.count + 1))! }
-        XCTAssertEqual(content.candidate.configs.fusion.contentWeights, chosen.map { $0 == 1 ? nil : [1, $0] } ?? nil)
-        XCTAssertEqual(fused.candidate.configs.fusion.contentWeights, content.candidate.configs.fusion.contentWeights)
+        let weights = try XCTUnwrap(contentOnly.candidate.configs.fusion.contentWeights, contentOnly.candidate.summary)
+        XCTAssertEqual(weights[0], 1)
+        XCTAssertLessThan(weights[1], 1, contentOnly.candidate.summary)
+        XCTAssertTrue(contentOnly.candidate.summary.contains("\(knob)=\(weights[1] == 0 ? "0" : String(weights[1]))"), contentOnly.candidate.summary)
+        XCTAssertEqual(fused.candidate.configs.fusion.contentWeights, weights)
     }
 
     /// The basket log: one timestamp per basket, distinct items, every event of the workload's
