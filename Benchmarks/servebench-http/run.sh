@@ -166,24 +166,48 @@ publish_under_load() { # NAME BUILD_DURING_LOAD
         "$bin" rollback --store "$store" --to "$before" >/dev/null
         sleep 2
     fi
+    local events="$work/$name-events.txt"
+    : > "$events"
     (
         sleep 5
         for i in 0 1 2 3 4; do
             if [ "$build" = 0 ]; then
+                echo "$(date +%s.%N) switch-to-${built[$i]}" >> "$events"
                 nice -n 19 "$bin" rollback --store "$store" --to "${built[$i]}" >/dev/null
                 echo "switched to $(cat "$store/CURRENT") at $(date -u +%T)" >&2
                 sleep 10
             else
                 nice -n 19 "$bin" publish --store "$store" --vectors "$vectors" --ids "$ids" --method bench --metric cosine \
                     --ef-search 64 --threads 2 --config "republish=$i" >/dev/null 2>&1
+                echo "$(date +%s.%N) published-$(cat "$store/CURRENT")" >> "$events"
                 echo "published $(cat "$store/CURRENT") at $(date -u +%T)" >&2
                 sleep 2
             fi
         done
     ) &
     local publisher=$!
+    # A probe beside wrk (20 requests/s on its own connection) times each request, so the
+    # latencies right after each switch can be told from the rest (probe.py).
+    "$py" "$here/probe.py" "http://127.0.0.1:$ours_port/v1/recommend" "$histories" 60 20 "$work/$name-probe.txt" &
+    local probe=$!
     wrk_run "synthetic/ours/half-rate-while-$name" $ours_port "$histories" 60 "$half"
     wait $publisher || true
+    wait $probe || true
+    "$py" - "$work/$name-probe.txt" "$events" "$name" <<'EOF'
+import json, sys
+rows = [l.split() for l in open(sys.argv[1])]
+rows = [(float(t), float(ms), s) for t, ms, s in rows]
+marks = [(float(l.split()[0]), l.split()[1]) for l in open(sys.argv[2]) if l.strip()]
+after = []
+for t, what in marks:
+    w = [ms for sent, ms, _ in rows if t <= sent < t + 1.0]
+    after.append({"event": what, "requests": len(w), "max_ms": round(max(w), 3) if w else None})
+rest = sorted(ms for sent, ms, _ in rows if not any(t <= sent < t + 1.0 for t, _ in marks))
+print(json.dumps({"name": "synthetic/ours/probe-" + sys.argv[3], "requests": len(rows), "errors": sum(1 for r in rows if r[2] != "200"),
+                  "max_ms_in_1s_after_each_event": after,
+                  "other_requests": {"count": len(rest), "p99_ms": round(rest[int(0.99 * (len(rest) - 1))], 3) if rest else None,
+                                     "max_ms": round(rest[-1], 3) if rest else None}}))
+EOF
     sleep 1
     echo "{\"name\":\"synthetic/ours/$name\",\"current_before\":\"$before\",\"current_after\":\"$(cat "$store/CURRENT")\",\"serving_after\":$(curl -s "http://127.0.0.1:$ours_port/readyz")}"
     "$bin" gc --store "$store" --keep 2 >/dev/null
