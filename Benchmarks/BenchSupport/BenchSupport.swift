@@ -5,7 +5,7 @@ import RecVec
 
 /// The benchmarks' input generator: RecVec's SplitMix64 (`init(seed:)` starts at the seed, so a
 /// seed draws the same inputs as the benchmarks' former copies did), with the draws they make.
-public typealias BenchRandom = SplitMix64
+package typealias BenchRandom = SplitMix64
 
 extension SplitMix64 {
     /// Uniform in [0, 1) from the top 24 bits (one Float mantissa).

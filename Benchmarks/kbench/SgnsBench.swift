@@ -63,21 +63,17 @@ func sgnsBench(_ bench: Bench) throws {
 
         // The oracle check: the C kernel at 1 thread on the twin's corpus (untimed) gives the
         // twin's loss up to rounding (same draws; see SkipGramTests).
-        var check = config
-        check.threads = 1
-        let checkTrainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: check, noiseCounts: counts,
-                                               plannedTokens: corpus.tokens.count)
+        let checkTrainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: config, noiseCounts: counts,
+                                               plannedTokens: corpus.tokens.count, threads: 1)
         try checkTrainer.train(on: prefix)
         let agreesWithTwin = abs(checkTrainer.lossPerEpoch[0] - twinLoss) <= 1e-4 * twinLoss
 
         var oneThreadLoss = Double.nan
         for threads in [1, Kernels.maxThreads] {
-            var c = config
-            c.threads = threads
             var loss = Double.nan, pairCount = 0
             let timing = try timeTraining(bench) {
-                let trainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: c, noiseCounts: counts,
-                                                  plannedTokens: corpus.tokens.count)
+                let trainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: config, noiseCounts: counts,
+                                                  plannedTokens: corpus.tokens.count, threads: threads)
                 return {
                     try trainer.train(on: corpus)
                     loss = trainer.lossPerEpoch[0]

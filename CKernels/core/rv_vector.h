@@ -1,5 +1,6 @@
 // rv_vector.h: the f32 dot product, one kernel per ISA, and the per-ISA table it is reached
-// through; not part of the public API. HNSW scores every visited node with it.
+// through; not part of the public API. HNSW scores every visited node with it; the batch
+// scorers of score/ are tiled kernels of their own (score_internal.h says why).
 #ifndef RV_VECTOR_H
 #define RV_VECTOR_H
 

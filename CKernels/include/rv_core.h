@@ -17,6 +17,8 @@ typedef enum rv_status {
     RV_ERR_UNSUPPORTED = 4,      // the CPU lacks the ISA asked for
 } rv_status;
 
+// The SIMD path a batch call dispatches on. One switch, one name per side: rv_isa in C, SIMDLevel in
+// Swift (Sources/RecVec/Core/SIMDLevel.swift), and RV_SIMD_LEVEL in the environment (rv_isa_active).
 typedef enum rv_isa {
     RV_ISA_SCALAR = 0,
     RV_ISA_AVX2 = 1, // AVX2 + FMA

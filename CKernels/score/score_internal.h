@@ -5,6 +5,14 @@
 // block in the layout its ISA reads fastest, then scores its queries against the packed block.
 // Every (query, row) score is the same sequential sum over the dimensions whatever the block,
 // tile or thread it falls in, so results do not depend on the thread count.
+//
+// Why these kernels do not call the shared f32 dot (core/rv_vector.h, which HNSW scores every
+// visited node with): they are a different kernel by design. A batch keeps a 6-query x 16-row
+// tile of sums in registers and streams each packed row panel once for six queries, where the
+// dot reloads both vectors for every pair; and each score here is summed in dimension order,
+// while the dot splits a pair over four accumulators. Scoring a batch through the dot would
+// cost the tiling and change every score's rounding (and so ties in top-K). No single-pair path
+// exists in score/: one query is a batch of one.
 #ifndef RV_SCORE_INTERNAL_H
 #define RV_SCORE_INTERNAL_H
 

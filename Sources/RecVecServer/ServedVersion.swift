@@ -39,6 +39,6 @@ final class ServedVersion: @unchecked Sendable {
             }
         }
         popularityOfRow = popularity
-        popularRows = (0 ..< Int32(version.count)).sorted { popularity[Int($0)] != popularity[Int($1)] ? popularity[Int($0)] > popularity[Int($1)] : $0 < $1 }
+        popularRows = Ranking.top(version.count, of: version.count, key: { popularity[$0] }).map { Int32($0) }
     }
 }

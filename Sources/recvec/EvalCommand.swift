@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var model: ModelOptions
     @Option(help: "A built-in dataset, when neither --events nor --vectors/--store is given (default: movielens).") var dataset: DatasetChoice?
-    @Option(help: "The leak-free split.") var `protocol`: LeakFreeChoice = .leaveLastOut
+    @Option(help: "The leak-free split.") var `protocol`: HoldOutChoice = .leaveLastOut
     @Option(help: "time-cutoff: train on events before this time (ISO 8601 date or epoch seconds); default: the 85% time quantile.")
     var cutoff: String?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
@@ -79,8 +79,8 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// The protocol for `log`: the cutoff given, or the 85% time quantile.
-    func leakFree(_ log: EventLog) throws -> LeakFreeProtocol {
-        `protocol` == .timeCutoff ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
+    func holdOut(_ log: EventLog) throws -> HoldOut {
+        `protocol` == .timeCutoff ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? HoldOut.defaultCutoff(log)) : .leaveLastOut
     }
 
     func run() throws {
@@ -92,14 +92,14 @@ struct EvalCommand: ParsableCommand {
         } else if events.events != nil {
             let loaded = try canonicalOrder(try events.load(progress: progress.line))
             try writeSplitIfAsked(loaded.log, sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings), settings: settings, progress: progress)
-            table = try Tables.leakFree(loaded.log, protocol: try leakFree(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
-                                        content: loaded.content, configs: settings.methodConfigs(threads: global.threads),
+            table = try Tables.holdOut(loaded.log, protocol: try holdOut(loaded.log), sessions: TrainedModel.sessionRule(for: loaded.log, settings: settings),
+                                        content: loaded.content, configs: settings.methodConfigs(),
                                         methods: methods ?? Method.allCases.filter { !$0.needsContent || !loaded.content.isEmpty },
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? (loaded.content.isEmpty ? 0 : 0.1), ties: settings.ties,
                                         seed: global.seed, threads: global.threads, progress: progress.line)
         } else if dataset == .synthetic {
-            table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
+            table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(),
                                          protocols: [EvalProtocol(rawValue: `protocol`.rawValue)!], k: settings.k, userRule: settings.userVectorRule,
                                          cutoff: cutoff.flatMap(Timestamp.parse), ties: settings.ties, threads: global.threads, progress: progress.line)
         } else {
@@ -107,8 +107,8 @@ struct EvalCommand: ParsableCommand {
             let data = try MovieLensData(directory: URL(fileURLWithPath: path!), skipBadLines: events.skipBadLines)
             if events.skipBadLines { progress.line("u.data: skipped \(data.skippedLines) bad lines") }
             try writeSplitIfAsked(data.events, sessions: settings.sessionRule, settings: settings, progress: progress)
-            table = try Tables.leakFree(data.events, protocol: try leakFree(data.events), sessions: settings.sessionRule, content: [data.genres],
-                                        configs: settings.methodConfigs(threads: global.threads), methods: methods ?? Method.allCases,
+            table = try Tables.holdOut(data.events, protocol: try holdOut(data.events), sessions: settings.sessionRule, content: [data.genres],
+                                        configs: settings.methodConfigs(), methods: methods ?? Method.allCases,
                                         k: settings.k, userRule: settings.userVectorRule, excludeSeen: settings.excludeSeen,
                                         coldFraction: coldFraction ?? 0.1, ties: settings.ties, seed: global.seed, threads: global.threads,
                                         progress: progress.line)
@@ -120,7 +120,7 @@ struct EvalCommand: ParsableCommand {
     /// `--write-split DIR`: the split the table is about to use, for the peer script.
     func writeSplitIfAsked(_ log: EventLog, sessions: SessionRule, settings: Defaults, progress: Progress) throws {
         guard let writeSplit else { return }
-        try EvalProtocols.leakFree(log, protocol: try leakFree(log), sessions: sessions, excludeSeen: settings.excludeSeen, ties: settings.ties)
+        try EvalCases.holdOut(log, protocol: try holdOut(log), sessions: sessions, excludeSeen: settings.excludeSeen, ties: settings.ties)
             .write(to: URL(fileURLWithPath: writeSplit), excludeSeen: settings.excludeSeen)
         progress.line("wrote the split to \(writeSplit)")
     }
@@ -146,7 +146,7 @@ struct EvalCommand: ParsableCommand {
         }
         settings.k = ranking.k
         let loaded = try canonicalOrder(try events.load(progress: progress.line))
-        let leakFree = try leakFree(loaded.log)
+        let leakFree = try holdOut(loaded.log)
         progress.line("scoring \(ids.count) rows on the held-out part of \(loaded.file) (\(settings.summary))")
         let start = Date()
         let (metrics, unknown) = try TrainedModel.evaluate(retrieval, ids: ids, on: loaded.log, protocol: leakFree, settings: settings, threads: global.threads)

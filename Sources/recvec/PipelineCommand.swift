@@ -66,6 +66,7 @@ struct PipelineCommand: ParsableCommand {
             case .gateRefused: return Exit.gateRefused
             default: return Exit.io
             }
+        case is FileFormatError: return Exit.io
         case is KernelError: return Exit.badData
         default: return 1
         }
@@ -95,7 +96,7 @@ struct PipelineCommand: ParsableCommand {
         for file in spec.events.content ?? [] { inputs.append(try fingerprint(resolve(file))) }
         done("load")
 
-        let leakFree: LeakFreeProtocol
+        let leakFree: HoldOut
         switch spec.protocol ?? "leave-last-out" {
         case "leave-last-out": leakFree = .leaveLastOut
         case "time-cutoff":
@@ -103,7 +104,7 @@ struct PipelineCommand: ParsableCommand {
                 guard let cutoff = Timestamp.parse(text) else { throw PipelineConfig.Problem(configURL.path, "cutoff must be an ISO 8601 date or epoch seconds, got '\(text)'") }
                 leakFree = .timeCutoff(cutoff)
             } else {
-                leakFree = .timeCutoff(try LeakFreeProtocol.defaultCutoff(loaded.log))
+                leakFree = .timeCutoff(try HoldOut.defaultCutoff(loaded.log))
             }
         case let other: throw PipelineConfig.Problem(configURL.path, "protocol must be leave-last-out or time-cutoff, got '\(other)'")
         }
@@ -173,7 +174,7 @@ struct PipelineConfig: Codable {
 
     struct Settings: Codable {
         var seed: UInt64?, preset: Preset?, userVectorRule: UserVectorRule?, sessionGapSeconds: Int64?, k: Int?, ties: TieRule?, excludeSeen: Bool?
-        var dimension: Int?, window: Int?, epochs: Int?, negatives: Int?, subsample: Double?, scoring: Scoring?, popularityBias: Bool?
+        var dimension: Int?, window: Int?, epochs: Int?, negatives: Int?, subsample: Double?, scoring: RetrievalScoring?, popularityBias: Bool?
         var shared: SharedHyperparameters {
             SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, subsample: subsample,
                                   scoring: scoring, popularityBias: popularityBias)

@@ -4,9 +4,9 @@ import RecVec
 
 extension Preset: ExpressibleByArgument {}
 extension Method: ExpressibleByArgument {}
-extension Scoring: ExpressibleByArgument {
+extension RetrievalScoring: ExpressibleByArgument {
     /// The library's enum is not CaseIterable, so the values `--help` lists are named here.
-    public static var allValueStrings: [String] { [Scoring.cosine, .asymmetricDot].map(\.rawValue) }
+    public static var allValueStrings: [String] { [RetrievalScoring.cosine, .asymmetricDot].map(\.rawValue) }
 }
 extension UserVectorRule: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
@@ -23,7 +23,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "SGNS negative samples per pair (Item2Vec, graph walks); default: the preset's.") var negatives: Int?
     @Option(help: "SGNS subsampling threshold of Item2Vec and graph walks (0 = off); default: the preset's, raised to 10 / catalogue size.")
     var subsample: Double?
-    @Option(help: "Scoring of the behaviour methods; default: the preset's.") var scoring: Scoring?
+    @Option(help: "Scoring of the behaviour methods; default: the preset's.") var scoring: RetrievalScoring?
     @Option(help: "PPMI+SVD with asymmetric-dot: add log popularity to the score (true/false); default: the preset's.") var popularityBias: Bool?
     @Option(help: "Logs without a session column: a gap longer than this many seconds starts a new session (default: \(Defaults.standard.sessionGapSeconds)).")
     var sessionGap: Int64?

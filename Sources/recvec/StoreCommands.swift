@@ -45,7 +45,7 @@ struct Publish: ParsableCommand {
     @Option(help: "Training data file whose checksum is recorded as the input fingerprint (default: of vectors and ids).")
     var data: String?
     @Option(help: "Similarity of the index and the recommender (default: cosine; with --from, the trained model's).") var metric: Metric?
-    @Option(help: "Scoring recorded in the manifest (asymmetric-dot: query side against item side).") var scoring: Scoring?
+    @Option(help: "Scoring recorded in the manifest (asymmetric-dot: query side against item side).") var scoring: RetrievalScoring?
     @Option(help: "User vector rule recorded in the manifest, the recommender's default: last:N or recency:N:DECAY (default: \(Defaults.standard.userVectorRule)).",
             transform: parseRule)
     var rule: UserVectorRule?

@@ -34,7 +34,7 @@ struct TableCommand: ParsableCommand {
         let progress = Progress()
         let protocols: [EvalProtocol] = `protocol` == .all ? [.seedPairs, .leaveLastOut] : [EvalProtocol(rawValue: `protocol`.rawValue)!]
         let settings = makeSettings(global: global, model: model, ranking: ranking, defaultPreset: .seed)
-        let table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(threads: global.threads),
+        let table = try Tables.synthetic(workload: workload.config(seed: global.seed), configs: settings.methodConfigs(),
                                          protocols: protocols, k: ranking.k, excludePrevious: excludePrevious,
                                          userRule: settings.userVectorRule, ties: ranking.ties, threads: global.threads, progress: progress.line)
         progress.line("done")

@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A built-in dataset, when --events is not given (default: synthetic).") var dataset: DatasetChoice?
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
     @Flag(help: "Train on the training part of a leak-free split and record the held-out metrics.") var eval = false
-    @Option(help: "With --eval: the leak-free split.") var `protocol`: LeakFreeChoice = .leaveLastOut
+    @Option(help: "With --eval: the leak-free split.") var `protocol`: HoldOutChoice = .leaveLastOut
     @Option(help: "With --eval and time-cutoff: ISO 8601 date or epoch seconds (default: the 85% time quantile).") var cutoff: String?
     @Option(help: "Output folder (must not exist yet).") var out: String
     @Option(help: "Train from a corpus folder (recvec corpus or the Spark sessions job) instead of --dataset; its shards are streamed.") var corpus: String?
@@ -81,8 +81,8 @@ struct TrainCommand: ParsableCommand {
         }
         var trained: TrainedModel
         if eval {
-            let leakFree: LeakFreeProtocol = `protocol` == .timeCutoff
-                ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? LeakFreeProtocol.defaultCutoff(log)) : .leaveLastOut
+            let leakFree: HoldOut = `protocol` == .timeCutoff
+                ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? HoldOut.defaultCutoff(log)) : .leaveLastOut
             trained = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content, settings: settings,
                                                         threads: global.threads, progress: progress.line).model
         } else {

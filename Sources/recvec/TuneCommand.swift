@@ -63,7 +63,7 @@ struct TuneCommand: ParsableCommand {
         options.maxTrials = trials
         options.families = methods
         options.k = k
-        let start = settings.methodConfigs(threads: global.threads)
+        let start = settings.methodConfigs()
         progress.line("tune: starting from \(start.summary)")
         let report = try Tuner.tune(load.log, protocol: .leaveLastOut, sessions: load.sessions, content: load.content, start: start,
                                     excludeSeen: load.excludeSeen, ties: ties ?? load.ties, options: options, seed: global.seed,

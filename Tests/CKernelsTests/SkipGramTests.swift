@@ -153,11 +153,10 @@ final class SkipGramTests: XCTestCase {
                 config.window = 3
                 config.negatives = 4
                 config.subsample = 0.02
-                config.threads = 1
                 config.seed = seed
                 let planned = 2 * corpus.tokens.count
                 let trainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: config,
-                                                  noiseCounts: corpus.counts(), plannedTokens: planned)
+                                                  noiseCounts: corpus.counts(), plannedTokens: planned, threads: 1)
                 var twin = SkipGramTwin(vocabularySize: corpus.vocabularySize, config: config,
                                         noiseCounts: corpus.counts(), plannedTokens: planned)
                 var twinLosses: [Double] = [], twinPairs = 0
@@ -195,15 +194,14 @@ final class SkipGramTests: XCTestCase {
         var config = SkipGramConfig()
         config.dimension = 16
         config.epochs = 2
-        config.threads = 1
         config.seed = 11
-        let a = try Kernels.trainSkipGram(corpus, config: config)
-        let b = try Kernels.trainSkipGram(corpus, config: config)
+        let a = try SkipGramTrainer.train(corpus, config: config, threads: 1)
+        let b = try SkipGramTrainer.train(corpus, config: config, threads: 1)
         XCTAssertEqual(a.input, b.input)
         XCTAssertEqual(a.output, b.output)
         XCTAssertEqual(a.lossPerEpoch, b.lossPerEpoch)
         config.seed = 12
-        let c = try Kernels.trainSkipGram(corpus, config: config)
+        let c = try SkipGramTrainer.train(corpus, config: config, threads: 1)
         XCTAssertNotEqual(a.input, c.input)
         XCTAssertNotEqual(a.output, c.output)
     }
@@ -220,10 +218,8 @@ final class SkipGramTests: XCTestCase {
         config.epochs = 2
         config.subsample = 0
         config.shrinkWindow = false
-        config.threads = 1
-        let one = try Kernels.trainSkipGram(corpus, config: config)
-        config.threads = 2
-        let two = try Kernels.trainSkipGram(corpus, config: config)
+        let one = try SkipGramTrainer.train(corpus, config: config, threads: 1)
+        let two = try SkipGramTrainer.train(corpus, config: config, threads: 2)
         XCTAssertNil(two.input.firstNonFinite())
         XCTAssertNil(two.output.firstNonFinite())
         let fullWindowPairs = (0 ..< corpus.sessionCount).reduce(0) { sum, s in
@@ -254,9 +250,8 @@ final class SkipGramTests: XCTestCase {
         config.negatives = 5
         config.epochs = 5
         config.subsample = 0
-        config.threads = 1
         for level in Kernels.availableSIMDLevels {
-            let model = try Kernels.withSIMDLevel(level) { try Kernels.trainSkipGram(corpus, config: config) }
+            let model = try Kernels.withSIMDLevel(level) { try SkipGramTrainer.train(corpus, config: config, threads: 1) }
             var same: [Float] = [], cross: [Float] = []
             for i in 0 ..< 20 {
                 for j in 0 ..< i {
@@ -278,7 +273,7 @@ final class SkipGramTests: XCTestCase {
             var config = SkipGramConfig()
             change(&config)
             do {
-                _ = try Kernels.trainSkipGram(corpus, config: config)
+                _ = try SkipGramTrainer.train(corpus, config: config)
                 return "no error"
             } catch { return error.description }
         }
@@ -294,10 +289,16 @@ final class SkipGramTests: XCTestCase {
                        "invalid minLearningRate: inf (expected finite, > 0 and <= learningRate (0.025))")
         XCTAssertEqual(message { $0.noiseExponent = .nan }, "invalid noiseExponent: nan (expected finite)")
         XCTAssertEqual(message { $0.subsample = -1 }, "invalid subsample: -1.0 (expected finite and >= 0 (0 = off))")
-        XCTAssertEqual(message { $0.threads = -1 }, "invalid threads: -1 (expected >= 0 (0 = all))")
+        // Threads are an argument of the trainer, checked with the same message.
+        do {
+            _ = try SkipGramTrainer.train(corpus, config: SkipGramConfig(), threads: -1)
+            XCTFail("threads -1 accepted")
+        } catch {
+            XCTAssertEqual(error.description, "invalid threads: -1 (expected >= 0 (0 = all))")
+        }
 
         let empty = try Corpus(sessions: [[], []], vocabularySize: 3)
-        XCTAssertThrowsError(try Kernels.trainSkipGram(empty, config: SkipGramConfig())) {
+        XCTAssertThrowsError(try SkipGramTrainer.train(empty, config: SkipGramConfig())) {
             XCTAssertEqual(($0 as? KernelError)?.description, "invalid corpus: 2 sessions, 0 tokens (expected at least one token)")
         }
         let config = SkipGramConfig()

@@ -1,5 +1,5 @@
 import Foundation
-import RecVec
+@testable import RecVec
 import XCTest
 
 /// Every public error type prints its sentence through `localizedDescription` (what
@@ -20,7 +20,10 @@ final class DataErrorDescriptionTests: XCTestCase {
         check(LinalgError.notSquare(rows: 2, cols: 3), "expected a square matrix, got 2x3")
         check(LinalgError.shapeMismatch(name: "b", expectedRows: 3, foundRows: 2), "b has 2 rows, expected 3")
         check(IndexError.emptyIndex, IndexError.emptyIndex.description)
-        check(IndexError.checksumMismatch(file: "i.hnsw", expected: 1, found: 2), IndexError.checksumMismatch(file: "i.hnsw", expected: 1, found: 2).description)
+        check(FileFormatError.checksumMismatch(file: "i.hnsw", expected: 1, found: 2),
+              "i.hnsw: checksum mismatch, expected 0000000000000001 found 0000000000000002 (file corrupt)")
+        check(FileFormatError.corrupt(file: "i.hnsw", field: "metric (offset 20)", value: "7", expected: "0 (dot) or 1 (cosine)"),
+              "i.hnsw: corrupt: metric (offset 20) is 7, expected 0 (dot) or 1 (cosine)")
         check(StoreError.fileMissing(file: "s/ids.txt"), StoreError.fileMissing(file: "s/ids.txt").description)
         XCTAssertTrue(StoreError.fileMissing(file: "s/ids.txt").localizedDescription.contains("s/ids.txt"))
         check(StoreError.invalidLine(file: "c.tsv", line: 7, reason: "empty item id"),
@@ -28,7 +31,8 @@ final class DataErrorDescriptionTests: XCTestCase {
         check(ServeError.unknownUser(id: "u9"), ServeError.unknownUser(id: "u9").description)
         XCTAssertTrue(ServeError.unknownUser(id: "u9").localizedDescription.contains("u9"))
         for error in [DataError.emptyFile(file: "x") as Error, KernelError.outOfMemory(kernel: "k"), LinalgError.notSquare(rows: 1, cols: 2),
-                      IndexError.emptyIndex, StoreError.noCurrentVersion(store: "s"), ServeError.emptyHistory] {
+                      IndexError.emptyIndex, StoreError.noCurrentVersion(store: "s"), ServeError.emptyHistory,
+                      FileFormatError.io(file: "f", operation: "open", errno: 2)] {
             XCTAssertFalse(error.localizedDescription.contains("could not be completed"), "\(type(of: error)): \(error.localizedDescription)")
         }
     }

@@ -1,4 +1,4 @@
-import RecVec
+@testable import RecVec
 import XCTest
 
 /// Tie rule, exclusions and the item-item baselines on hand-computed cases.
@@ -10,7 +10,7 @@ final class EvalBaselineTests: XCTestCase {
         let n = 300
         let log = try EventLog(users: [Int32](repeating: 0, count: n + 1), items: (0 ... n).map(Int32.init),
                                timestamps: (0 ... n).map(Int64.init), userIDs: .identity(count: 1), itemIDs: .identity(count: n + 1))
-        let split = try EvalProtocols.leakFree(log, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 3600))
+        let split = try EvalCases.holdOut(log, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 3600))
         XCTAssertEqual(split.cases.count, 1)
         XCTAssertEqual(split.cases[0].history.count, 200) // the user vector reads at most 200 items
         XCTAssertEqual(split.cases[0].exclude, (0 ..< n).map(Int32.init)) // but all 300 are excluded
@@ -37,9 +37,9 @@ final class EvalBaselineTests: XCTestCase {
         // The training sequences follow the rule too.
         var more = log
         try more.append(user: "u", item: "b", timestamp: 9)
-        let split = try EvalProtocols.leakFree(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .itemID)
+        let split = try EvalCases.holdOut(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .itemID)
         XCTAssertEqual(Array(split.sequences.session(0)).map(name), ["a", "9", "10"])
-        let fileSplit = try EvalProtocols.leakFree(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .fileOrder)
+        let fileSplit = try EvalCases.holdOut(more, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 100), ties: .fileOrder)
         XCTAssertEqual(Array(fileSplit.sequences.session(0)).map(name), ["a", "10", "9"])
     }
 

@@ -27,7 +27,7 @@ final class EvalServeParityTests: XCTestCase {
         return try recommender.recommend(.history(c.history.map { ids[Int($0)] }), k: k, rules: rules)
     }
 
-    func check(_ method: Method, protocol leakFree: LeakFreeProtocol, settings: Defaults) throws {
+    func check(_ method: Method, protocol leakFree: HoldOut, settings: Defaults) throws {
         let (log, content) = try makeLog()
         let (model, _, cases, lists, metrics) = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content,
                                                                                    settings: settings, threads: 1)
@@ -73,7 +73,7 @@ final class EvalServeParityTests: XCTestCase {
         settings.userVectorRule = .meanOfLast(3)
         let (log, _) = try makeLog()
         // Later events' histories hold items without training events: serving skips them as the evaluator does.
-        try check(.item2vec, protocol: .timeCutoff(try LeakFreeProtocol.defaultCutoff(log)), settings: settings)
+        try check(.item2vec, protocol: .timeCutoff(try HoldOut.defaultCutoff(log)), settings: settings)
     }
 
     func testFusedKeepsEveryItem() throws {

@@ -7,7 +7,7 @@ final class EvalTests: XCTestCase {
         // Catalog of 8 items, item j seen 8 - j times: popularity percentile of j is (7 - j) / 7.
         let popularity = [8, 7, 6, 5, 4, 3, 2, 1]
         // Case 0 hits its target at rank 2; case 1 misses.
-        let m = Metrics.evaluate(lists: [[3, 1, 2], [0, 5]], targets: [1, 7], k: 3, popularity: popularity)
+        let m = RankingMetrics.evaluate(lists: [[3, 1, 2], [0, 5]], targets: [1, 7], k: 3, popularity: popularity)
         XCTAssertEqual(m.cases, 2)
         XCTAssertEqual(m.recall, 0.5, accuracy: 1e-15)
         XCTAssertEqual(m.ndcg, (1 / log2(3.0)) / 2, accuracy: 1e-15) // hit at rank 2: 1/log2(2 + 1)
@@ -20,7 +20,7 @@ final class EvalTests: XCTestCase {
     }
 
     func testPopularityPercentilesShareTies() {
-        XCTAssertEqual(Metrics.popularityPercentiles([5, 1, 5, 0]), [5.0 / 6, 1.0 / 3, 5.0 / 6, 0])
+        XCTAssertEqual(RankingMetrics.popularityPercentiles([5, 1, 5, 0]), [5.0 / 6, 1.0 / 3, 5.0 / 6, 0])
     }
 
     /// An event log from (user, item, time) triples over `users` users and `items` items (ids "0", "1", ...).
@@ -34,7 +34,7 @@ final class EvalTests: XCTestCase {
         let events: [(Int32, Int32, Int64)] = [(0, 0, 0), (0, 1, 10), (1, 3, 5), (2, 4, 20), (2, 4, 30), (2, 0, 40),
                                                (0, 2, 10_000), (0, 1, 10_010)]
         let all = try log(events, users: 3, items: 5)
-        let split = try EvalProtocols.leakFree(all, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 3600))
+        let split = try EvalCases.holdOut(all, protocol: .leaveLastOut, sessions: .inactivityGap(seconds: 3600))
         // User 1 has one event: no case, its session stays in training.
         XCTAssertEqual(split.cases, [EvalCase(history: [0, 1, 2], target: 1, exclude: [0, 1, 2], user: 0),
                                      EvalCase(history: [4, 4], target: 0, exclude: [4], user: 2)])
@@ -50,7 +50,7 @@ final class EvalTests: XCTestCase {
         var config = SyntheticConfig()
         (config.users, config.items, config.sessions, config.sessionLength) = (40, 30, 120, 6)
         let w = try SyntheticWorkload(config: config)
-        let split = try EvalProtocols.leakFree(w.events, protocol: .leaveLastOut, sessions: .sessionColumn, excludeSeen: false)
+        let split = try EvalCases.holdOut(w.events, protocol: .leaveLastOut, sessions: .sessionColumn, excludeSeen: false)
         XCTAssertEqual(split.training.tokens.count + split.cases.count, w.sessions.tokens.count)
         var rebuilt = split.training.counts()
         for c in split.cases { rebuilt[Int(c.target)] += 1 }
@@ -68,7 +68,7 @@ final class EvalTests: XCTestCase {
         let events: [(Int32, Int32, Int64)] = [(0, 0, 10), (0, 1, 20), (1, 1, 30), (1, 2, 40), (2, 3, 50),
                                                (0, 4, 60), (1, 4, 70), (2, 1, 80), (0, 2, 90)]
         let all = try log(events, users: 3, items: 5)
-        let split = try EvalProtocols.leakFree(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600))
+        let split = try EvalCases.holdOut(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600))
         // Training counts (what popularity and the SGNS noise distribution are built from) see
         // only the events before 60.
         XCTAssertEqual(split.training.counts(), [1, 2, 1, 1, 0])
@@ -81,7 +81,7 @@ final class EvalTests: XCTestCase {
         // The table's popularity baseline ranks by training counts [1, 2, 1, 1, 0] (ties: lower id)
         // at k = 2: lists [2, 3], [0, 3], [1, 0], [2, 3] hit two of four targets. Counted over all
         // events ([1, 3, 2, 1, 2]) it would hit all four.
-        let table = try Tables.leakFree(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600), content: [],
+        let table = try Tables.holdOut(all, protocol: .timeCutoff(60), sessions: .inactivityGap(seconds: 3600), content: [],
                                         configs: MethodConfigs(), methods: [], k: 2, userRule: .meanOfLast(5), excludeSeen: true)
         let popularity = try XCTUnwrap(table.rows.first { $0.method == "Popularity" })
         XCTAssertEqual(popularity.evalProtocol, .timeCutoff)
@@ -112,7 +112,7 @@ final class EvalTests: XCTestCase {
 
     func testSeedProtocolPairsExcludePrevious() throws {
         let corpus = try Corpus(sessions: [[0, 1, 2], [3, 3], [4, 0]], vocabularySize: 5)
-        let cases = EvalProtocols.consecutivePairs(corpus, firstSessions: 2)
+        let cases = EvalCases.consecutivePairs(corpus, firstSessions: 2)
         XCTAssertEqual(cases, [EvalCase(history: [0], target: 1, exclude: [0]), EvalCase(history: [1], target: 2, exclude: [1]),
                                EvalCase(history: [3], target: 3, exclude: [3])])
     }

@@ -36,15 +36,15 @@ final class GuardTunerTests: XCTestCase {
         (config.popularityExponent, config.preferenceShare) = (0.6, 0.3)
         let workload = try SyntheticWorkload(config: config)
         func row(scaled: Bool) throws -> TableRow {
-            var configs = MethodConfigs.tuned(seed: 1, threads: 1)
+            var configs = MethodConfigs.tuned(seed: 1)
             configs.scaleSubsampleToCatalogue = scaled
-            let table = try Tables.leakFree(workload.events, protocol: .leaveLastOut, sessions: .sessionColumn, content: workload.content,
+            let table = try Tables.holdOut(workload.events, protocol: .leaveLastOut, sessions: .sessionColumn, content: workload.content,
                                             configs: configs, methods: [.item2vec], userRule: .meanOfLast(50), excludeSeen: false, seed: 1, threads: 1)
             return try XCTUnwrap(table.rows.first { $0.method == "Item2Vec" })
         }
-        let popularity = Evaluator.popularity(try EvalProtocols.leakFree(workload.events, protocol: .leaveLastOut, sessions: .sessionColumn,
+        let popularity = Evaluator.popularity(try EvalCases.holdOut(workload.events, protocol: .leaveLastOut, sessions: .sessionColumn,
                                                                          excludeSeen: false).cases,
-                                              k: 20, popularity: try EvalProtocols.leakFree(workload.events, protocol: .leaveLastOut,
+                                              k: 20, popularity: try EvalCases.holdOut(workload.events, protocol: .leaveLastOut,
                                                                                             sessions: .sessionColumn, excludeSeen: false).training.counts())
         let collapsed = try row(scaled: false)
         XCTAssertLessThan(collapsed.metrics.recall, popularity.recall / 2, "word2vec's 1e-3 on a 60-item head-heavy catalogue")
@@ -99,7 +99,7 @@ final class GuardTunerTests: XCTestCase {
         options.maxTrials = 14
         options.easeLambdas = [10, 100]
         func run() throws -> TuneReport {
-            var start = MethodConfigs.tuned(seed: 3, threads: 1)
+            var start = MethodConfigs.tuned(seed: 3)
             start.item2vec.epochs = 1
             return try Tuner.tune(workload.events, sessions: .sessionColumn, content: workload.content, start: start, excludeSeen: false,
                                   options: options, seed: 3, threads: 1)

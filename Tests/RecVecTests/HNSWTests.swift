@@ -47,18 +47,18 @@ private func exactScores(_ vectors: Matrix, _ query: [Float], metric: Metric) ->
 }
 
 /// The plain-Swift oracle: the `k` best allowed rows, best first, ties to the lower id.
-private func exactSearch(_ vectors: Matrix, _ query: [Float], k: Int, metric: Metric, allowed: ((Int32) -> Bool)? = nil) -> [Neighbor] {
-    var best: [Neighbor] = [] // sorted, at most k
+private func exactSearch(_ vectors: Matrix, _ query: [Float], k: Int, metric: Metric, allowed: ((Int32) -> Bool)? = nil) -> [Neighbour] {
+    var best: [Neighbour] = [] // sorted, at most k
     for (r, score) in exactScores(vectors, query, metric: metric).enumerated() where allowed?(Int32(r)) ?? true {
         if best.count == k, let last = best.last, !(score > last.score) { continue }
         let at = best.firstIndex { score > $0.score } ?? best.count
-        best.insert(Neighbor(id: Int32(r), score: score), at: at)
+        best.insert(Neighbour(id: Int32(r), score: score), at: at)
         if best.count > k { best.removeLast() }
     }
     return best
 }
 
-private func recall(_ found: [Int32], _ truth: [Neighbor]) -> Double {
+private func recall(_ found: [Int32], _ truth: [Neighbour]) -> Double {
     Double(Set(found).intersection(truth.map(\.id)).count) / Double(truth.count)
 }
 
@@ -190,7 +190,7 @@ final class HNSWTests: XCTestCase {
         bytes[bytes.count / 2] ^= 0x10
         try bytes.write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
-            guard case let .checksumMismatch(file, expected, found)? = error as? IndexError else {
+            guard case let .checksumMismatch(file, expected, found)? = error as? FileFormatError else {
                 return XCTFail("expected checksumMismatch, got \(error)")
             }
             XCTAssertEqual(file, url.path)
@@ -206,11 +206,11 @@ final class HNSWTests: XCTestCase {
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count - 100).write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
-            XCTAssertEqual(error as? IndexError, .truncated(file: url.path, expectedBytes: bytes.count, actualBytes: bytes.count - 100))
+            XCTAssertEqual(error as? FileFormatError, .truncated(file: url.path, expectedBytes: bytes.count, foundBytes: bytes.count - 100))
         }
         try bytes.prefix(100).write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
-            XCTAssertEqual(error as? IndexError, .truncated(file: url.path, expectedBytes: 264, actualBytes: 100))
+            XCTAssertEqual(error as? FileFormatError, .truncated(file: url.path, expectedBytes: 264, foundBytes: 100))
         }
     }
 
@@ -222,12 +222,12 @@ final class HNSWTests: XCTestCase {
         bytes[8] = 99 // format version, little-endian low byte
         try bytes.write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
-            XCTAssertEqual(error as? IndexError, .unsupportedVersion(file: url.path, version: 99, supported: 1))
+            XCTAssertEqual(error as? FileFormatError, .unsupportedVersion(file: url.path, found: 99, supported: 1))
         }
         bytes[0] = UInt8(ascii: "X")
         try bytes.write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
-            guard case .wrongMagic(url.path, _)? = error as? IndexError else { return XCTFail("\(error)") }
+            guard case .badMagic(url.path, _, _)? = error as? FileFormatError else { return XCTFail("\(error)") }
         }
     }
 
@@ -350,7 +350,7 @@ final class HNSWTests: XCTestCase {
                     // Each row finds itself (approximate search: a few may miss).
                     var hits = 0
                     for r in 0 ..< 50 where try index.search(first.row(r), k: 1).first?.id == Int32(r) { hits += 1 }
-                    if hits < 45 { throw IndexError.corrupt(file: "-", reason: "only \(hits) of 50 rows found themselves") }
+                    if hits < 45 { throw KernelError.invalidArgument(name: "rows that found themselves", value: "\(hits) of 50", expected: ">= 45") }
                 }
             } catch {
                 failures.lock()

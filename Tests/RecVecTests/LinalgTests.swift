@@ -1,5 +1,5 @@
 import XCTest
-import RecVec
+@testable import RecVec
 import TestSupport
 
 final class LinalgTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import RecVec
+@testable import RecVec
 
 /// Randomized SVD against an exact SVD on the seed workload's 400 x 400 PPMI matrix.
 final class SeedSVDTests: XCTestCase {

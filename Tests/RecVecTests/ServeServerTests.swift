@@ -67,7 +67,7 @@ final class ServeServerTests: XCTestCase {
         _ = try store.publish(storeTestInput(rows: 20, dim: 4, seed: 2, index: nil))
         try truncate(store.path + "/versions/v000002/vectors.rvv", to: 100)
         XCTAssertThrowsError(try server.refresh()) { error in
-            guard case StoreError.truncated = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.truncated = error else { return XCTFail("\(error)") }
         }
         XCTAssertEqual(server.recommender.version.name, "v000001")
         XCTAssertEqual(try server.recommend(.history(["item1"]), k: 3).version, "v000001")

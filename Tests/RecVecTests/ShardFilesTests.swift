@@ -36,15 +36,15 @@ final class ShardFilesTests: XCTestCase {
         bytes[80] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.checksumMismatch(file: path, _, _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.checksumMismatch(file: path, _, _) = error else { return XCTFail("\(error)") }
         }
         try Data(bytes.dropLast(3)).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.truncated(file: path, _, foundBytes: bytes.count - 3) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.truncated(file: path, _, foundBytes: bytes.count - 3) = error else { return XCTFail("\(error)") }
         }
         try Data("RVCOUNTS".utf8 + [UInt8](repeating: 0, count: 80)).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try CorpusShard.read(path)) { error in
-            guard case StoreError.badMagic(file: path, expected: "RVCORPUS", _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.badMagic(file: path, expected: "RVCORPUS", _) = error else { return XCTFail("\(error)") }
         }
         // No temporary file is left beside the shards.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }, [])
@@ -97,14 +97,13 @@ final class ShardFilesTests: XCTestCase {
         var config = PPMISVDConfig()
         config.dimension = 8
         config.window = 3
-        config.threads = 1
         let parts = try split(corpus, into: 3)
         var sum = CooccurrenceCounts.Sum()
         for (n, part) in parts.enumerated() { try sum.add(try CooccurrenceCounts(corpus: part, window: 3, weighting: .count), source: "\(n)") }
         for denseLimit in [4096, 10] { // dense and sparse paths
             config.denseLimit = denseLimit
-            let fromCorpus = try PPMISVD.factorize(corpus, config: config)
-            let fromCounts = try PPMISVD.factorize(counts: sum.result!.matrix, config: config)
+            let fromCorpus = try PPMISVD.factorize(corpus, config: config, threads: 1)
+            let fromCounts = try PPMISVD.factorize(counts: sum.result!.matrix, config: config, threads: 1)
             XCTAssertEqual(fromCounts.rowEmbedding(exponent: 0.5), fromCorpus.rowEmbedding(exponent: 0.5))
             XCTAssertEqual(fromCounts.columnEmbedding(exponent: 0.5), fromCorpus.columnEmbedding(exponent: 0.5))
         }
@@ -121,20 +120,20 @@ final class ShardFilesTests: XCTestCase {
         XCTAssertEqual(try set.counts(), corpus.counts())
         XCTAssertEqual(set.tokenCount, corpus.tokens.count)
 
-        var configs = MethodConfigs.seed(seed: 3, threads: 1)
+        var configs = MethodConfigs.seed(seed: 3)
         configs.item2vec.epochs = 2
-        let (streamed, ids) = try ShardTraining.train(.item2vec, from: .corpus(dir), configs: configs)
+        let (streamed, ids) = try ShardTraining.train(.item2vec, from: .corpus(dir), configs: configs, threads: 1)
         XCTAssertEqual(ids, (0 ..< 40).map { "item\($0)" })
         XCTAssertEqual(streamed.retrieval.itemVectors.rows, 40)
         XCTAssertTrue(streamed.retrieval.itemVectors.values.allSatisfy(\.isFinite))
         // One thread: the stream of shards trains exactly as the whole corpus in one piece.
-        let whole = try Kernels.trainSkipGram(corpus, config: configs.item2vec)
+        let whole = try SkipGramTrainer.train(corpus, config: configs.item2vec, threads: 1)
         XCTAssertEqual(streamed.retrieval.itemVectors, whole.input)
 
         configs.walks.sgns.epochs = 1
-        let walks = try ShardTraining.train(.walks, from: .corpus(dir), configs: configs)
+        let walks = try ShardTraining.train(.walks, from: .corpus(dir), configs: configs, threads: 1)
         XCTAssertEqual(walks.trained.retrieval.itemVectors.rows, 40)
-        XCTAssertThrowsError(try ShardTraining.train(.content, from: .corpus(dir), configs: configs))
+        XCTAssertThrowsError(try ShardTraining.train(.content, from: .corpus(dir), configs: configs, threads: 1))
     }
 
     func testVocabularyOrderAndSessionsOverIt() throws {

@@ -40,25 +40,25 @@ final class StoreFormatTests: XCTestCase {
 
         try corruptByte(at: 64 + 5, of: path)
         let found = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(64 + 48).withUnsafeBytes { XXH64.hash($0) }
-        assertThrows(StoreError.checksumMismatch(file: path, expected: checksum, found: found)) { _ = try VectorFile(path: path, verify: .full) }
+        assertThrows(FileFormatError.checksumMismatch(file: path, expected: checksum, found: found)) { _ = try VectorFile(path: path, verify: .full) }
 
         try VectorFile.write(matrix, to: path)
         try truncate(path, to: 64 + 20)
-        assertThrows(StoreError.truncated(file: path, expectedBytes: 64 + 48 + 8, foundBytes: 84)) { _ = try VectorFile(path: path) }
+        assertThrows(FileFormatError.truncated(file: path, expectedBytes: 64 + 48 + 8, foundBytes: 84)) { _ = try VectorFile(path: path) }
 
         try VectorFile.write(matrix, to: path)
         try corruptByte(at: 0, of: path)
         XCTAssertThrowsError(try VectorFile(path: path)) { error in
-            guard case StoreError.badMagic(file: path, expected: "RVVECTOR", found: _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.badMagic(file: path, expected: "RVVECTOR", found: _) = error else { return XCTFail("\(error)") }
         }
 
         try VectorFile.write(matrix, to: path)
         try corruptByte(at: 8, of: path)  // format version 1 -> 0xFE
-        assertThrows(StoreError.unsupportedFormatVersion(file: path, found: 0xFE, supported: 1)) { _ = try VectorFile(path: path) }
+        assertThrows(FileFormatError.unsupportedVersion(file: path, found: 0xFE, supported: 1)) { _ = try VectorFile(path: path) }
 
         try VectorFile.write(matrix, to: path)
         try corruptByte(at: 12, of: path)  // dtype 1 -> 0xFE
-        assertThrows(StoreError.unsupportedDType(file: path, found: "code 254", expected: "code 1 (float32)")) { _ = try VectorFile(path: path) }
+        assertThrows(FileFormatError.unsupportedDType(file: path, found: "code 254", expected: "code 1 (float32)")) { _ = try VectorFile(path: path) }
 
         assertThrows(StoreError.fileMissing(file: dir + "/none.rvv")) { _ = try VectorFile(path: dir + "/none.rvv") }
     }

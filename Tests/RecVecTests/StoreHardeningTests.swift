@@ -33,7 +33,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func assertChecksumMismatch(_ file: String, _ body: () throws -> Void, line: UInt = #line) {
         XCTAssertThrowsError(try body(), line: line) { error in
-            guard case let StoreError.checksumMismatch(found, _, _) = error, found == file else {
+            guard case let FileFormatError.checksumMismatch(found, _, _) = error, found == file else {
                 return XCTFail("expected a checksum mismatch of \(file), got \(error)", line: line)
             }
         }

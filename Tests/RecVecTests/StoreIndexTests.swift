@@ -86,9 +86,9 @@ final class StoreIndexTests: XCTestCase {
         let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
         try corruptByte(at: size / 2, of: path)
         XCTAssertThrowsError(try store.open(verify: .full)) { error in
-            guard case StoreError.checksumMismatch(file: path, expected: _, found: _) = error else { return XCTFail("\(error)") }
+            guard case FileFormatError.checksumMismatch(file: path, expected: _, found: _) = error else { return XCTFail("\(error)") }
         }
         try truncate(path, to: size - 10)
-        assertThrows(StoreError.truncated(file: path, expectedBytes: size, foundBytes: size - 10)) { _ = try store.open() }
+        assertThrows(FileFormatError.truncated(file: path, expectedBytes: size, foundBytes: size - 10)) { _ = try store.open() }
     }
 }

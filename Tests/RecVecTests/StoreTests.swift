@@ -121,7 +121,7 @@ final class StoreTests: XCTestCase {
         try corruptByte(at: 2, of: dir + "/ids.txt")
         XCTAssertNoThrow(try store.open(verify: .quick))
         let found = try DurableIO.checksum(path: dir + "/ids.txt").checksum
-        assertThrows(StoreError.checksumMismatch(file: dir + "/ids.txt", expected: manifest.files["ids.txt"]!.checksum!, found: found)) {
+        assertThrows(FileFormatError.checksumMismatch(file: dir + "/ids.txt", expected: manifest.files["ids.txt"]!.checksum!, found: found)) {
             _ = try store.open(verify: .full)
         }
         try corruptByte(at: 2, of: dir + "/ids.txt")
@@ -129,7 +129,7 @@ final class StoreTests: XCTestCase {
         // Truncation is caught by the size check at every level.
         let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/vectors.rvv"))
         try truncate(dir + "/vectors.rvv", to: original.count - 4)
-        assertThrows(StoreError.truncated(file: dir + "/vectors.rvv", expectedBytes: original.count, foundBytes: original.count - 4)) {
+        assertThrows(FileFormatError.truncated(file: dir + "/vectors.rvv", expectedBytes: original.count, foundBytes: original.count - 4)) {
             _ = try store.open(verify: .quick)
         }
         try original.write(to: URL(fileURLWithPath: dir + "/vectors.rvv"))
@@ -137,14 +137,14 @@ final class StoreTests: XCTestCase {
         // A flipped vector byte: full verification recomputes the checksum.
         try corruptByte(at: 70, of: dir + "/vectors.rvv")
         XCTAssertThrowsError(try store.open(verify: .full)) { error in
-            guard case StoreError.checksumMismatch(file: dir + "/vectors.rvv", expected: manifest.files["vectors.rvv"]!.checksum!, found: _) = error
+            guard case FileFormatError.checksumMismatch(file: dir + "/vectors.rvv", expected: manifest.files["vectors.rvv"]!.checksum!, found: _) = error
             else { return XCTFail("\(error)") }
         }
         try original.write(to: URL(fileURLWithPath: dir + "/vectors.rvv"))
 
         // Vectors replaced by another valid file of the same shape: the trailer disagrees with the manifest.
         let other = try VectorFile.write(storeTestInput(rows: 6, dim: 4, seed: 9).vectors, to: dir + "/vectors.rvv")
-        assertThrows(StoreError.checksumMismatch(file: dir + "/vectors.rvv", expected: manifest.files["vectors.rvv"]!.checksum!, found: other)) {
+        assertThrows(FileFormatError.checksumMismatch(file: dir + "/vectors.rvv", expected: manifest.files["vectors.rvv"]!.checksum!, found: other)) {
             _ = try store.open(verify: .quick)
         }
         try original.write(to: URL(fileURLWithPath: dir + "/vectors.rvv"))

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import RecVec
+@testable import RecVec
 import TestSupport
 
 final class TrainFamiliesTests: XCTestCase {
@@ -87,9 +87,8 @@ final class TrainFamiliesTests: XCTestCase {
         config.sgns.window = 3
         config.sgns.epochs = 3
         config.sgns.subsample = 0
-        config.sgns.threads = 1
         config.sgns.seed = 5
-        let model = try GraphWalks.train(graph: graph, config: config)
+        let model = try GraphWalks.train(graph: graph, config: config, threads: 1)
         let v = try ContentFusion.normalized(model.input)
         // Leave-one-out 5-nearest-neighbour vote by cosine.
         var correct = 0
@@ -167,17 +166,36 @@ final class TrainFamiliesTests: XCTestCase {
         config.walks = WalkConfig(walksPerNode: 4, walkLength: 10, p: 0.5, q: 2)
         config.sgns.dimension = 4
         config.sgns.epochs = 2
-        config.sgns.threads = 1
         config.chunkNodes = 3
         var passes: [Int] = []
-        let a = try GraphWalks.train(graph: g, config: config) { pass, tokens, planned in
+        let a = try GraphWalks.train(graph: g, config: config, threads: 1) { pass, tokens, planned in
             passes.append(pass)
             XCTAssertEqual(planned, 2 * 4 * 8 * 10)
             XCTAssertEqual(tokens, (pass + 1) * 4 * 8 * 10)
         }
-        let b = try GraphWalks.train(graph: g, config: config)
+        let b = try GraphWalks.train(graph: g, config: config, threads: 1)
         XCTAssertEqual(passes, [0, 1])
         XCTAssertEqual(a.input, b.input)
         XCTAssertEqual(a.output, b.output)
+    }
+
+    /// Threads left the model configurations (they are an argument of the trainers); a
+    /// configuration written before, with a `threads` key, still decodes to the same settings.
+    func testConfigsWrittenWithAThreadsFieldStillDecode() throws {
+        func withThreads<C: Codable>(_ config: C) throws -> C {
+            var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
+            XCTAssertNil(object["threads"])
+            object["threads"] = 3
+            return try JSONDecoder().decode(C.self, from: JSONSerialization.data(withJSONObject: object))
+        }
+        var sgns = SkipGramConfig()
+        (sgns.dimension, sgns.seed) = (8, 5)
+        XCTAssertEqual(try withThreads(sgns), sgns)
+        var ppmi = PPMISVDConfig()
+        (ppmi.dimension, ppmi.seed) = (8, 5)
+        XCTAssertEqual(try withThreads(ppmi), ppmi)
+        var walks = GraphWalkConfig()
+        walks.sgns = sgns
+        XCTAssertEqual(try withThreads(walks), walks)
     }
 }

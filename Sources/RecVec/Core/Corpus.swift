@@ -3,11 +3,14 @@
 /// Session `s` is `tokens[offsets[s] ..< offsets[s + 1]]`; windows never cross a session
 /// boundary. Every token is a dense item index in `0 ..< vocabularySize`.
 public struct Corpus: Equatable, Sendable {
+    /// Every session's item indices, one session after another.
     public let tokens: [Int32]
     /// `sessionCount + 1` offsets into `tokens`, starting at 0 and ending at `tokens.count`.
     public let offsets: [Int64]
+    /// Number of distinct items; every token is below it.
     public let vocabularySize: Int
 
+    /// Number of sessions (`offsets.count - 1`).
     public var sessionCount: Int { offsets.count - 1 }
 
     /// Validates and wraps a flattened corpus.

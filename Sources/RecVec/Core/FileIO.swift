@@ -7,7 +7,8 @@ import Foundation
 
 /// A read-only memory map of a whole file, unmapped when the last reference goes away. A store
 /// version owns its maps, so a version stays readable exactly as long as a request holds it.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from.
     public let path: String
     /// The file's bytes (empty for an empty file). Valid while this object lives: read them
     /// through `withBytes`, or keep the object alive for as long as the pointer is used.
@@ -18,23 +19,26 @@ public final class MappedFile: @unchecked Sendable {
         try withExtendedLifetime(self) { try body(bytes) }
     }
 
+    /// Opens and maps the whole file read-only.
+    /// - Throws: `StoreError.fileMissing` when nothing is at `path`, `FileFormatError.io` when `open`,
+    ///   `fstat` or `mmap` fails.
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw StoreError.fileMissing(file: path) }
-            throw StoreError.io(path: path, operation: "open", errno: errno)
+            throw FileFormatError.io(file: path, operation: "open", errno: errno)
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw StoreError.io(path: path, operation: "fstat", errno: errno) }
+        guard fstat(fd, &info) == 0 else { throw FileFormatError.io(file: path, operation: "fstat", errno: errno) }
         let size = Int(info.st_size)
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw StoreError.io(path: path, operation: "mmap", errno: errno)
+            throw FileFormatError.io(file: path, operation: "mmap", errno: errno)
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
@@ -77,10 +81,10 @@ enum DurableIO {
     /// fsyncs it unless `sync` is false.
     static func write(path: String, parts: [UnsafeRawBufferPointer], sync: Bool = true) throws {
         let fd = open(path, createFlags, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+        guard fd >= 0 else { throw FileFormatError.io(file: path, operation: "create", errno: errno) }
         defer { close(fd) }
         for part in parts { try writeAll(fd, part, path: path) }
-        guard !sync || fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+        guard !sync || fsync(fd) == 0 else { throw FileFormatError.io(file: path, operation: "fsync", errno: errno) }
     }
 
     /// A new, empty file with an unpredictable name (`.<name>.tmp-<16 hex digits>`) in the folder
@@ -93,9 +97,9 @@ enum DurableIO {
             let path = folder + "/." + url.lastPathComponent + ".tmp-" + checksumHex(generator.next())
             let fd = open(path, createFlags, 0o644)
             if fd >= 0 { return (fd, path) }
-            guard errno == EEXIST else { throw StoreError.io(path: path, operation: "create", errno: errno) }
+            guard errno == EEXIST else { throw FileFormatError.io(file: path, operation: "create", errno: errno) }
         }
-        throw StoreError.io(path: folder, operation: "create a temporary file in", errno: EEXIST)
+        throw FileFormatError.io(file: folder, operation: "create a temporary file in", errno: EEXIST)
     }
 
     /// Replaces `path` atomically: `parts` go to a temporary beside it (`createTemporary`),
@@ -120,9 +124,9 @@ enum DurableIO {
             var generator = SystemRandomNumberGenerator()
             let path = folder + "/." + url.lastPathComponent + ".partial-" + checksumHex(generator.next())
             if mkdir(path, 0o755) == 0 { return path }
-            guard errno == EEXIST else { throw StoreError.io(path: path, operation: "mkdir", errno: errno) }
+            guard errno == EEXIST else { throw FileFormatError.io(file: path, operation: "mkdir", errno: errno) }
         }
-        throw StoreError.io(path: folder, operation: "create a temporary folder in", errno: EEXIST)
+        throw FileFormatError.io(file: folder, operation: "create a temporary folder in", errno: EEXIST)
     }
 
     /// write(2) until every byte of `part` is written, retrying on EINTR.
@@ -132,7 +136,7 @@ enum DurableIO {
             let n = Glibc.write(fd, part.baseAddress! + offset, part.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StoreError.io(path: path, operation: "write", errno: errno)
+                throw FileFormatError.io(file: path, operation: "write", errno: errno)
             }
             offset += n
         }
@@ -154,14 +158,14 @@ enum DurableIO {
 
     private static func sync(_ path: String, flags: Int32, what: String) throws {
         let fd = open(path, flags | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open" + what, errno: errno) }
+        guard fd >= 0 else { throw FileFormatError.io(file: path, operation: "open" + what, errno: errno) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync" + what, errno: errno) }
+        guard fsync(fd) == 0 else { throw FileFormatError.io(file: path, operation: "fsync" + what, errno: errno) }
     }
 
     /// rename(2): atomic within one file system.
     static func rename(_ from: String, _ to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw StoreError.io(path: from, operation: "rename to \(to)", errno: errno) }
+        guard Glibc.rename(from, to) == 0 else { throw FileFormatError.io(file: from, operation: "rename to \(to)", errno: errno) }
     }
 
     /// The checksum (XXH64) of a whole file, read through a memory map.
@@ -208,7 +212,7 @@ extension DurableIO {
             self.fd = -1
             do {
                 defer { close(fd) }
-                guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
+                guard fsync(fd) == 0 else { throw FileFormatError.io(file: path, operation: "fsync", errno: errno) }
                 try beforeRename()
                 try DurableIO.rename(path, destination)
             } catch {

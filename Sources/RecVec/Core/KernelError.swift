@@ -11,6 +11,7 @@ public enum KernelError: Error, Equatable, CustomStringConvertible, Sendable {
     case outOfMemory(kernel: String)
     case kernelStatus(kernel: String, status: Int32)
 
+    /// One sentence naming the argument, the value found and what was expected.
     public var description: String {
         switch self {
         case let .invalidArgument(name, value, expected):
@@ -35,5 +36,6 @@ public enum KernelError: Error, Equatable, CustomStringConvertible, Sendable {
 // declaration), so `error.localizedDescription` is the same sentence as `description` instead of
 // "The operation could not be completed. (RecVec.StoreError error 2.)". A test checks each type.
 extension KernelError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

@@ -3,8 +3,11 @@
 /// Every embedding table, query batch and score matrix in RecVec is a `Matrix`; row `i` is
 /// `values[i * cols ..< (i + 1) * cols]`.
 public struct Matrix: Equatable, Sendable {
+    /// Number of rows (vectors); grows only through `append(row:)`.
     public private(set) var rows: Int
+    /// Number of columns (the dimension of each vector).
     public let cols: Int
+    /// The `rows * cols` entries, row-major. Keep the count unchanged when mutating.
     public var values: [Float]
 
     /// A `rows x cols` matrix filled with `value`.

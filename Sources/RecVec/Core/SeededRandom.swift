@@ -2,7 +2,7 @@ import Foundation
 
 /// A small, fast, seedable generator (SplitMix64, Steele et al. 2014). Every random choice in
 /// the data layer goes through one, so a seed reproduces a workload bit for bit.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     /// The generator's whole state: saving and restoring it replays the sequence.
     public var state: UInt64
 

@@ -2,15 +2,24 @@
 /// `columns[rowOffsets[r] ..< rowOffsets[r + 1]]` (ascending) with their `values`.
 /// Memory grows with the number of non-zeros, not with `rows * cols`.
 public struct SparseMatrix: Equatable, Sendable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns; every entry of `columns` is below it.
     public let cols: Int
     /// `rows + 1` offsets into `columns` and `values`.
     public var rowOffsets: [Int64]
+    /// The column of every non-zero, row after row, ascending within a row.
     public var columns: [Int32]
+    /// The value of every non-zero, parallel to `columns`.
     public var values: [Float]
 
+    /// Number of stored non-zeros.
     public var nonZeroCount: Int { columns.count }
 
+    /// Validates and wraps CSR arrays in O(non-zeros).
+    /// - Throws: `KernelError.sizeMismatch` when `rowOffsets` does not have `rows + 1` entries or
+    ///   `columns` and `values` differ in length; `.invalidArgument` when the offsets do not run from
+    ///   0 to `columns.count`; `.outOfRange` for a column outside `0 ..< cols`.
     public init(rows: Int, cols: Int, rowOffsets: [Int64], columns: [Int32], values: [Float]) throws(KernelError) {
         guard rowOffsets.count == rows + 1 else { throw .sizeMismatch(name: "rowOffsets", expected: rows + 1, found: rowOffsets.count) }
         guard columns.count == values.count else { throw .sizeMismatch(name: "values", expected: columns.count, found: values.count) }

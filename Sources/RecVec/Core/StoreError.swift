@@ -5,8 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a store, a version or one of its files cannot be used. Every case names the file (or
-/// store directory) and says what was found and what was expected.
+/// Why a store or a version cannot be used. Every case names the file (or store directory) and
+/// says what was found and what was expected. A file that cannot be read back as written (magic,
+/// version, dtype, size, checksum) or a failed system call is a `FileFormatError`.
 public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The directory exists but is not an embedding store (no `STORE` marker), or is not a directory.
     case notAStore(path: String, reason: String)
@@ -14,12 +15,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     case noCurrentVersion(store: String)
     case versionNotFound(name: String, available: [String])
     case fileMissing(file: String)
-    case badMagic(file: String, expected: String, found: String)
-    case unsupportedFormatVersion(file: String, found: UInt32, supported: UInt32)
-    case unsupportedDType(file: String, found: String, expected: String)
-    /// The file is shorter (or longer) than its header says.
-    case truncated(file: String, expectedBytes: Int, foundBytes: Int)
-    case checksumMismatch(file: String, expected: UInt64, found: UInt64)
     /// The index was built from other vectors than the ones beside it.
     case indexMismatch(file: String, indexVectorsChecksum: UInt64, vectorsChecksum: UInt64)
     case dimensionMismatch(file: String, expected: Int, found: Int)
@@ -28,14 +23,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidLine(file: String, line: Int, reason: String)
     case corruptManifest(file: String, reason: String)
     case invalidInput(file: String, reason: String)
-    /// A system call failed.
-    case io(path: String, operation: String, errno: Int32)
     case rollbackUnavailable(reason: String)
     /// CURRENT holds no version name; `lastServed` is the last version HISTORY records.
     case garbledCurrent(file: String, found: String, lastServed: String?)
     /// The publish gate kept the current version; `reasons` says which checks failed.
     case gateRefused(candidate: String, reasons: [String])
 
+    /// One sentence naming the file (or store) and what was found and expected.
     public var description: String {
         switch self {
         case let .notAStore(path, reason):
@@ -46,16 +40,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
             return "no version named \(name) (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case let .fileMissing(file):
             return "\(file) is missing"
-        case let .badMagic(file, expected, found):
-            return "\(file): wrong magic \(found) (expected \(expected)); not a file of this kind"
-        case let .unsupportedFormatVersion(file, found, supported):
-            return "\(file): format version \(found) is not supported (this build reads \(supported))"
-        case let .unsupportedDType(file, found, expected):
-            return "\(file): dtype \(found) is not supported (expected \(expected))"
-        case let .truncated(file, expectedBytes, foundBytes):
-            return "\(file) has \(foundBytes) bytes, its header implies \(expectedBytes) (truncated or corrupt)"
-        case let .checksumMismatch(file, expected, found):
-            return "\(file): checksum mismatch, expected \(checksumHex(expected)) found \(checksumHex(found)) (file corrupt)"
         case let .indexMismatch(file, indexVectorsChecksum, vectorsChecksum):
             return "\(file) was built from vectors with checksum \(checksumHex(indexVectorsChecksum)), but the vectors file has \(checksumHex(vectorsChecksum))"
         case let .dimensionMismatch(file, expected, found):
@@ -68,8 +52,6 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(file): unreadable manifest: \(reason)"
         case let .invalidInput(file, reason):
             return "\(file): \(reason)"
-        case let .io(path, operation, errno):
-            return "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case let .garbledCurrent(file, found, lastServed):
             return "\(file) holds \(found), not a version name; repair it with `recvec rollback --store STORE --to VERSION`"
                 + (lastServed.map { " (HISTORY's last served version: \($0))" } ?? "")
@@ -81,12 +63,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 }
 
-/// A checksum as 16 hex digits.
-func checksumHex(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - digits.count) + digits
-}
-
 extension StoreError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

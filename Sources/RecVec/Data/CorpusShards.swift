@@ -11,7 +11,7 @@ import Foundation
 ///
 /// A corpus is the shards of a folder in file-name order (`part-00000.rvc`, `part-00001.rvc`,
 /// ...), sessions in file order within each; files whose names start with "." are ignored.
-public enum CorpusShard {
+package enum CorpusShard {
     /// The 8 bytes every shard file starts with.
     public static let magic = "RVCORPUS"
     /// The format version written after the magic; readers refuse others.
@@ -35,7 +35,8 @@ public enum CorpusShard {
     public static func read(_ path: String) throws -> Corpus {
         let contents = try ShardFile.read(path: path, magic: magic, version: formatVersion, dtype: dtypeInt32) { f in
             guard f[0] > 0, f[0] <= UInt64(Int32.max), f[1] < 1 << 40, f[2] < 1 << 40 else {
-                return .failure(.invalidInput(file: "", reason: "header says vocabulary \(f[0]), \(f[1]) sessions, \(f[2]) tokens"))
+                return .failure(.corrupt(file: "", field: "header (offsets 16-39)", value: "vocabulary \(f[0]), \(f[1]) sessions, \(f[2]) tokens",
+                                         expected: "vocabulary 1 ... 2^31 - 1, sessions and tokens < 2^40"))
             }
             return .success(Int(f[1] + 1) * 8 + Int(f[2]) * 4)
         }
@@ -55,7 +56,7 @@ public enum CorpusShard {
         defer { try? handle.close() }
         let bytes = [UInt8](handle.readData(ofLength: ShardFile.headerBytes))
         guard bytes.count == ShardFile.headerBytes, Array(bytes.prefix(8)) == Array(magic.utf8) else {
-            throw StoreError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
+            throw FileFormatError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
         }
         let field = { (i: Int) in bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 16 + 8 * i, as: UInt64.self))) } }
         return (field(0), field(1), field(2))
@@ -80,7 +81,7 @@ public enum CorpusShard {
 
 /// The shards of a corpus folder, opened one at a time: memory holds one shard, never the
 /// whole corpus.
-public struct CorpusShardSet: Sendable {
+package struct CorpusShardSet: Sendable {
     /// The shard files, in corpus order.
     public let paths: [String]
     /// Items in the vocabulary (every id in every shard is below it).
@@ -132,27 +133,5 @@ public struct CorpusShardSet: Sendable {
             offsets.append(contentsOf: shard.offsets.dropFirst().map { $0 + base })
         }
         return try Corpus(tokens: tokens, offsets: offsets, vocabularySize: vocabularySize)
-    }
-}
-
-extension SkipGramTrainer {
-    /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
-    /// the shards one at a time (the learning rate decays over all epochs' tokens).
-    /// With one thread the result equals `Kernels.trainSkipGram` on the concatenated corpus.
-    public static func train(shards: CorpusShardSet, config: SkipGramConfig,
-                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
-        let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
-                                          plannedTokens: shards.tokenCount * config.epochs)
-        for epoch in 0 ..< config.epochs {
-            var lossSum = 0.0, calls = 0
-            try shards.forEach { shard in
-                guard !shard.tokens.isEmpty else { return }
-                try trainer.train(on: shard)
-                lossSum += trainer.lossPerEpoch.last!
-                calls += 1
-            }
-            progress?(epoch, calls > 0 ? lossSum / Double(calls) : 0)
-        }
-        return trainer.model
     }
 }

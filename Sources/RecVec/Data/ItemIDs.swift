@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Opening only finds the line starts (memchr: milliseconds for a million ids); the
 /// id -> row lookup is built on first use (or by `buildLookup`), under a lock.
-public final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
+package final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     /// The ids file (one id per line, row order).
     public let path: String
     private let file: MappedFile?

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads and writes 2-D NumPy `.npy` arrays (format versions 1-3, little-endian float32 or
 /// float64, C or Fortran order) as `Matrix`.
-public enum NPY {
+package enum NPY {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     /// The matrix in `url`; float64 values are rounded to float. Throws `DataError.badNPY`

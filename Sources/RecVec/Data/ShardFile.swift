@@ -54,37 +54,37 @@ enum ShardFile {
         }
     }
 
-    /// Opens `path` and checks it: `payloadBytes(fields)` gives the payload size the header implies
-    /// (nil when the fields are out of range, with the reason).
+    /// Opens `path` and checks it: `payloadBytes(fields)` gives the payload size the header implies,
+    /// or a `FileFormatError.corrupt` (its file left empty, filled in here) when the fields are out of range.
     static func read(path: String, magic: String, version: UInt32, dtype: UInt32,
-                     payloadBytes: ([UInt64]) -> Result<Int, StoreError>) throws -> Contents {
+                     payloadBytes: ([UInt64]) -> Result<Int, FileFormatError>) throws -> Contents {
         let file = try MappedFile(path: path)
         let bytes = file.bytes
         let expectedMagic = Array(magic.utf8)
         guard bytes.count >= 8, Array(bytes.prefix(8)) == expectedMagic else {
-            throw StoreError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
+            throw FileFormatError.badMagic(file: path, expected: magic, found: VectorFile.printable(bytes.prefix(8)))
         }
         guard bytes.count >= headerBytes + 8 else {
-            throw StoreError.truncated(file: path, expectedBytes: headerBytes + 8, foundBytes: bytes.count)
+            throw FileFormatError.truncated(file: path, expectedBytes: headerBytes + 8, foundBytes: bytes.count)
         }
         let foundVersion = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard foundVersion == version else {
-            throw StoreError.unsupportedFormatVersion(file: path, found: foundVersion, supported: version)
+            throw FileFormatError.unsupportedVersion(file: path, found: foundVersion, supported: version)
         }
         let foundDType = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         guard foundDType == dtype else {
-            throw StoreError.unsupportedDType(file: path, found: "code \(foundDType)", expected: "code \(dtype)")
+            throw FileFormatError.unsupportedDType(file: path, found: "code \(foundDType)", expected: "code \(dtype)")
         }
         let fields = (0 ..< 6).map { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16 + 8 * $0, as: UInt64.self)) }
-        let payload = try payloadBytes(fields).mapError { error -> StoreError in
-            if case let .invalidInput(_, reason) = error { return .invalidInput(file: path, reason: reason) }
+        let payload = try payloadBytes(fields).mapError { error -> FileFormatError in
+            if case let .corrupt(_, field, value, expected) = error { return .corrupt(file: path, field: field, value: value, expected: expected) }
             return error
         }.get()
         let expected = headerBytes + payload + 8
-        guard bytes.count == expected else { throw StoreError.truncated(file: path, expectedBytes: expected, foundBytes: bytes.count) }
+        guard bytes.count == expected else { throw FileFormatError.truncated(file: path, expectedBytes: expected, foundBytes: bytes.count) }
         let stored = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: expected - 8, as: UInt64.self))
         let found = XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes.prefix(expected - 8)))
-        guard found == stored else { throw StoreError.checksumMismatch(file: path, expected: stored, found: found) }
+        guard found == stored else { throw FileFormatError.checksumMismatch(file: path, expected: stored, found: found) }
         return Contents(file: file, fields: fields)
     }
 

@@ -63,9 +63,8 @@ extension SyntheticWorkload {
     /// lower index first).
     public func bayesRanking(prev: Int32, excludePrevious: Bool = true) -> [Int32] {
         let scores = nextItemScores(prevs: [prev]).values
-        return (0 ..< Int32(config.items)).filter { !excludePrevious || $0 != prev }.sorted { a, b in
-            scores[Int(a)] != scores[Int(b)] ? scores[Int(a)] > scores[Int(b)] : a < b
-        }
+        return Ranking.top(config.items, of: config.items, where: { !excludePrevious || $0 != Int(prev) }, key: { scores[$0] })
+            .map { Int32($0) }
     }
 
     /// The fraction of `pairs` whose `next` is among the `k` most probable next items of
@@ -111,17 +110,7 @@ extension SyntheticWorkload {
 
     /// The `k` largest entries' offsets within `scores` (ties: lower offset), skipping `excluding`.
     static func topIndices(_ scores: ArraySlice<Float>, k: Int, excluding: Int32?) -> [Int32] {
-        var best: [(score: Float, index: Int32)] = []
-        best.reserveCapacity(min(k, scores.count) + 1)
-        for (j, s) in zip(scores.indices, scores) {
-            let index = Int32(j - scores.startIndex)
-            guard index != excluding, best.count < k || s > best[best.count - 1].score else { continue }
-            // Insert after every entry with a score >= s: equal scores keep the lower index first.
-            var pos = best.count
-            while pos > 0 && best[pos - 1].score < s { pos -= 1 }
-            best.insert((s, index), at: pos)
-            if best.count > k { best.removeLast() }
-        }
-        return best.map(\.index)
+        let start = scores.startIndex
+        return Ranking.top(k, of: scores.count, where: { Int32($0) != excluding }, key: { scores[start + $0] }).map { Int32($0) }
     }
 }

@@ -31,7 +31,7 @@ public enum VerifyLevel: String, Sendable, CaseIterable, Codable {
 ///    end     8  XXH64 of every byte before it (the file's checksum)
 /// ```
 /// The 64-byte header keeps the rows 64-byte aligned in a page-aligned memory map.
-public final class VectorFile: @unchecked Sendable {
+package final class VectorFile: @unchecked Sendable {
     /// The 8 bytes every vector file starts with.
     public static let magic = Array("RVVECTOR".utf8)
     /// The format version written after the magic; readers refuse others.
@@ -75,20 +75,20 @@ public final class VectorFile: @unchecked Sendable {
         let bytes = file.bytes
         guard bytes.count >= Self.headerBytes + 8 else {
             if bytes.count >= 8, Array(bytes.prefix(8)) != Self.magic {
-                throw StoreError.badMagic(file: path, expected: "RVVECTOR", found: Self.printable(bytes.prefix(8)))
+                throw FileFormatError.badMagic(file: path, expected: "RVVECTOR", found: Self.printable(bytes.prefix(8)))
             }
-            throw StoreError.truncated(file: path, expectedBytes: Self.headerBytes + 8, foundBytes: bytes.count)
+            throw FileFormatError.truncated(file: path, expectedBytes: Self.headerBytes + 8, foundBytes: bytes.count)
         }
         guard Array(bytes.prefix(8)) == Self.magic else {
-            throw StoreError.badMagic(file: path, expected: "RVVECTOR", found: Self.printable(bytes.prefix(8)))
+            throw FileFormatError.badMagic(file: path, expected: "RVVECTOR", found: Self.printable(bytes.prefix(8)))
         }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard version == Self.formatVersion else {
-            throw StoreError.unsupportedFormatVersion(file: path, found: version, supported: Self.formatVersion)
+            throw FileFormatError.unsupportedVersion(file: path, found: version, supported: Self.formatVersion)
         }
         let dtype = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         guard dtype == Self.dtypeFloat32 else {
-            throw StoreError.unsupportedDType(file: path, found: "code \(dtype)", expected: "code 1 (float32)")
+            throw FileFormatError.unsupportedDType(file: path, found: "code \(dtype)", expected: "code 1 (float32)")
         }
         let dimension = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
@@ -98,12 +98,12 @@ public final class VectorFile: @unchecked Sendable {
         }
         let expected = Self.headerBytes + Int(count) * Int(dimension) * 4 + 8
         guard bytes.count == expected else {
-            throw StoreError.truncated(file: path, expectedBytes: expected, foundBytes: bytes.count)
+            throw FileFormatError.truncated(file: path, expectedBytes: expected, foundBytes: bytes.count)
         }
         let stored = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: expected - 8, as: UInt64.self))
         if verify == .full {
             let found = XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes.prefix(expected - 8)))
-            guard found == stored else { throw StoreError.checksumMismatch(file: path, expected: stored, found: found) }
+            guard found == stored else { throw FileFormatError.checksumMismatch(file: path, expected: stored, found: found) }
         }
         self.file = file
         self.dimension = Int(dimension)

@@ -7,7 +7,7 @@ import Foundation
 /// their UTF-8 bytes. The Spark vocabulary job (`spark/recvec_spark/jobs.py`) applies the same
 /// rule, and both write `ids.txt` (the store's ids file: dense id `r` on line `r + 1`) and
 /// `counts.txt` (its count on the same line).
-public struct Vocabulary: Equatable, Sendable {
+package struct Vocabulary: Equatable, Sendable {
     /// External id of each dense id, most frequent first.
     public var ids: [String]
     /// Events of each item, in the order of `ids`.
@@ -72,7 +72,7 @@ extension EventLog {
     /// events of other items are dropped first, then `corpus(rule:collapseRepeats:minLength:)`
     /// cuts the rest (users and sessions keep their indices, so session order ties break by
     /// first appearance in the whole log).
-    public func corpus(vocabulary: Vocabulary, rule: SessionRule = .default, collapseRepeats: Bool = false,
+    package func corpus(vocabulary: Vocabulary, rule: SessionRule = .default, collapseRepeats: Bool = false,
                        minLength: Int = 1) throws(DataError) -> Corpus {
         var dense = [Int32](repeating: -1, count: itemIDs.count)
         for (d, id) in vocabulary.ids.enumerated() {

@@ -66,7 +66,7 @@ public enum Baselines {
     /// Co-consumption counts `G = X^T X` of the binary user x item matrix (a user = one sequence
     /// of `sequences`): accumulated from each user's distinct items, so the cost is the sum of
     /// squared history lengths, never users x items.
-    public static func gram(sequences: Corpus) -> DoubleMatrix {
+    static func gram(sequences: Corpus) -> DoubleMatrix {
         let n = sequences.vocabularySize
         var g = DoubleMatrix(rows: n, cols: n)
         var mark = [Bool](repeating: false, count: n)

@@ -1,6 +1,6 @@
 import Foundation
 
-extension LeakFreeProtocol {
+extension HoldOut {
     /// Throws unless the protocol can run on `log`: a time cutoff needs real times
     /// (`DataError.noTimestamps`) and must leave at least one event before it (training) and one
     /// at or after it (test); the error names the cutoff and the log's time range.

@@ -9,7 +9,7 @@ public enum Evaluator {
     public static func evaluate(_ cases: [EvalCase], retrieval: Retrieval, k: Int, popularity: [Int],
                                 threads: Int = 0, batch: Int = 2048) throws(KernelError) -> RankingMetrics {
         let lists = try rankedLists(cases, retrieval: retrieval, k: k, popularity: popularity, threads: threads, batch: batch)
-        return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
+        return RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
     }
 
     /// The top-`k` list of every case under `retrieval` (see `evaluate`). With a popularity prior
@@ -93,7 +93,7 @@ public enum Evaluator {
 
     /// Baseline: the most popular training items, minus each case's exclusions.
     public static func popularity(_ cases: [EvalCase], k: Int, popularity: [Int]) -> RankingMetrics {
-        let ranked = (0 ..< popularity.count).sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+        let ranked = Ranking.top(popularity.count, of: popularity.count, key: { popularity[$0] })
         var listOf: [[Int32]: [Int32]] = [:]
         let lists = cases.map { c -> [Int32] in
             if let cached = listOf[c.exclude] { return cached }
@@ -106,7 +106,7 @@ public enum Evaluator {
             listOf[c.exclude] = out
             return out
         }
-        return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
+        return RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
     }
 
     /// Baseline: `k` distinct items drawn uniformly from the catalog minus the exclusions.
@@ -126,6 +126,6 @@ public enum Evaluator {
             for i in marked { taken[i] = false }
             return out
         }
-        return Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
+        return RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: k, popularity: popularity)
     }
 }

@@ -16,7 +16,7 @@ public struct EvalCase: Equatable, Sendable {
 }
 
 /// The two leak-free protocols over an event log; each is one of Data's splits (`Split`).
-public enum LeakFreeProtocol: Equatable, Sendable {
+public enum HoldOut: Equatable, Sendable {
     /// Each user's last event is the target (`EventLog.splitLeaveLastOut`).
     case leaveLastOut
     /// Training is every event before the cutoff (epoch seconds); every later event is a target
@@ -40,7 +40,7 @@ public enum LeakFreeProtocol: Equatable, Sendable {
 }
 
 /// Training data and cases of a leak-free split.
-public struct LeakFreeSplit: Sendable {
+public struct HoldOutSplit: Sendable {
     /// The sessions of the split's training events (`Split.train`) and nothing else: every
     /// count, popularity and noise distribution the methods and baselines use comes from it.
     public var training: Corpus
@@ -53,7 +53,7 @@ public struct LeakFreeSplit: Sendable {
     public var ties: TieRule
 }
 
-public enum EvalProtocols {
+public enum EvalCases {
     /// The seed's protocol: every consecutive pair (prev, next) in the first `firstSessions`
     /// sessions of the *training* corpus; the query is prev alone and prev is excluded. Leaky
     /// by design (the pairs were trained on); it reproduces the seed's table.
@@ -67,8 +67,8 @@ public enum EvalProtocols {
     /// user's last `maxHistory` earlier events (what a user vector may read). With `excludeSeen`,
     /// every item the user consumed before the target is excluded from the ranking, however long
     /// the history (a re-consumption target then cannot be hit, as in the usual protocol).
-    public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
-                                excludeSeen: Bool = true, ties: TieRule = .default, maxHistory: Int = 200) throws(DataError) -> LeakFreeSplit {
+    public static func holdOut(_ log: EventLog, protocol leakFree: HoldOut, sessions rule: SessionRule,
+                                excludeSeen: Bool = true, ties: TieRule = .default, maxHistory: Int = 200) throws(DataError) -> HoldOutSplit {
         try leakFree.check(against: log)
         let split: Split
         switch leakFree {
@@ -78,7 +78,7 @@ public enum EvalProtocols {
         let cases = split.test.map { t in
             EvalCase(history: t.history, target: t.item, exclude: excludeSeen ? t.seen : [], user: Int(t.user))
         }
-        return LeakFreeSplit(training: try split.train.corpus(rule: rule), sequences: try split.train.corpus(rule: .inactivityGap(seconds: .max)),
+        return HoldOutSplit(training: try split.train.corpus(rule: rule), sequences: try split.train.corpus(rule: .inactivityGap(seconds: .max)),
                              cases: cases, trainLog: split.train, ties: ties)
     }
 }

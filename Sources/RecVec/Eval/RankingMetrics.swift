@@ -28,7 +28,7 @@ public struct RankingMetrics: Equatable, Sendable, Codable {
     }
 }
 
-public enum Metrics {
+extension RankingMetrics {
     /// Percentile of each item's count among all items, in [0, 1], ties averaged.
     public static func popularityPercentiles(_ counts: [Int]) -> [Double] {
         let n = counts.count

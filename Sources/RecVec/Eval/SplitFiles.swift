@@ -1,6 +1,6 @@
 import Foundation
 
-extension LeakFreeSplit {
+extension HoldOutSplit {
     /// Writes the split so that a peer (Benchmarks/peers/peers_recs.py) evaluates on exactly the
     /// same train and test parts: `train.tsv` (user, item, timestamp, position: the training
     /// events in the split's order, equal timestamps already ordered by its tie rule, so sorting

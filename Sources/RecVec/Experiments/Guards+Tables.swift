@@ -3,7 +3,7 @@ import Foundation
 extension Guards {
     /// Adds warnings to every method row of `table` that has a Popularity row on the same protocol
     /// (cold-start rows excepted: behaviour-only methods cannot rank a cold item by design).
-    public static func annotate(_ table: inout ResultsTable) {
+    package static func annotate(_ table: inout ResultsTable) {
         let methodNames = Set(Method.allCases.map(\.tableName))
         for i in table.rows.indices where methodNames.contains(table.rows[i].method) && table.rows[i].skipped == nil
             && table.rows[i].evalProtocol != .coldStart {

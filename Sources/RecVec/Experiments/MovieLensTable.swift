@@ -3,11 +3,13 @@ import Foundation
 /// MovieLens 100K as a next-item benchmark: u.data's ratings as an event log (read by
 /// `EventLog.load` with `.movieLensUData`) and the 19 genre flags of u.item as the content
 /// modality (`ContentLoader.loadMovieLensGenres`).
-public struct MovieLensData: Sendable {
+package struct MovieLensData: Sendable {
     /// Every rating as an event. Dense indices follow the MovieLens ids (user 1 and movie 1 are
     /// index 0), so item `i` is movie `itemIDs[i]` whatever order u.data lists them in.
     public var events: EventLog
+    /// The 19 genre flags of each movie (0 or 1), in the dense item order: the content modality.
     public var genres: ContentModality
+    /// Number of movies (1682 in MovieLens 100K).
     public var itemCount: Int { events.itemIDs.count }
     /// MovieLens ids of the dense items.
     public var itemIDs: [String] { events.itemIDs.ids }
@@ -32,10 +34,10 @@ extension Tables {
     /// A leak-free table over `log` for every method, with the baselines of `leakFreeBaselineRows`
     /// (popularity, random, transition, item-kNN, EASE; ties ordered by `ties`): the
     /// methods train on the sessions (`sessions` rule) of the split's training events only, and
-    /// are scored on its test targets (see `EvalProtocols.leakFree`). When `coldFraction > 0`,
+    /// are scored on its test targets (see `EvalCases.holdOut`). When `coldFraction > 0`,
     /// cold-start rows follow: a random `coldFraction` of the items lose every training event
     /// (they get vectors from content alone), and only cases whose target is one of them are scored.
-    public static func leakFree(_ log: EventLog, protocol leakFree: LeakFreeProtocol, sessions rule: SessionRule,
+    public static func holdOut(_ log: EventLog, protocol leakFree: HoldOut, sessions rule: SessionRule,
                                 content: [ContentModality], configs: MethodConfigs, methods: [Method] = Method.allCases,
                                 k: Int = 20, userRule: UserVectorRule, excludeSeen: Bool, coldFraction: Double = 0,
                                 ties: TieRule = .default, ease: EASEConfig = EASEConfig(),
@@ -43,7 +45,7 @@ extension Tables {
         var table = ResultsTable()
         table.ties = ties
         let itemCount = log.itemIDs.count
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
         if case let .timeCutoff(cutoff) = leakFree {
             table.notes.append("time-cutoff: trained on the \(split.training.tokens.count) events before \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(cutoff)))) "
                                + "(\(cutoff)), \(split.cases.count) later events are cases")
@@ -77,7 +79,7 @@ extension Tables {
         var trained: [Method: TrainedMethod] = [:], rows: [TableRow] = []
         for method in methods {
             progress?("\(evalProtocol.rawValue): training \(method.rawValue)")
-            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs,
+            let model = try Methods.train(method, corpus: corpus, content: content, cold: cold, configs: configs, threads: threads,
                                           base: method == .fused ? trained[configs.fusionBase] : nil, progress: progress)
             trained[method] = model
             let start = Date()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `Tuner.tune` may search and for how long.
-public struct TuneOptions: Sendable {
+package struct TuneOptions: Sendable {
     /// Wall-clock budget of the tuning (seconds): the search gets two thirds of it (each family at
     /// least its starting configuration); the baselines and the refit follow in the rest. On a
     /// loaded machine the whole command can overrun it (the baselines and refit are not cut).
@@ -15,63 +15,92 @@ public struct TuneOptions: Sendable {
     public var families: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
     /// Passes of coordinate search over each family's knobs.
     public var passes = 2
+    /// The cut-off of HR@K, the metric the search maximises.
     public var k = 20
     /// EASE ridge strengths tried on validation (the strongest simple baseline gets tuned too).
     public var easeLambdas: [Double] = [50, 150, 500]
 
+    /// The defaults listed on each property.
     public init() {}
 }
 
 /// One configuration a trial measured: the family's settings, the user-vector rule and the
 /// popularity prior (beta of `Retrieval.popularityPrior`).
-public struct TuneCandidate: Sendable {
+package struct TuneCandidate: Sendable {
+    /// The family.
     public var method: Method
+    /// Every family's hyperparameters (the family's own are the ones searched).
     public var configs: MethodConfigs
+    /// How a history becomes a user vector.
     public var rule: UserVectorRule
+    /// beta of `Retrieval.popularityPrior`: every score gains beta * log(1 + training count); 0 = none.
     public var popularityPrior: Float
     /// The knobs that differ from the starting preset, "window=10 subsample=0 ...".
     public var summary: String
 }
 
 /// One validation evaluation of the search.
-public struct TuneTrial: Sendable {
+package struct TuneTrial: Sendable {
+    /// The family the trial measured.
     public var method: Method
+    /// The knobs that differ from the starting preset.
     public var summary: String
+    /// HR@K on the validation cases.
     public var validationRecall: Double
+    /// Wall-clock seconds of the trial (training and evaluation).
     public var seconds: Double
 }
 
 /// A family's chosen configuration with its validation and (after the refit on the whole
 /// training part) test metrics.
-public struct TunedFamily: Sendable {
+package struct TunedFamily: Sendable {
+    /// The configuration chosen on validation.
     public var candidate: TuneCandidate
+    /// Its metrics on the validation cases (trained on the training part less validation).
     public var validation: RankingMetrics
+    /// Its metrics on the test cases after the refit on the whole training part.
     public var test: RankingMetrics
+    /// How queries and items were scored ("cosine U·U", "dot input·output", ...).
     public var scoring: String
     /// `Guards` warnings on the refitted model, against popularity on the test part.
     public var warnings: [String]
 }
 
 /// A baseline measured on validation and test (`skipped` when the catalogue is too large).
-public struct TunedBaseline: Sendable {
+package struct TunedBaseline: Sendable {
+    /// "Popularity", "Random", "Transition", "Item-kNN" or "EASE".
     public var name: String
+    /// How the baseline scores (its label; empty when skipped).
     public var scoring: String
+    /// Metrics on the validation cases; nil when skipped.
     public var validation: RankingMetrics?
+    /// Metrics on the test cases; nil when skipped.
     public var test: RankingMetrics?
+    /// Why the baseline was not computed, or nil.
     public var skipped: String?
 }
 
-public struct TuneReport: Sendable {
+/// What `Tuner.tune` found: each family's choice, the baselines and every trial.
+package struct TuneReport: Sendable {
+    /// One entry per family searched, in `TuneOptions.families` order.
     public var families: [TunedFamily]
+    /// The baselines, on the same validation and test cases.
     public var baselines: [TunedBaseline]
+    /// Every validation evaluation, in the order run.
     public var trials: [TuneTrial]
     /// The budget (or the trial limit) stopped the search before it finished its passes.
     public var budgetExhausted: Bool
+    /// Wall-clock seconds of the search.
     public var searchSeconds: Double
+    /// Wall-clock seconds of the whole tuning (split, search, baselines, refit).
     public var totalSeconds: Double
+    /// How equal timestamps were ordered in both splits.
     public var ties: TieRule
+    /// Number of validation cases carved from the training part.
     public var validationCases: Int
+    /// Number of test cases.
     public var testCases: Int
+    /// The cut-off of every metric.
     public var k: Int
 }
 
@@ -80,19 +109,37 @@ public struct TuneReport: Sendable {
 /// budgeted coordinate search picks each family's knobs, user-vector rule and popularity prior on
 /// validation HR@K, and the chosen configurations are refitted on the whole training part and
 /// evaluated once on test, beside the baselines (EASE's lambda also chosen on validation).
-public enum Tuner {
-    public static func tune(_ log: EventLog, protocol leakFree: LeakFreeProtocol = .leaveLastOut, sessions rule: SessionRule,
+package enum Tuner {
+    /// Splits `log`, searches each family on validation, refits the choices on the whole
+    /// training part and evaluates them and the baselines once on test.
+    /// - Parameters:
+    ///   - log: the events.
+    ///   - leakFree: the protocol of both splits (validation is carved from the training part the
+    ///     same way; for time-cutoff at the training part's default cutoff).
+    ///   - rule: how events become sessions.
+    ///   - content: content modalities for `content` and `fused`.
+    ///   - start: the starting configurations (a preset); the search moves one knob at a time from them.
+    ///   - excludeSeen: whether a user's earlier items are excluded from the ranking.
+    ///   - ties: how equal timestamps are ordered.
+    ///   - options: families, budget, trial limit, passes, k.
+    ///   - seed: seeds training and the random baseline.
+    ///   - threads: threads for training and scoring; 0 = every core.
+    ///   - progress: called with one line per step (for stderr).
+    /// - Returns: the report; with `options.maxTrials` and one thread, the same on every run.
+    /// - Throws: `DataError` when the log cannot be split (no case, time-cutoff without times) and
+    ///   the trainers' errors.
+    public static func tune(_ log: EventLog, protocol leakFree: HoldOut = .leaveLastOut, sessions rule: SessionRule,
                             content: [ContentModality], start: MethodConfigs, excludeSeen: Bool, ties: TieRule = .default,
                             options: TuneOptions = TuneOptions(), seed: UInt64 = 1, threads: Int = 0,
                             progress: ((String) -> Void)? = nil) throws -> TuneReport {
         let began = Date()
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
-        let validationProtocol: LeakFreeProtocol
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: rule, excludeSeen: excludeSeen, ties: ties)
+        let validationProtocol: HoldOut
         switch leakFree {
         case .leaveLastOut: validationProtocol = .leaveLastOut
-        case .timeCutoff: validationProtocol = .timeCutoff(try LeakFreeProtocol.defaultCutoff(split.trainLog))
+        case .timeCutoff: validationProtocol = .timeCutoff(try HoldOut.defaultCutoff(split.trainLog))
         }
-        let validation = try EvalProtocols.leakFree(split.trainLog, protocol: validationProtocol, sessions: rule,
+        let validation = try EvalCases.holdOut(split.trainLog, protocol: validationProtocol, sessions: rule,
                                                     excludeSeen: excludeSeen, ties: ties)
         progress?("tune: \(validation.cases.count) validation cases carved from the training part, \(split.cases.count) test cases")
         // The search gets two thirds of the budget; the baselines (EASE's lambda sweep) and the
@@ -109,7 +156,7 @@ public enum Tuner {
             if let limit = options.maxTrials {
                 search.familyTrialLimit = search.trials.count + max(1, (limit - search.trials.count) / (families.count - n))
             }
-            var startConfigs = start.with(seed: seed, threads: threads)
+            var startConfigs = start.with(seed: seed)
             if method == .fused {
                 let behaviour = chosen.filter { $0.key != .content && $0.key != .fused }.max { $0.value.1.recall < $1.value.1.recall }
                 if let (base, (candidate, _)) = behaviour {
@@ -127,7 +174,7 @@ public enum Tuner {
         var baselines: [TunedBaseline] = []
         let valPop = validation.training.counts(), testPop = split.training.counts()
         func metrics(_ lists: [[Int32]], _ cases: [EvalCase], _ pop: [Int]) -> RankingMetrics {
-            Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: options.k, popularity: pop)
+            RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: options.k, popularity: pop)
         }
         let k = options.k
         baselines.append(TunedBaseline(name: "Popularity", scoring: "training counts",
@@ -136,8 +183,8 @@ public enum Tuner {
         baselines.append(TunedBaseline(name: "Random", scoring: "uniform",
                                        validation: Evaluator.random(validation.cases, k: k, popularity: valPop, seed: seed),
                                        test: Evaluator.random(split.cases, k: k, popularity: testPop, seed: seed)))
-        for build in [{ (s: LeakFreeSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
-                      { (s: LeakFreeSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
+        for build in [{ (s: HoldOutSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
+                      { (s: HoldOutSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
             let v = try build(validation), t = try build(split)
             baselines.append(TunedBaseline(name: v.name, scoring: v.label,
                                            validation: metrics(try v.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop),
@@ -168,9 +215,9 @@ public enum Tuner {
             var trained: [Method: TrainedMethod] = [:]
             if method == .fused {
                 trained[candidate.configs.fusionBase] = try Methods.train(candidate.configs.fusionBase, corpus: split.training, content: content,
-                                                                          configs: candidate.configs)
+                                                                          configs: candidate.configs, threads: threads)
             }
-            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs,
+            let model = try Methods.train(method, corpus: split.training, content: content, configs: candidate.configs, threads: threads,
                                           base: trained[candidate.configs.fusionBase])
             let (lists, scoring) = try rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: k, threads: threads)
             let test = metrics(lists, split.cases, testPop)
@@ -211,7 +258,7 @@ public enum Tuner {
         case .ppmiSVD:
             return [
                 Knob(name: "directional", values: ["false", "true"]) { $0.ppmiSVD.directional = $1 == "true" },
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.ppmiScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.ppmiScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "popularity-bias", values: ["true", "false"]) { $0.ppmiPopularityBias = $1 == "true" },
                 Knob(name: "window", values: ["1", "2", "5", "10", "19", "40"]) { $0.ppmiSVD.window = int($1) },
                 Knob(name: "dimension", values: ["16", "32", "64", "128", "256"]) { $0.ppmiSVD.dimension = int($1) },
@@ -223,7 +270,7 @@ public enum Tuner {
                 Knob(name: "subsample", values: ["auto", "0", "1e-4", "1e-3", "1e-2"]) {
                     ($0.item2vec.subsample, $0.scaleSubsampleToCatalogue) = $1 == "auto" ? (1e-3, true) : (dbl($1), false)
                 },
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.item2vecScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.item2vecScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "epochs", values: ["5", "10", "20"]) { $0.item2vec.epochs = int($1) },
                 Knob(name: "window", values: ["2", "5", "10", "20"]) { $0.item2vec.window = int($1) },
                 Knob(name: "negatives", values: ["5", "10", "20"]) { $0.item2vec.negatives = int($1) },
@@ -232,7 +279,7 @@ public enum Tuner {
             ]
         case .walks:
             return [
-                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.walksScoring = Scoring(rawValue: $1)! },
+                Knob(name: "scoring", values: ["asymmetric-dot", "cosine"]) { $0.walksScoring = RetrievalScoring(rawValue: $1)! },
                 Knob(name: "subsample", values: ["0", "1e-4", "1e-3", "1e-2"]) { $0.walks.sgns.subsample = dbl($1) },
                 Knob(name: "neighbours", values: ["10", "20", "50"]) { $0.walks.neighbours = int($1) },
                 Knob(name: "window", values: ["2", "5", "10"]) { $0.walks.sgns.window = int($1) },
@@ -255,7 +302,7 @@ public enum Tuner {
 
     /// The search state: trials so far and the budget.
     struct Search {
-        let split: LeakFreeSplit
+        let split: HoldOutSplit
         let content: [ContentModality]
         let options: TuneOptions
         let threads: Int
@@ -267,7 +314,7 @@ public enum Tuner {
         var trials: [TuneTrial] = []
         var exhausted = false
 
-        init(split: LeakFreeSplit, content: [ContentModality], options: TuneOptions, threads: Int, began: Date, progress: ((String) -> Void)?) {
+        init(split: HoldOutSplit, content: [ContentModality], options: TuneOptions, threads: Int, began: Date, progress: ((String) -> Void)?) {
             (self.split, self.content, self.options, self.threads, self.began, self.progress) = (split, content, options, threads, began, progress)
         }
 
@@ -286,7 +333,7 @@ public enum Tuner {
         mutating func measure(_ model: TrainedMethod, _ candidate: TuneCandidate, trainSeconds: Double) throws -> Double {
             let start = Date()
             let (lists, _) = try Tuner.rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: options.k, threads: threads)
-            let m = Metrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
+            let m = RankingMetrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
             trials.append(TuneTrial(method: candidate.method, summary: candidate.summary, validationRecall: m.recall,
                                     seconds: trainSeconds + Date().timeIntervalSince(start)))
             return m.recall
@@ -308,8 +355,9 @@ public enum Tuner {
             }
             func train(_ configs: MethodConfigs) throws -> TrainedMethod {
                 var base: TrainedMethod?
-                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs) }
-                return try Methods.train(method, corpus: split.training, content: content, configs: configs, base: base)
+                if method == .fused { base = try Methods.train(configs.fusionBase, corpus: split.training, content: content, configs: configs,
+                                                     threads: threads) }
+                return try Methods.train(method, corpus: split.training, content: content, configs: configs, threads: threads, base: base)
             }
             var best = TuneCandidate(method: method, configs: start, rule: .meanOfLast(5), popularityPrior: 0, summary: "")
             best.summary = summary(best.rule, 0)
@@ -364,7 +412,7 @@ public enum Tuner {
                 if !improved || exhausted { break }
             }
             let (lists, _) = try Tuner.rank(model, candidate: best, cases: split.cases, corpus: split.training, k: options.k, threads: threads)
-            let metrics = Metrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
+            let metrics = RankingMetrics.evaluate(lists: lists, targets: split.cases.map(\.target), k: options.k, popularity: split.training.counts())
             return (best, metrics)
         }
     }

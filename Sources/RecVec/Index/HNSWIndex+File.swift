@@ -141,20 +141,23 @@ extension HNSWIndex {
         let mapping = try MappedFile(path: path)
         let size = mapping.bytes.count
         guard size >= magic.count, let base = mapping.bytes.baseAddress else {
-            throw IndexError.truncated(file: path, expectedBytes: headerBytes + 8, actualBytes: size)
+            throw FileFormatError.truncated(file: path, expectedBytes: headerBytes + 8, foundBytes: size)
         }
         let found = (0 ..< magic.count).map { base.load(fromByteOffset: $0, as: UInt8.self) }
-        guard found == magic else { throw IndexError.wrongMagic(file: path, found: found) }
-        guard size >= 12 else { throw IndexError.truncated(file: path, expectedBytes: headerBytes + 8, actualBytes: size) }
+        guard found == magic else {
+            throw FileFormatError.badMagic(file: path, expected: "RVHNSW (an HNSW index)",
+                                           found: found.map { String($0, radix: 16) }.joined(separator: " "))
+        }
+        guard size >= 12 else { throw FileFormatError.truncated(file: path, expectedBytes: headerBytes + 8, foundBytes: size) }
         let version: UInt32 = base.readLE(8)
         guard version == formatVersion else {
-            throw IndexError.unsupportedVersion(file: path, version: version, supported: formatVersion)
+            throw FileFormatError.unsupportedVersion(file: path, found: version, supported: formatVersion)
         }
         guard size >= headerBytes + 8 else {
-            throw IndexError.truncated(file: path, expectedBytes: headerBytes + 8, actualBytes: size)
+            throw FileFormatError.truncated(file: path, expectedBytes: headerBytes + 8, foundBytes: size)
         }
         let dtype: UInt32 = base.readLE(12)
-        guard dtype == dtypeFloat32 else { throw IndexError.corrupt(file: path, reason: "dtype \(dtype), expected 1 (float32)") }
+        guard dtype == dtypeFloat32 else { throw FileFormatError.unsupportedDType(file: path, found: "code \(dtype)", expected: "code 1 (float32)") }
         let dimension = Int(base.readLE(16) as UInt32)
         let metricRaw: UInt32 = base.readLE(20)
         let count64: UInt64 = base.readLE(24)
@@ -168,13 +171,15 @@ extension HNSWIndex {
         let seed: UInt64 = base.readLE(64)
         let upperLinks64: UInt64 = base.readLE(72)
         guard let metric = Metric(rv_metric(rawValue: metricRaw)) else {
-            throw IndexError.corrupt(file: path, reason: "metric \(metricRaw), expected 0 (dot) or 1 (cosine)")
+            throw FileFormatError.corrupt(file: path, field: "metric (offset 20)", value: "\(metricRaw)", expected: "0 (dot) or 1 (cosine)")
         }
         guard dimension >= 1, dimension <= 1 << 20, (2 ... 1024).contains(m), efConstruction >= 1, efSearch >= 1,
               count64 <= UInt64(Int32.max), upperLinks64 <= UInt64(Int.max / 8), sectionsStored == sectionCount
         else {
-            throw IndexError.corrupt(file: path, reason: "header values out of range (dimension \(dimension), M \(m), "
-                + "efConstruction \(efConstruction), efSearch \(efSearch), count \(count64), sections \(sectionsStored))")
+            throw FileFormatError.corrupt(file: path, field: "header (offsets 16-55)",
+                                          value: "dimension \(dimension), M \(m), efConstruction \(efConstruction), efSearch \(efSearch), "
+                                              + "count \(count64), sections \(sectionsStored)",
+                                          expected: "dimension 1...2^20, M 2...1024, ef >= 1, count < 2^31, \(sectionCount) sections")
         }
         let count = Int(count64)
         let sections = Sections(count: count, dimension: dimension, m: m, upperLinks: Int(upperLinks64))
@@ -182,20 +187,20 @@ extension HNSWIndex {
             let offset = Int(truncatingIfNeeded: base.readLE(80 + 16 * s) as UInt64)
             let bytes = Int(truncatingIfNeeded: base.readLE(88 + 16 * s) as UInt64)
             guard offset == sections.offsets[s], bytes == sections.bytes[s] else {
-                throw IndexError.corrupt(file: path, reason: "section \(s) at \(offset) (\(bytes) bytes), "
-                    + "expected at \(sections.offsets[s]) (\(sections.bytes[s]) bytes)")
+                throw FileFormatError.corrupt(file: path, field: "section \(s) (offset \(80 + 16 * s))", value: "at \(offset), \(bytes) bytes",
+                                              expected: "at \(sections.offsets[s]), \(sections.bytes[s]) bytes")
             }
         }
         guard size >= sections.fileSize else {
-            throw IndexError.truncated(file: path, expectedBytes: sections.fileSize, actualBytes: size)
+            throw FileFormatError.truncated(file: path, expectedBytes: sections.fileSize, foundBytes: size)
         }
         guard size == sections.fileSize else {
-            throw IndexError.corrupt(file: path, reason: "\(size - sections.fileSize) bytes after the checksum")
+            throw FileFormatError.truncated(file: path, expectedBytes: sections.fileSize, foundBytes: size)
         }
         if verify {
             let stored: UInt64 = base.readLE(sections.checksumOffset)
             let computed = rv_checksum64(base, sections.checksumOffset, 0)
-            guard stored == computed else { throw IndexError.checksumMismatch(file: path, expected: stored, found: computed) }
+            guard stored == computed else { throw FileFormatError.checksumMismatch(file: path, expected: stored, found: computed) }
         }
         func section<T>(_ s: Int, _ type: T.Type) -> UnsafePointer<T>? {
             sections.bytes[s] == 0 ? nil : (base + sections.offsets[s]).assumingMemoryBound(to: T.self)
@@ -207,8 +212,8 @@ extension HNSWIndex {
             upper_offsets: section(3, Int64.self), upper_links: section(4, Int32.self))
         var opened: OpaquePointer?
         guard rv_hnsw_open_layout(&layout, &opened) == RV_OK, let handle = opened else {
-            throw IndexError.corrupt(file: path, reason: "entry point \(entryPoint) or max level \(maxLevel) "
-                + "does not fit \(count) nodes")
+            throw FileFormatError.corrupt(file: path, field: "entry point / max level (offsets 44-51)", value: "\(entryPoint) / \(maxLevel)",
+                                          expected: "a node of the \(count) and its level")
         }
         var config = HNSWConfig()
         config.metric = metric

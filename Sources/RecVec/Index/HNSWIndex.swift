@@ -26,7 +26,7 @@ public struct HNSWConfig: Equatable, Sendable, Codable {
 }
 
 /// One search result.
-public struct Neighbor: Equatable, Sendable {
+public struct Neighbour: Equatable, Sendable {
     public var id: Int32
     public var score: Float
     public init(id: Int32, score: Float) { self.id = id; self.score = score }
@@ -180,10 +180,10 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The `k` nearest allowed ids to `query`, best first (ties: lower id first). Fewer than `k`
     /// when fewer ids are allowed. Runs on the calling thread.
     /// The corresponding C kernel is `rv_hnsw_search_f32`.
-    public func search(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+    public func search(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbour] {
         let queries = try Matrix(rows: 1, cols: query.count, values: query)
         let top = try search(queries, k: k, efSearch: efSearch, filter: filter, threads: 1, name: "query")
-        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbour(id: $0.0, score: $0.1) }
     }
 
     /// Batch search, one row of `queries` per query, threaded over queries (0 = all threads).

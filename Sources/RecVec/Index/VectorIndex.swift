@@ -9,7 +9,7 @@ public protocol VectorIndex: AnyObject, Sendable {
     var dimension: Int { get }
     /// The `k` nearest allowed rows to `query`, best first (ties: lower id first); fewer than `k`
     /// when fewer rows are allowed. `efSearch` is HNSW's beam width; exact search ignores it.
-    func search(_ query: [Float], k: Int, efSearch: Int?, filter: SearchFilter?) throws -> [Neighbor]
+    func search(_ query: [Float], k: Int, efSearch: Int?, filter: SearchFilter?) throws -> [Neighbour]
     /// Batch search, one row of `queries` per query (`threads` 0 = all).
     func search(_ queries: Matrix, k: Int, efSearch: Int?, filter: SearchFilter?, threads: Int) throws -> TopK
 }
@@ -58,9 +58,9 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
 
     deinit { allocated?.deallocate() }
 
-    public func search(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+    public func search(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbour] {
         let top = try search(try Matrix(rows: 1, cols: dimension, values: query), k: k, efSearch: efSearch, filter: filter, threads: 1)
-        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbor(id: $0.0, score: $0.1) }
+        return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbour(id: $0.0, score: $0.1) }
     }
 
     public func search(_ queries: Matrix, k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil, threads: Int = 0) throws -> TopK {

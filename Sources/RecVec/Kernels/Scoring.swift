@@ -12,11 +12,16 @@ public enum Metric: String, CaseIterable, Sendable, Codable {
 /// Row-major: query `q`'s results are `ids[q * k ..< (q + 1) * k]`. Where fewer than `k`
 /// rows are eligible (exclusions), the tail holds id -1 and score -infinity.
 public struct TopK: Equatable, Sendable {
+    /// Number of queries.
     public let queryCount: Int
+    /// Results per query (the row stride of `ids` and `scores`).
     public let k: Int
+    /// `queryCount * k` row indices, each query's best first; -1 pads where fewer rows were eligible.
     public var ids: [Int32]
+    /// The score of each entry of `ids`; -infinity on padding.
     public var scores: [Float]
 
+    /// Wraps results laid out as described above; the counts are not checked.
     public init(queryCount: Int, k: Int, ids: [Int32], scores: [Float]) {
         self.queryCount = queryCount
         self.k = k

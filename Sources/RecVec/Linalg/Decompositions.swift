@@ -1,7 +1,7 @@
 import Foundation
 
 /// A linear-algebra routine that cannot finish on its input.
-public enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
+internal enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Cholesky met a pivot <= 0: the matrix is not symmetric positive definite.
     case notPositiveDefinite(pivot: Int, value: Double)
     /// A square matrix was expected.
@@ -9,6 +9,7 @@ public enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Two operands whose shapes do not fit (`name` says which).
     case shapeMismatch(name: String, expectedRows: Int, foundRows: Int)
 
+    /// One sentence naming the shape or pivot that failed and what was expected.
     public var description: String {
         switch self {
         case let .notPositiveDefinite(pivot, value):
@@ -24,7 +25,7 @@ public enum LinalgError: Error, Equatable, CustomStringConvertible, Sendable {
 /// Small dense linear algebra in `Double`, written here because no LAPACK is available.
 /// Sizes are those of randomized SVD's projected problems and of ridge regressions
 /// (tens to a few hundred), where these O(n^3) textbook methods are fast enough.
-public enum Linalg {
+internal enum Linalg {
     /// Replaces the columns of `a` by an orthonormal basis of their span: modified Gram-Schmidt,
     /// run twice ("twice is enough", Giraud et al. 2005), which keeps the basis orthogonal to
     /// working precision even when the columns are nearly dependent (as after power iterations).
@@ -176,5 +177,6 @@ public enum Linalg {
 }
 
 extension LinalgError: LocalizedError {
+    /// The same sentence as `description`.
     public var errorDescription: String? { description }
 }

@@ -1,9 +1,12 @@
 /// A dense row-major matrix of `Double`: the working precision of the small dense linear
 /// algebra (QR, symmetric eigenproblems, Cholesky, the blocks of randomized SVD).
 /// Element `(r, c)` is `values[r * cols + c]`.
-public struct DoubleMatrix: Equatable, Sendable {
+internal struct DoubleMatrix: Equatable, Sendable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let cols: Int
+    /// The `rows * cols` entries, row-major.
     public var values: [Double]
 
     /// A `rows x cols` matrix filled with `value`.
@@ -37,6 +40,7 @@ public struct DoubleMatrix: Equatable, Sendable {
         return m
     }
 
+    /// Element `(r, c)`; not bounds-checked beyond the array's own check.
     @inlinable public subscript(r: Int, c: Int) -> Double {
         get { values[r * cols + c] }
         set { values[r * cols + c] = newValue }
@@ -45,6 +49,7 @@ public struct DoubleMatrix: Equatable, Sendable {
     /// The values rounded to `Float`.
     public var float: Matrix { Matrix(rowsUnchecked: rows, cols: cols, values: values.map(Float.init)) }
 
+    /// The `cols x rows` transpose (a copy).
     public var transposed: DoubleMatrix {
         var t = DoubleMatrix(rows: cols, cols: rows)
         for r in 0 ..< rows { for c in 0 ..< cols { t.values[c * rows + r] = values[r * cols + c] } }

@@ -6,9 +6,12 @@ import Foundation
 /// one thread and is summed in the order `SparseMatrix`'s serial products use (for `A^T X`: each
 /// column's entries in ascending row order, as the serial scatter adds them), so the result is
 /// bit-identical to theirs whatever the thread count. Costs one more copy of the non-zeros.
-public struct ParallelSparseOperator: LinearOperator {
+internal struct ParallelSparseOperator: LinearOperator {
+    /// `A`, as given.
     public let matrix: SparseMatrix
+    /// `A^T` in CSR form, built once by a counting sort in O(non-zeros).
     public let transposed: SparseMatrix
+    /// Threads each product uses (at least 1; 0 at construction became the core count).
     public let threads: Int
 
     /// `threads` 0 = every core.
@@ -33,10 +36,14 @@ public struct ParallelSparseOperator: LinearOperator {
         transposed = SparseMatrix(kernelOutputRows: matrix.cols, cols: matrix.rows, rowOffsets: offsets, columns: rows, values: values)
     }
 
+    /// Rows of `A`.
     public var rows: Int { matrix.rows }
+    /// Columns of `A`.
     public var cols: Int { matrix.cols }
 
+    /// `A X` for a `cols x l` block, O(non-zeros x l) split over `threads`.
     public func apply(_ x: DoubleMatrix) -> DoubleMatrix { Self.product(matrix, x, threads: threads) }
+    /// `A^T X` for a `rows x l` block, from the stored transpose, split over `threads`.
     public func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix { Self.product(transposed, x, threads: threads) }
 
     /// `a X`, rows split into `threads` ranges of about equal non-zeros.

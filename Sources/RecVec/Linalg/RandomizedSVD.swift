@@ -1,6 +1,6 @@
 /// A matrix seen only through products with dense blocks: what randomized SVD needs, so that a
 /// sparse matrix never has to be made dense.
-public protocol LinearOperator {
+internal protocol LinearOperator {
     var rows: Int { get }
     var cols: Int { get }
     /// `A X` for a `cols x l` block `X`.
@@ -10,13 +10,16 @@ public protocol LinearOperator {
 }
 
 extension DoubleMatrix: LinearOperator {
+    /// `self * x` (dense product).
     public func apply(_ x: DoubleMatrix) -> DoubleMatrix { multiplied(by: x) }
+    /// `self^T * x` (dense product, without forming the transpose).
     public func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix { transposeMultiplied(by: x) }
 }
 
 /// The sparse path: CSR times a dense block costs O(non-zeros x l).
 extension SparseMatrix: LinearOperator {
-    public func apply(_ x: DoubleMatrix) -> DoubleMatrix {
+    /// `A X` for a `cols x l` block, one thread, O(non-zeros x l).
+    func apply(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == cols, "SparseMatrix.apply: block has \(x.rows) rows, expected \(cols)")
         let l = x.cols
         var out = DoubleMatrix(rows: rows, cols: l)
@@ -33,7 +36,8 @@ extension SparseMatrix: LinearOperator {
         return out
     }
 
-    public func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix {
+    /// `A^T X` for a `rows x l` block, scattering each row's non-zeros, one thread.
+    func applyTransposed(_ x: DoubleMatrix) -> DoubleMatrix {
         precondition(x.rows == rows, "SparseMatrix.applyTransposed: block has \(x.rows) rows, expected \(rows)")
         let l = x.cols
         var out = DoubleMatrix(rows: cols, cols: l)
@@ -60,8 +64,10 @@ public struct RandomizedSVDConfig: Equatable, Sendable, Codable {
     /// Power (subspace) iterations, each re-orthonormalised; they sharpen the subspace when the
     /// spectrum decays slowly, as it does for PPMI matrices.
     public var powerIterations = 4
+    /// Seeds the Gaussian sketch; the same seed and input give the same factors.
     public var seed: UInt64 = 1
 
+    /// The settings, with the defaults listed on each property.
     public init(rank: Int = 32, oversampling: Int = 10, powerIterations: Int = 4, seed: UInt64 = 1) {
         self.rank = rank
         self.oversampling = oversampling
@@ -72,14 +78,18 @@ public struct RandomizedSVDConfig: Equatable, Sendable, Codable {
 
 /// A truncated SVD `A ≈ U diag(S) V^T`, singular values descending.
 public struct TruncatedSVD: Sendable {
-    public var u: DoubleMatrix
+    /// Left singular vectors, `rows x rank`, orthonormal columns.
+    var u: DoubleMatrix
+    /// The `rank` largest singular values, descending.
     public var singularValues: [Double]
-    public var v: DoubleMatrix
+    /// Right singular vectors, `cols x rank`, orthonormal columns (a column is zero where its
+    /// singular value is 0).
+    var v: DoubleMatrix
 
     /// Randomized SVD of `a`: a Gaussian sketch `Y = A Ω`, power iterations
     /// `Y <- A orth(A^T orth(Y))`, then the exact SVD of the small `B = Q^T A` through the
     /// Jacobi eigen-decomposition of the `l x l` matrix `B B^T`.
-    public init(_ a: some LinearOperator, config: RandomizedSVDConfig) throws(KernelError) {
+    init(_ a: some LinearOperator, config: RandomizedSVDConfig) throws(KernelError) {
         let smaller = min(a.rows, a.cols)
         guard config.rank >= 1, config.rank <= smaller else {
             throw .invalidArgument(name: "rank", value: "\(config.rank)", expected: "1 ... \(smaller) (the smaller side of the matrix)")

@@ -3,9 +3,9 @@ import Foundation
 /// Training from what the Spark jobs (or `recvec corpus`) write instead of an events file:
 /// a corpus folder (`*.rvc` shards + `ids.txt`) or co-occurrence counts (`*.rvcsr` + `ids.txt`).
 /// Shards are read one at a time; no method holds the whole corpus.
-public enum ShardTraining {
+package enum ShardTraining {
     /// What a source trains on.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         /// A corpus folder: Item2Vec streams it per epoch; PPMI+SVD and walks count it shard by shard.
         case corpus(String)
         /// A merged counts file or a folder of partial counts (summed on load): PPMI+SVD only.
@@ -26,14 +26,15 @@ public enum ShardTraining {
     /// rows are the vocabulary's items, their popularity its counts (`counts.txt`).
     public static func model(_ method: Method, from source: Source, settings: Defaults = .standard, threads: Int = 0,
                              progress: ((String) -> Void)? = nil) throws -> TrainedModel {
-        let (trained, ids) = try train(method, from: source, configs: settings.methodConfigs(threads: threads), progress: progress)
+        let (trained, ids) = try train(method, from: source, configs: settings.methodConfigs(), threads: threads, progress: progress)
         let counts = try Vocabulary.read(directory: source.idsFolder).counts
         return TrainedModel.make(trained, itemIDs: ids, counts: counts, settings: settings, evaluation: nil, metrics: nil)
     }
 
-    /// Trains `method` from `source`; returns the method and the item id of each row.
+    /// Trains `method` from `source` on `threads` threads (0 = all); returns the method and the
+    /// item id of each row.
     /// `content` and `fused` need content vectors, which shards do not carry: they throw.
-    public static func train(_ method: Method, from source: Source, configs: MethodConfigs,
+    public static func train(_ method: Method, from source: Source, configs: MethodConfigs, threads: Int = 0,
                              progress: ((String) -> Void)? = nil) throws -> (trained: TrainedMethod, ids: [String]) {
         let start = Date()
         guard !(method == .ppmiSVD && configs.ppmiSVD.directional) else {
@@ -49,26 +50,26 @@ public enum ShardTraining {
             var configs = configs
             configs.ppmiSVD.window = counts.window
             configs.ppmiSVD.weighting = counts.weighting
-            let svd = try PPMISVD.factorize(counts: try checked(counts.matrix, ids: ids), config: configs.ppmiSVD, progress: progress)
+            let svd = try PPMISVD.factorize(counts: try checked(counts.matrix, ids: ids), config: configs.ppmiSVD, threads: threads, progress: progress)
             retrieval = try Methods.ppmiRetrieval(svd, configs: configs) { try Vocabulary.read(directory: source.idsFolder).counts }
         case let (.ppmiSVD, .corpus(path)):
             let shards = try CorpusShardSet(directory: path)
             let counts = try shardCounts(shards, window: configs.ppmiSVD.window, weighting: configs.ppmiSVD.weighting,
-                                         threads: configs.ppmiSVD.threads, progress: progress)
-            let svd = try PPMISVD.factorize(counts: try checked(counts, ids: ids), config: configs.ppmiSVD, progress: progress)
+                                         threads: threads, progress: progress)
+            let svd = try PPMISVD.factorize(counts: try checked(counts, ids: ids), config: configs.ppmiSVD, threads: threads, progress: progress)
             retrieval = try Methods.ppmiRetrieval(svd, configs: configs) { try shards.counts() }
         case let (.item2vec, .corpus(path)):
             let shards = try CorpusShardSet(directory: path)
             progress?("item2vec: streaming \(shards.paths.count) shards, \(shards.tokenCount) tokens per epoch")
-            let model = try SkipGramTrainer.train(shards: shards, config: configs.item2vec) { epoch, loss in
+            let model = try SkipGramTrainer.train(shards: shards, config: configs.item2vec, threads: threads) { epoch, loss in
                 progress?("item2vec: epoch \(epoch + 1)/\(configs.item2vec.epochs), loss \(String(format: "%.4f", loss))")
             }
             retrieval = Methods.sgnsRetrieval(model, configs.item2vecScoring)
         case let (.walks, .corpus(path)):
             let shards = try CorpusShardSet(directory: path)
-            let counts = try shardCounts(shards, window: configs.walks.graphWindow, weighting: .count, threads: configs.walks.sgns.threads, progress: progress)
+            let counts = try shardCounts(shards, window: configs.walks.graphWindow, weighting: .count, threads: threads, progress: progress)
             let graph = try ItemGraph(cooccurrence: try checked(counts, ids: ids), topN: configs.walks.neighbours)
-            let model = try GraphWalks.train(graph: graph, config: configs.walks) { pass, tokens, planned in
+            let model = try GraphWalks.train(graph: graph, config: configs.walks, threads: threads) { pass, tokens, planned in
                 progress?("walks: pass \(pass + 1)/\(configs.walks.sgns.epochs), \(tokens)/\(planned) tokens")
             }
             retrieval = Methods.sgnsRetrieval(model, configs.walksScoring)

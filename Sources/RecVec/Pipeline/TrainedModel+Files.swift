@@ -3,10 +3,15 @@ import Foundation
 /// `recvec train --out DIR`: `query.npy` and `items.npy` (float32, one row per id), `ids.txt`,
 /// `popularity.txt` (training events per row) and `method.json` (`ModelInfo`).
 extension TrainedModel {
+    /// The `ModelInfo` as JSON.
     public static let infoFile = "method.json"
+    /// Query-side vectors (NumPy float32, `items x dimension`).
     public static let queryFile = "query.npy"
+    /// Item-side vectors (NumPy float32, `items x dimension`).
     public static let itemsFile = "items.npy"
+    /// Item ids, one per line in row order.
     public static let idsFile = "ids.txt"
+    /// Training events per row, one decimal count per line.
     public static let popularityFile = "popularity.txt"
 
     /// Writes the model as a new folder at `path` (which must not exist): every file is written
@@ -21,7 +26,7 @@ extension TrainedModel {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw StoreError.io(path: parent, operation: "mkdir", errno: errno)
+            throw FileFormatError.io(file: parent, operation: "mkdir", errno: errno)
         }
         // A fresh folder with an unpredictable name, made by mkdir (never through a planted symlink).
         let temporary = try DurableIO.createTemporaryDirectory(beside: final.path)

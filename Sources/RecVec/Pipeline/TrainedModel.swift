@@ -3,16 +3,23 @@ import Foundation
 /// What `recvec train` writes as `method.json` beside the vectors: everything `publish --from`
 /// and `eval --vectors` need, so that no flag repeats what training knew.
 public struct ModelInfo: Codable, Equatable, Sendable {
+    /// The method trained.
     public var method: Method
     /// `cosine` (one matrix both sides) or `asymmetric-dot` (query side vs item side).
-    public var scoring: Scoring
+    public var scoring: RetrievalScoring
     /// How the rows score, in words ("dot U·V + log popularity").
     public var label: String
+    /// How rows score against a user vector (dot or cosine).
     public var metric: Metric
+    /// How a history becomes a user vector, as evaluated (the recommender's default).
     public var userVectorRule: UserVectorRule
+    /// The settings the model was trained under (seed, preset, rule, session gap, k, ties).
     public var settings: Defaults
+    /// Number of rows (items with a vector).
     public var items: Int
+    /// Vector dimension.
     public var dimension: Int
+    /// Wall-clock seconds of training.
     public var trainingSeconds: Double
     /// The leak-free protocol the model was trained under and evaluated on ("leave-last-out",
     /// "time-cutoff@EPOCH"); nil when it was trained on the whole log.
@@ -27,13 +34,17 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 /// behaviour-only method; every item for `content` and `fused`), their ids, training counts and
 /// what `ModelInfo` records.
 public struct TrainedModel: Sendable {
+    /// What `method.json` records.
     public var info: ModelInfo
     /// Query- and item-side vectors over `ids`, with the user-vector rule evaluation used.
     public var retrieval: Retrieval
+    /// External item ids in row order.
     public var ids: [String]
     /// Training events per row: the serving fallback, and what a publish stores as `popularity.rvv`.
     public var popularity: [Int]
 
+    /// Wraps trained parts as given. The counts are not checked here; `read(from:)` and
+    /// `EmbeddingStore.publish` refuse parts without one row per id.
     public init(info: ModelInfo, retrieval: Retrieval, ids: [String], popularity: [Int]) {
         self.info = info
         self.retrieval = retrieval
@@ -50,7 +61,7 @@ public struct TrainedModel: Sendable {
     public static func train(_ method: Method, on log: EventLog, content: [ContentModality] = [], settings: Defaults = .standard,
                              threads: Int = 0, progress: ((String) -> Void)? = nil) throws -> TrainedModel {
         let corpus = try log.corpus(rule: sessionRule(for: log, settings: settings))
-        let trained = try Methods.train(method, corpus: corpus, content: content, configs: settings.methodConfigs(threads: threads), progress: progress)
+        let trained = try Methods.train(method, corpus: corpus, content: content, configs: settings.methodConfigs(), threads: threads, progress: progress)
         return make(trained, itemIDs: log.itemIDs.ids, counts: corpus.counts(), settings: settings, evaluation: nil, metrics: nil)
     }
 
@@ -59,19 +70,19 @@ public struct TrainedModel: Sendable {
     /// its metrics are the table's row for the method. Returns the model (rows: what it can rank),
     /// the split, the cases as scored (indices into `log`'s items), each case's ranked list (item
     /// ids) and the metrics.
-    public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: LeakFreeProtocol,
+    public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
                                         content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
                                         progress: ((String) -> Void)? = nil, stageDone: ((_ stage: String, _ seconds: Double) -> Void)? = nil) throws
-        -> (model: TrainedModel, split: LeakFreeSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
+        -> (model: TrainedModel, split: HoldOutSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
         var start = Date()
         func done(_ stage: String) {
             stageDone?(stage, Date().timeIntervalSince(start))
             start = Date()
         }
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         done("split")
-        let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(threads: threads),
+        let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(), threads: threads,
                                         progress: progress)
         done("train")
         var retrieval = trained.retrieval
@@ -80,7 +91,7 @@ public struct TrainedModel: Sendable {
         let cases = Tables.scoredCases(split.cases, method: method, popularity: counts)
         // Evaluator.evaluate, unrolled to keep the lists: the parity test checks serving against them.
         let lists = try Evaluator.rankedLists(cases, retrieval: retrieval, k: settings.k, popularity: counts, threads: threads)
-        let metrics = Metrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
+        let metrics = RankingMetrics.evaluate(lists: lists, targets: cases.map(\.target), k: settings.k, popularity: counts)
         let evaluation = switch leakFree {
         case .leaveLastOut: "leave-last-out"
         case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
@@ -113,9 +124,9 @@ public struct TrainedModel: Sendable {
     /// target without a row is a miss. Recall, NDCG and MRR equal those `trainAndEvaluate`
     /// reported for the same model and split; coverage and popularity percentile are taken over
     /// these rows. Returns the metrics and how many cases had a target without a row.
-    public static func evaluate(_ retrieval: Retrieval, ids: [String], on log: EventLog, protocol leakFree: LeakFreeProtocol,
+    public static func evaluate(_ retrieval: Retrieval, ids: [String], on log: EventLog, protocol leakFree: HoldOut,
                                 settings: Defaults = .standard, threads: Int = 0) throws -> (metrics: RankingMetrics, unknownTargets: Int) {
-        let split = try EvalProtocols.leakFree(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
+        let split = try EvalCases.holdOut(log, protocol: leakFree, sessions: sessionRule(for: log, settings: settings),
                                                excludeSeen: settings.excludeSeen, ties: settings.ties)
         var rowOfID: [String: Int32] = [:]
         for (row, id) in ids.enumerated() { rowOfID[id] = Int32(row) }

@@ -55,7 +55,7 @@ public struct Catalog: Sendable {
 
 /// Known users' histories, read from a tab-separated file of `user_id TAB item_id` lines,
 /// oldest interaction first.
-public enum Histories {
+package enum Histories {
     /// Reads a histories file: each user's item ids, oldest first; errors name the file and line.
     public static func read(path: String) throws -> [String: [String]] {
         var histories: [String: [String]] = [:]

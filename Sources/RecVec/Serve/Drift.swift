@@ -72,7 +72,7 @@ public enum Drift {
         for list in lists { for id in list { exposure[id, default: 0] += 1 } }
         // Items never shown count as zeros in the Gini coefficient.
         let counts = [Int](repeating: 0, count: version.count - exposure.count) + exposure.values
-        return NeighbourStats(coverage: Double(exposure.count) / Double(version.count), exposureGini: Metrics.gini(counts))
+        return NeighbourStats(coverage: Double(exposure.count) / Double(version.count), exposureGini: RankingMetrics.gini(counts))
     }
 }
 

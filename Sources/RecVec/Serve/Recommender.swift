@@ -166,7 +166,7 @@ public final class Recommender: @unchecked Sendable {
         hasCatalog = catalog != nil
         popularityOrder = version.popularity.map { counts in
             let c = counts.values
-            return (0 ..< Int32(c.count)).sorted { c[Int($0)] != c[Int($1)] ? c[Int($0)] > c[Int($1)] : $0 < $1 }
+            return Ranking.top(c.count, of: c.count, key: { c[$0] }).map { Int32($0) }
         }
     }
 
@@ -216,7 +216,7 @@ public final class Recommender: @unchecked Sendable {
         let filter = makeFilter(historyRows: historyRows, rules: rules)
         let allowed = filter?.allowedCount ?? version.count
         let kPrime = min(max(k * config.candidateFactor, k + 10), allowed)
-        let candidates: [Neighbor], exact: [Float], penalty: [Float]
+        let candidates: [Neighbour], exact: [Float], penalty: [Float]
         var candidateMatrix = Matrix(rows: 0, cols: dimension)
         if let userVector {
             let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
@@ -230,9 +230,9 @@ public final class Recommender: @unchecked Sendable {
             guard let order = popularityOrder, let counts = version.popularity?.values else {
                 throw historyIDs.isEmpty ? ServeError.emptyHistory : ServeError.noFallback(version: version.name, unknownItems: unknown)
             }
-            var picked: [Neighbor] = []
+            var picked: [Neighbour] = []
             for row in order where picked.count < kPrime && filter?.allows(row) ?? true {
-                picked.append(Neighbor(id: row, score: counts[Int(row)]))
+                picked.append(Neighbour(id: row, score: counts[Int(row)]))
             }
             candidates = picked
             candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)

@@ -16,6 +16,7 @@ import Foundation
 /// been published in order (what rollback assumed then); the first switch writes that out.
 /// A line that does not parse (torn by a crash inside an append) is skipped.
 public enum ServedHistory {
+    /// Why CURRENT switched; the third field of a HISTORY line.
     public enum Event: String, Codable, Sendable {
         /// `publish` made the version current.
         case publish
@@ -28,9 +29,13 @@ public enum ServedHistory {
         case recovered
     }
 
+    /// One HISTORY line.
     public struct Entry: Equatable, Codable, Sendable {
+        /// When the switch happened (second precision, as written in ISO 8601).
         public var date: Date
+        /// The version CURRENT pointed to after the switch.
         public var version: String
+        /// What made the switch.
         public var event: Event
 
         var line: String { "\(ISO8601DateFormatter().string(from: date))\t\(version)\t\(event.rawValue)\n" }
@@ -96,14 +101,14 @@ extension EmbeddingStore {
     /// Appends `entry` to HISTORY and fsyncs it. Call with the lock held.
     func appendHistory(_ entry: ServedHistory.Entry) throws {
         let fd = Glibc.open(historyPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: historyPath, operation: "open for appending", errno: errno) }
+        guard fd >= 0 else { throw FileFormatError.io(file: historyPath, operation: "open for appending", errno: errno) }
         defer { close(fd) }
         // After a torn append (no final newline), start on a new line.
         var line = Array(entry.line.utf8)
         var info = stat()
         if fstat(fd, &info) == 0, info.st_size > 0, FileManager.default.contents(atPath: historyPath)?.last != 0x0A { line.insert(0x0A, at: 0) }
         try line.withUnsafeBytes { try DurableIO.writeAll(fd, $0, path: historyPath) }
-        guard fsync(fd) == 0 else { throw StoreError.io(path: historyPath, operation: "fsync", errno: errno) }
+        guard fsync(fd) == 0 else { throw FileFormatError.io(file: historyPath, operation: "fsync", errno: errno) }
     }
 
     /// The history, with a `recovered` entry appended first when CURRENT names a version the

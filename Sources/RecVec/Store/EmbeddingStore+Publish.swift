@@ -9,24 +9,43 @@ public struct PublishInput: Sendable {
     public var queryVectors: Matrix?
     /// Item ids in row order.
     public var ids: [String]
+    /// The training method's name, recorded in the manifest (`Manifest.method`).
     public var method: String
+    /// The method's hyperparameters as key = value, recorded in the manifest; the key
+    /// `manifestChecksum` is reserved.
     public var configuration: [String: String]
+    /// Offline metrics ("recall@20", ...) recorded in the manifest; the publish gate compares them
+    /// with the current version's. The key `manifestChecksum` is reserved.
     public var metrics: [String: Double]
     /// A fingerprint of the training data; nil = XXH64 of the ids seeded with XXH64 of the vectors.
     public var inputFingerprint: String?
+    /// How rows score against a query (and what the index is built for).
     public var metric: Metric
     /// The ANN index to build; nil = none (the version serves by exact search).
     public var index: HNSWConfig?
     /// How the vectors score, as evaluated (recorded in the manifest).
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// How a history becomes a user vector, as evaluated; the recommender's default.
     public var userVectorRule: UserVectorRule?
     /// Training events per row (`Corpus.counts()`): what a request with no known history falls
     /// back to; written as `popularity.rvv`.
     public var popularity: [Int]?
+    /// The settings the model was trained and evaluated under, recorded in the manifest.
     public var defaults: Defaults?
-    public var run: RunReport?
+    /// What produced the version (`recvec pipeline`), recorded in the manifest.
+    package var run: RunReport?
 
+    /// The parts every version needs; set the optional properties (query vectors, scoring, rule,
+    /// popularity, defaults, run report) afterwards. Checked by `publish`, not here.
+    /// - Parameters:
+    ///   - vectors: item-side vectors, one row per id.
+    ///   - ids: item ids in row order: unique, non-empty, no newline.
+    ///   - method: the training method's name.
+    ///   - configuration: the method's hyperparameters as key = value.
+    ///   - metrics: offline metrics ("recall@20", ...).
+    ///   - inputFingerprint: a fingerprint of the training data; nil = derived from vectors and ids.
+    ///   - metric: how rows score (`.cosine` by default).
+    ///   - index: the HNSW index to build; nil = none (exact search).
     public init(vectors: Matrix, ids: [String], method: String, configuration: [String: String] = [:],
                 metrics: [String: Double] = [:], inputFingerprint: String? = nil, metric: Metric = .cosine,
                 index: HNSWConfig? = HNSWConfig()) {
@@ -48,7 +67,9 @@ public enum PublishStep: Int, CaseIterable, Sendable {
          versionRenamed, pointerStaged, pointerSwitched, cleanedUp
 }
 
+/// What `publish` did: the new version and what it removed or found.
 public struct PublishResult: Codable, Sendable {
+    /// The new version's name (`v000001`, `v000002`, ...), now current.
     public var version: String
     /// The version served before, if any.
     public var previous: String?
@@ -112,7 +133,7 @@ extension EmbeddingStore {
             do {
                 try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
             } catch {
-                throw StoreError.io(path: staging, operation: "mkdir", errno: errno)
+                throw FileFormatError.io(file: staging, operation: "mkdir", errno: errno)
             }
             try DurableIO.syncDirectory(versionsPath)
             try step(.staged)

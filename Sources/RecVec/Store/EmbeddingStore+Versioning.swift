@@ -2,12 +2,19 @@ import Foundation
 
 /// One row of `versions`.
 public struct VersionSummary: Codable, Sendable {
+    /// The version's name.
     public var name: String
+    /// Whether CURRENT names this version.
     public var current: Bool
+    /// When the version was published; nil when its manifest cannot be read.
     public var createdAt: Date?
+    /// The training method recorded in the manifest.
     public var method: String?
+    /// Number of items (rows).
     public var count: Int?
+    /// Vector dimension.
     public var dimension: Int?
+    /// The offline metrics recorded at publish.
     public var metrics: [String: Double]?
     /// Set when the manifest cannot be read.
     public var error: String?
@@ -108,7 +115,9 @@ extension EmbeddingStore {
 
 /// What `garbageCollect` did.
 public struct GarbageCollection: Codable, Equatable, Sendable {
+    /// Versions removed (outside the kept ones; never the current one).
     public var removedVersions: [String]
+    /// Staging folders and temporaries of killed publishes, removed.
     public var removedLeftovers: [String]
     /// Complete versions that never served (by HISTORY): a publish killed between renaming its
     /// version into place and switching CURRENT. Kept unless `removeOrphans`; listed either way.

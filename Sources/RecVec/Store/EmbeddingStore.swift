@@ -19,6 +19,7 @@ import Foundation
 /// ever opens a published file for writing: files are created exclusively and renamed into
 /// place, and versions are removed by rename then unlink (a reader's maps stay valid).
 public struct EmbeddingStore: Sendable {
+    /// The store's root directory.
     public let path: String
     static let marker = "recvec-store 1\n"
 
@@ -41,7 +42,7 @@ public struct EmbeddingStore: Sendable {
             do {
                 try fm.createDirectory(atPath: versionsPath, withIntermediateDirectories: true)
             } catch {
-                throw StoreError.io(path: path, operation: "create store directory", errno: errno)
+                throw FileFormatError.io(file: path, operation: "create store directory", errno: errno)
             }
             try DurableIO.replace(path: markerPath, data: Array(Self.marker.utf8))
             try DurableIO.syncDirectory(path)
@@ -132,10 +133,10 @@ public struct EmbeddingStore: Sendable {
     /// Runs `body` holding the store's exclusive lock (flock on LOCK).
     func withLock<T>(_ body: () throws -> T) throws -> T {
         let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: lockPath, operation: "open lock", errno: errno) }
+        guard fd >= 0 else { throw FileFormatError.io(file: lockPath, operation: "open lock", errno: errno) }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StoreError.io(path: lockPath, operation: "flock", errno: errno) }
+            guard errno == EINTR else { throw FileFormatError.io(file: lockPath, operation: "flock", errno: errno) }
         }
         return try body()
     }

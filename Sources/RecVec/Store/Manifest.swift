@@ -4,58 +4,75 @@ import Foundation
 public struct Manifest: Codable, Equatable, Sendable {
     /// Size and XXH64 checksum of one file of the version. For vector files the checksum is
     /// the one in its trailer (of every byte before the trailer); for other files, of the whole file.
-    public struct FileRecord: Codable, Equatable, Sendable {
+    package struct FileRecord: Codable, Equatable, Sendable {
+        /// File size in bytes.
         public var bytes: Int
+        /// The checksum as 16 lowercase hex digits.
         public var xxh64: String
+        /// Records a file's size and checksum.
         public init(bytes: Int, checksum: UInt64) { self.bytes = bytes; xxh64 = checksumHex(checksum) }
+        /// The checksum as a number; nil when `xxh64` is not hex.
         public var checksum: UInt64? { UInt64(xxh64, radix: 16) }
     }
 
     /// 2 adds `manifestChecksum`. Format 1 manifests (no checksum of their own) still open:
     /// their files are still verified against the checksums they record.
     public static let currentFormatVersion = 2
+    /// Format versions this build opens.
     public static let supportedFormatVersions = 1 ... 2
     /// The only files a manifest may name: plain names inside the version folder.
     public static let knownFiles: Set<String> = [vectorsFile, queryVectorsFile, idsFile, indexFile, popularityFile]
+    /// The manifest's file name inside a version folder.
     public static let fileName = "manifest.json"
+    /// The item-side vectors (RVVECTOR format).
     public static let vectorsFile = "vectors.rvv"
     /// Optional query-side vectors (same rows and dimension), for methods that score a user
     /// vector built from other vectors than the item side (`recvec train`'s query.npy).
     public static let queryVectorsFile = "query.rvv"
+    /// The item ids, one per line in row order.
     public static let idsFile = "ids.txt"
+    /// The HNSW index, when the version has one.
     public static let indexFile = "index.hnsw"
     /// Optional training counts, one per row (RVVECTOR, dimension 1, float32: exact below 2^24),
     /// that a request with no known history falls back to.
     public static let popularityFile = "popularity.rvv"
 
+    /// The manifest format; always written as `currentFormatVersion`.
     public var formatVersion = Manifest.currentFormatVersion
+    /// The version's name (its folder's name).
     public var version: String
+    /// When the version was published.
     public var createdAt: Date
     /// The training method ("sgns", "als", ...) and its configuration, as given to publish.
     public var method: String
+    /// The method's hyperparameters as key = value.
     public var configuration: [String: String]
     /// XXH64 of the data the vectors were trained from (or of the vectors and ids when the
     /// publisher did not name the training data).
     public var inputFingerprint: String
     /// Offline evaluation metrics ("recall@20", "ndcg@20", "coverage@20", ...).
     public var metrics: [String: Double]
+    /// How rows score against a query.
     public var metric: Metric
+    /// Vector dimension.
     public var dimension: Int
+    /// Number of items (rows).
     public var count: Int
     /// The ANN index configuration; nil when the version has no index (exact search).
     public var index: HNSWConfig?
-    public var files: [String: FileRecord]
+    /// Size and checksum of every file of the version, by file name (only `knownFiles`).
+    package var files: [String: FileRecord]
     /// How the vectors score, as trained and evaluated: `cosine` (one matrix both sides) or
     /// `asymmetric-dot` (user vectors from the query side, items from the item side). nil in
     /// versions published before it was recorded.
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// How a history becomes a user vector, as evaluated; `Recommender` uses it unless told
     /// otherwise. nil in older versions (the recommender then uses `UserVectorRule.default`).
     public var userVectorRule: UserVectorRule?
     /// The settings the model was trained and evaluated under (`Defaults`).
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
-    public var run: RunReport?
+    package var run: RunReport?
     /// XXH64 of the manifest file's bytes with this value's 16 hex digits read as "0"s
     /// (format 2; nil in format 1).
     public var manifestChecksum: String?
@@ -117,7 +134,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw StoreError.corruptManifest(file: path, reason: "\(error)")
         }
         guard supportedFormatVersions.contains(manifest.formatVersion) else {
-            throw StoreError.unsupportedFormatVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
+            throw FileFormatError.unsupportedVersion(file: path, found: UInt32(clamping: manifest.formatVersion), supported: UInt32(currentFormatVersion))
         }
         if manifest.formatVersion >= 2 {
             guard let hex = manifest.manifestChecksum, let recorded = UInt64(hex, radix: 16), hex.utf8.count == 16 else {
@@ -129,7 +146,7 @@ public struct Manifest: Codable, Equatable, Sendable {
             }
             bytes.replaceSubrange(range, with: Array(placeholder.utf8))
             let found = XXH64.hash(bytes)
-            guard found == recorded else { throw StoreError.checksumMismatch(file: path, expected: recorded, found: found) }
+            guard found == recorded else { throw FileFormatError.checksumMismatch(file: path, expected: recorded, found: found) }
         }
         for name in manifest.files.keys where !knownFiles.contains(name) {
             let outside = name.contains("/") || name == "." || name == ".."

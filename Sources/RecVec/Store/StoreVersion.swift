@@ -4,25 +4,31 @@ import Foundation
 /// its maps and unmaps them when the last reference goes (a server swapping versions releases
 /// the old one once no request holds it).
 public final class StoreVersion: @unchecked Sendable {
+    /// The version's name (`v000003`).
     public let name: String
+    /// The version's folder.
     public let path: String
+    /// The parsed manifest, checked against its own checksum at open.
     public let manifest: Manifest
-    public let vectors: VectorFile
+    /// The item-side vectors, memory-mapped.
+    package let vectors: VectorFile
     /// Query-side vectors user vectors are built from, when the version has them.
-    public let queryVectors: VectorFile?
+    package let queryVectors: VectorFile?
     /// Training counts per row (`popularity.rvv`, dimension 1), when the version has them.
-    public let popularity: VectorFile?
+    package let popularity: VectorFile?
     /// The rows user vectors are built from: the query side if present, else the item side.
-    public var userSideVectors: VectorFile { queryVectors ?? vectors }
+    package var userSideVectors: VectorFile { queryVectors ?? vectors }
     /// Item ids in row order (read from the mapped ids file on access).
-    public let ids: ItemIDTable
+    package let ids: ItemIDTable
     /// The ANN index, nil for a version published without one (exact search).
     public let index: HNSWIndex?
     /// What `nearest` searches: `index`, or without one a `FlatIndex` over the mapped vectors
     /// in place (no copy; its rows are checked for non-finite values once, here at open).
     public let searchIndex: any VectorIndex
 
+    /// Number of items.
     public var count: Int { vectors.count }
+    /// Vector dimension.
     public var dimension: Int { vectors.dimension }
 
     /// Opens the version directory at `path`. Checks, for every level: the manifest parses,
@@ -50,7 +56,7 @@ public final class StoreVersion: @unchecked Sendable {
                 throw StoreError.invalidInput(file: filePath, reason: "is not a regular file (a symlink or other); a version holds only its own files")
             }
             if let record = manifest.files[file], Int(info.st_size) != record.bytes {
-                throw StoreError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: Int(info.st_size))
+                throw FileFormatError.truncated(file: filePath, expectedBytes: record.bytes, foundBytes: Int(info.st_size))
             }
             fingerprint += [UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_size),
                             UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)),
@@ -132,7 +138,7 @@ public final class StoreVersion: @unchecked Sendable {
     /// it must have: each pair is (expected, found); a missing recorded checksum never matches.
     private static func expect(_ path: String, checksum: (UInt64?, UInt64)? = nil, dimension: (Int, Int), count: (Int, Int)) throws {
         if let (expected, found) = checksum, expected != found {
-            throw StoreError.checksumMismatch(file: path, expected: expected ?? 0, found: found)
+            throw FileFormatError.checksumMismatch(file: path, expected: expected ?? 0, found: found)
         }
         guard dimension.0 == dimension.1 else { throw StoreError.dimensionMismatch(file: path, expected: dimension.0, found: dimension.1) }
         guard count.0 == count.1 else { throw StoreError.countMismatch(file: path, expected: count.0, found: count.1) }
@@ -140,7 +146,7 @@ public final class StoreVersion: @unchecked Sendable {
 
     private static func verify(_ file: MappedFile, record: Manifest.FileRecord) throws {
         let found = file.withBytes { XXH64.hash($0) }
-        guard found == record.checksum! else { throw StoreError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
+        guard found == record.checksum! else { throw FileFormatError.checksumMismatch(file: file.path, expected: record.checksum!, found: found) }
     }
 
     /// Drops every cached `.full` verdict of this process: the next full open of any version
@@ -165,7 +171,7 @@ public final class StoreVersion: @unchecked Sendable {
 
     /// The `k` rows nearest to `query` under the version's metric, best first: through the HNSW
     /// index when the version has one, else exact (`Kernels.topK`, C kernel `rv_score_topk_f32`).
-    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbor] {
+    public func nearest(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbour] {
         // Exact search answers at most `count` rows; HNSW's bounds are its own.
         try searchIndex.search(query, k: index == nil ? min(k, count) : k, efSearch: efSearch, filter: filter)
     }
@@ -173,7 +179,7 @@ public final class StoreVersion: @unchecked Sendable {
     /// Copies of `rows` (ids of this version) of `file` (`vectors` or `userSideVectors`) as one
     /// matrix, read straight from the map: what the request path scores candidates and builds
     /// user vectors from.
-    public func gather(_ rows: some Sequence<Int32>, from file: VectorFile) -> Matrix {
+    package func gather(_ rows: some Sequence<Int32>, from file: VectorFile) -> Matrix {
         var values: [Float] = []
         values.reserveCapacity(rows.underestimatedCount * file.dimension)
         var n = 0

@@ -41,7 +41,7 @@ public enum ContentFusion {
 /// regression on warm items (`W = (XᵀX + λI)⁻¹ XᵀY` on centred data, solved by Cholesky). It
 /// places cold items, which have content but no events, among the behaviour vectors.
 public struct RidgeMap: Sendable {
-    public let weights: DoubleMatrix
+    let weights: DoubleMatrix
     public let contentMean: [Double]
     public let behaviourMean: [Double]
 

@@ -11,7 +11,7 @@ import Foundation
 ///       field 4 weighting (0 count, 1 inverse distance), field 5 tokens counted
 ///     payload: rows + 1 row offsets (i64 LE), Z columns (i32 LE, ascending within a row), Z values (f32 LE)
 ///     trailer: XXH64 of every byte before it
-public struct CooccurrenceCounts: Equatable, Sendable {
+package struct CooccurrenceCounts: Equatable, Sendable {
     public static let magic = "RVCOUNTS"
     public static let formatVersion: UInt32 = 1
     public static let fileSuffix = ".rvcsr"
@@ -54,7 +54,9 @@ public struct CooccurrenceCounts: Equatable, Sendable {
     public static func read(_ path: String) throws -> CooccurrenceCounts {
         let contents = try ShardFile.read(path: path, magic: magic, version: formatVersion, dtype: dtypeFloat32) { f in
             guard f[0] <= UInt64(Int32.max), f[1] <= UInt64(Int32.max), f[2] < 1 << 40, f[3] >= 1, f[4] <= 1 else {
-                return .failure(.invalidInput(file: "", reason: "header says \(f[0]) x \(f[1]), \(f[2]) non-zeros, window \(f[3]), weighting \(f[4])"))
+                return .failure(.corrupt(file: "", field: "header (offsets 16-55)",
+                                         value: "\(f[0]) x \(f[1]), \(f[2]) non-zeros, window \(f[3]), weighting \(f[4])",
+                                         expected: "rows and columns < 2^31, non-zeros < 2^40, window >= 1, weighting 0 or 1"))
             }
             return .success(Int(f[0] + 1) * 8 + Int(f[2]) * 8)
         }
@@ -90,7 +92,7 @@ public struct CooccurrenceCounts: Equatable, Sendable {
     }
 
     /// A running sum of counts (Double values; `result` rounds to Float once).
-    public struct Sum {
+    package struct Sum {
         private var first: (counts: CooccurrenceCounts, source: String)?
         private var offsets: [Int64] = [], columns: [Int32] = [], values: [Double] = []
         private var tokens = 0

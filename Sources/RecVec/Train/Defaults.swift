@@ -10,11 +10,12 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     /// chosen by name only, never implied by the dataset.
     case tunedMovieLens = "tuned-movielens"
 
-    public func configs(seed: UInt64, threads: Int = 0) -> MethodConfigs {
+    /// The preset's settings with every family seeded by `seed`.
+    public func configs(seed: UInt64) -> MethodConfigs {
         switch self {
-        case .seed: .seed(seed: seed, threads: threads)
-        case .tuned: .tuned(seed: seed, threads: threads)
-        case .tunedMovieLens: .tunedMovieLens(seed: seed, threads: threads)
+        case .seed: .seed(seed: seed)
+        case .tuned: .tuned(seed: seed)
+        case .tunedMovieLens: .tunedMovieLens(seed: seed)
         }
     }
 }
@@ -30,12 +31,12 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     /// `MethodConfigs.scaleSubsampleToCatalogue`.
     public var subsample: Double?
     /// Scoring of every behaviour method.
-    public var scoring: Scoring?
+    public var scoring: RetrievalScoring?
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
 
     public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil, subsample: Double? = nil,
-                scoring: Scoring? = nil, popularityBias: Bool? = nil) {
+                scoring: RetrievalScoring? = nil, popularityBias: Bool? = nil) {
         self.dimension = dimension
         self.window = window
         self.epochs = epochs
@@ -99,8 +100,8 @@ public struct Defaults: Codable, Equatable, Sendable {
     public var sessionRule: SessionRule { .inactivityGap(seconds: sessionGapSeconds) }
 
     /// The preset's settings under this seed, with `shared` applied.
-    public func methodConfigs(threads: Int = 0) -> MethodConfigs {
-        preset.configs(seed: seed, threads: threads).applying(shared)
+    public func methodConfigs() -> MethodConfigs {
+        preset.configs(seed: seed).applying(shared)
     }
 
     /// One line for table headers: every value here, and what the preset makes of the families.

@@ -1,12 +1,13 @@
 /// Family 2: Item2Vec (Barkan & Koenigstein 2016), SGNS over sessions as sentences.
-/// A thin layer over `Kernels.trainSkipGram` (C kernel `rv_sgns_train_f32`): every
+/// A thin layer over `SkipGramTrainer.train` (C kernel `rv_sgns_train_f32`): every
 /// hyperparameter lives in `SkipGramConfig` (dimension, window, negatives, noise exponent,
-/// subsampling, epochs, learning-rate schedule, threads, seed).
+/// subsampling, epochs, learning-rate schedule, seed); threads are an argument.
 public enum Item2Vec {
-    /// SGNS vectors of the items of `corpus`; `progress` gets (epoch, mean loss) per epoch.
-    public static func train(_ corpus: Corpus, config: SkipGramConfig,
+    /// SGNS vectors of the items of `corpus` trained on `threads` threads (0 = all; 1 is
+    /// bit-reproducible under a seed); `progress` gets (epoch, mean loss) per epoch.
+    public static func train(_ corpus: Corpus, config: SkipGramConfig, threads: Int = 0,
                              progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
-        try Kernels.trainSkipGram(corpus, config: config, progress: progress)
+        try SkipGramTrainer.train(corpus, config: config, threads: threads, progress: progress)
     }
 }
 
@@ -37,7 +38,7 @@ public enum GraphWalks {
     /// distribution counts the visits of pass 0, measured by replaying it (walks depend only on
     /// the seed and pass); `plannedTokens` is exact (see `RandomWalker.tokensPerPass`).
     /// `progress` gets (pass, tokens so far, planned tokens) after each pass.
-    public static func train(graph: ItemGraph, config: GraphWalkConfig,
+    public static func train(graph: ItemGraph, config: GraphWalkConfig, threads: Int = 0,
                              progress: ((_ pass: Int, _ tokens: Int, _ planned: Int) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
         let walker = try RandomWalker(graph: graph, config: config.walks)
         guard config.sgns.epochs >= 1 else { throw .invalidArgument(name: "sgns.epochs", value: "\(config.sgns.epochs)", expected: ">= 1") }
@@ -46,7 +47,8 @@ public enum GraphWalks {
             for t in chunk.tokens { counts[Int(t)] += 1 }
         }
         let planned = walker.tokensPerPass * config.sgns.epochs
-        let trainer = try SkipGramTrainer(vocabularySize: graph.nodeCount, config: config.sgns, noiseCounts: counts, plannedTokens: planned)
+        let trainer = try SkipGramTrainer(vocabularySize: graph.nodeCount, config: config.sgns, noiseCounts: counts, plannedTokens: planned,
+                                          threads: threads)
         var seen = 0
         for pass in 0 ..< config.sgns.epochs {
             try walker.forEachChunk(pass: pass, seed: config.sgns.seed, chunkNodes: config.chunkNodes) { (chunk: Corpus) throws(KernelError) in
@@ -58,10 +60,10 @@ public enum GraphWalks {
         return trainer.model
     }
 
-    /// Graph from `corpus`, then `train(graph:config:)`.
-    public static func train(_ corpus: Corpus, config: GraphWalkConfig,
+    /// Graph from `corpus`, then `train(graph:config:threads:progress:)`, both on `threads` threads.
+    public static func train(_ corpus: Corpus, config: GraphWalkConfig, threads: Int = 0,
                              progress: ((_ pass: Int, _ tokens: Int, _ planned: Int) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
-        let graph = try itemGraph(corpus, window: config.graphWindow, neighbours: config.neighbours, threads: config.sgns.threads)
-        return try train(graph: graph, config: config, progress: progress)
+        let graph = try itemGraph(corpus, window: config.graphWindow, neighbours: config.neighbours, threads: threads)
+        return try train(graph: graph, config: config, threads: threads, progress: progress)
     }
 }

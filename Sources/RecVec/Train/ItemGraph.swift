@@ -43,9 +43,9 @@ public struct ItemGraph: Equatable, Sendable {
         guard topN >= 1 else { throw .invalidArgument(name: "topN", value: "\(topN)", expected: ">= 1") }
         var edges: [(Int32, Int32, Float)] = []
         for r in 0 ..< counts.rows {
-            let best = counts.row(r).filter { Int($0.0) != r && $0.1 > 0 }
-                .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(topN)
-            for (c, w) in best { edges.append((Int32(r), c, w)) }
+            // Columns ascend within a CSR row, so Ranking's tie rule (lower position) is the lower id.
+            let row = Array(counts.row(r).filter { Int($0.0) != r && $0.1 > 0 })
+            for p in Ranking.top(topN, of: row.count, key: { row[$0].1 }) { edges.append((Int32(r), row[p].0, row[p].1)) }
         }
         try self.init(nodeCount: counts.rows, edges: edges)
     }

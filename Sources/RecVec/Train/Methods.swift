@@ -26,7 +26,7 @@ public enum Method: String, CaseIterable, Sendable, Codable {
 }
 
 /// Which vectors a query and an item use, and how they score.
-public enum Scoring: String, Sendable, Codable {
+public enum RetrievalScoring: String, Sendable, Codable {
     /// One matrix for both sides, cosine (the seed's choice for every method).
     case cosine
     /// Query-side and item-side vectors differ (PPMI+SVD: `U S^p` and `V S^p`; SGNS: input and
@@ -35,18 +35,19 @@ public enum Scoring: String, Sendable, Codable {
     case asymmetricDot = "asymmetric-dot"
 }
 
-/// Every family's settings, and the scoring used for each at retrieval.
+/// Every family's settings, and the scoring used for each at retrieval: what determines the
+/// vectors and nothing else (threads are an argument of `Methods.train`).
 public struct MethodConfigs: Equatable, Sendable {
     public var ppmiSVD = PPMISVDConfig()
-    public var ppmiScoring = Scoring.cosine
+    public var ppmiScoring = RetrievalScoring.cosine
     /// With `asymmetricDot`: append a coordinate so that the dot product adds
     /// `log P_alpha(item)`, turning PMI(query, item) into log P(item | query) (up to a per-query
     /// constant): the popularity that PMI divides out is what next-item prediction needs back.
     public var ppmiPopularityBias = false
     public var item2vec = SkipGramConfig()
-    public var item2vecScoring = Scoring.cosine
+    public var item2vecScoring = RetrievalScoring.cosine
     public var walks = GraphWalkConfig()
-    public var walksScoring = Scoring.cosine
+    public var walksScoring = RetrievalScoring.cosine
     public var fusion = FusionConfig()
     /// The behaviour vectors `fused` builds on.
     public var fusionBase = Method.ppmiSVD
@@ -72,7 +73,7 @@ public struct MethodConfigs: Equatable, Sendable {
     /// PPMI with 0.75 smoothing and no shift, U S^0.5; SGNS with 5 epochs, 5 negatives, noise
     /// exponent 0.75, subsampling 1e-3, learning rate 0.025; walks 10 per node of length 40 on
     /// the top-20 co-occurrence graph; fusion weights 1:1; cosine everywhere.
-    public static func seed(seed: UInt64 = 1, threads: Int = 0) -> MethodConfigs {
+    public static func seed(seed: UInt64 = 1) -> MethodConfigs {
         var c = MethodConfigs()
         c.ppmiSVD.dimension = 32
         c.ppmiSVD.window = 5
@@ -88,39 +89,36 @@ public struct MethodConfigs: Equatable, Sendable {
         c.walks.neighbours = 20
         c.fusion.behaviourWeight = 1
         c.scaleSubsampleToCatalogue = false // the seed's 1e-3 as it was
-        return c.with(seed: seed, threads: threads)
+        return c.with(seed: seed)
     }
 
     /// Our tuned defaults for next-item retrieval (see README "Tuned defaults").
-    public static func tuned(seed: UInt64 = 1, threads: Int = 0) -> MethodConfigs {
+    public static func tuned(seed: UInt64 = 1) -> MethodConfigs {
         var c = MethodConfigs.seed()
         c.scaleSubsampleToCatalogue = true
         c.ppmiSVD.window = 19
         c.ppmiScoring = .asymmetricDot
         c.item2vecScoring = .asymmetricDot
         c.walksScoring = .cosine // walk co-visitation is symmetric; its output vectors add nothing here (measured)
-        return c.with(seed: seed, threads: threads)
+        return c.with(seed: seed)
     }
 
     /// `tuned` for MovieLens leave-last-out (measured on ml-100k): the log-popularity term and
     /// dot-scored walk vectors help there (HR@20 0.263 vs 0.239, 0.250 vs 0.139), while on the
     /// synthetic workload, whose user vectors average 50 items, both hurt.
-    public static func tunedMovieLens(seed: UInt64 = 1, threads: Int = 0) -> MethodConfigs {
-        var c = MethodConfigs.tuned(seed: seed, threads: threads)
+    public static func tunedMovieLens(seed: UInt64 = 1) -> MethodConfigs {
+        var c = MethodConfigs.tuned(seed: seed)
         c.ppmiPopularityBias = true
         c.walksScoring = .asymmetricDot
         return c
     }
 
-    /// The same settings with every seed and thread count replaced.
-    public func with(seed: UInt64, threads: Int) -> MethodConfigs {
+    /// The same settings with every family's seed replaced.
+    public func with(seed: UInt64) -> MethodConfigs {
         var c = self
         c.ppmiSVD.seed = seed
-        c.ppmiSVD.threads = threads
         c.item2vec.seed = seed
-        c.item2vec.threads = threads
         c.walks.sgns.seed = seed
-        c.walks.sgns.threads = threads
         return c
     }
 }
@@ -137,27 +135,27 @@ public enum Methods {
     /// - Parameters:
     ///   - content: content modalities (rows = items of `corpus`); needed by `content` and `fused`.
     ///   - cold: items without events in `corpus` whose behaviour vectors `fused` places from content.
+    ///   - threads: threads of every stage (0 = all); an execution option, not part of `configs`.
     ///   - base: an already trained `fusionBase` to fuse with (otherwise it is trained here).
     ///   - progress: a line per stage or epoch.
     public static func train(_ method: Method, corpus: Corpus, content: [ContentModality], cold: Set<Int> = [],
-                             configs: MethodConfigs, base: TrainedMethod? = nil,
+                             configs: MethodConfigs, threads: Int = 0, base: TrainedMethod? = nil,
                              progress: ((String) -> Void)? = nil) throws -> TrainedMethod {
         let start = Date()
-        let threads = configs.ppmiSVD.threads
         let retrieval: Retrieval
         switch method {
         case .ppmiSVD:
-            let svd = try PPMISVD.factorize(corpus, config: configs.ppmiSVD, progress: progress)
+            let svd = try PPMISVD.factorize(corpus, config: configs.ppmiSVD, threads: threads, progress: progress)
             retrieval = ppmiRetrieval(svd, configs: configs, itemCounts: corpus.counts)
         case .item2vec:
             var sgns = configs.item2vec
             sgns.subsample = configs.effectiveSubsample(sgns.subsample, items: corpus.vocabularySize)
-            let model = try Item2Vec.train(corpus, config: sgns) { epoch, loss in
+            let model = try Item2Vec.train(corpus, config: sgns, threads: threads) { epoch, loss in
                 progress?("item2vec: epoch \(epoch + 1)/\(configs.item2vec.epochs), loss \(String(format: "%.4f", loss))")
             }
             retrieval = sgnsRetrieval(model, configs.item2vecScoring)
         case .walks:
-            let model = try GraphWalks.train(corpus, config: configs.walks) { pass, tokens, planned in
+            let model = try GraphWalks.train(corpus, config: configs.walks, threads: threads) { pass, tokens, planned in
                 progress?("walks: pass \(pass + 1)/\(configs.walks.sgns.epochs), \(tokens)/\(planned) tokens")
             }
             retrieval = sgnsRetrieval(model, configs.walksScoring)
@@ -165,7 +163,8 @@ public enum Methods {
             let vectors = try ContentFusion.multimodal(content, weights: configs.fusion.contentWeights, threads: threads)
             retrieval = Retrieval(queryVectors: vectors, itemVectors: vectors, metric: .cosine, label: "cosine content")
         case .fused:
-            let behaviour = try base ?? train(configs.fusionBase, corpus: corpus, content: content, cold: cold, configs: configs, progress: progress)
+            let behaviour = try base ?? train(configs.fusionBase, corpus: corpus, content: content, cold: cold, configs: configs,
+                                                 threads: threads, progress: progress)
             let r = behaviour.retrieval
             let query = try ContentFusion.fuse(behaviour: r.queryVectors, modalities: content, cold: cold, config: configs.fusion,
                                                normalizeBehaviour: r.metric == .cosine, threads: threads)
@@ -202,7 +201,7 @@ public enum Methods {
         }
     }
 
-    static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: Scoring) -> Retrieval {
+    static func sgnsRetrieval(_ model: SkipGramModel, _ scoring: RetrievalScoring) -> Retrieval {
         switch scoring {
         case .cosine: Retrieval(queryVectors: model.input, itemVectors: model.input, metric: .cosine, label: "cosine input·input")
         case .asymmetricDot: Retrieval(queryVectors: model.input, itemVectors: model.output, metric: .dot, label: "dot input·output")

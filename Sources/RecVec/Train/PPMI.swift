@@ -29,7 +29,7 @@ public struct PPMIConfig: Equatable, Sendable, Codable {
 
 public enum PPMI {
     /// PPMI of dense counts, in double precision (the input of the dense SVD path).
-    public static func dense(_ counts: Matrix, config: PPMIConfig = PPMIConfig()) throws(KernelError) -> DoubleMatrix {
+    static func dense(_ counts: Matrix, config: PPMIConfig = PPMIConfig()) throws(KernelError) -> DoubleMatrix {
         try config.validate()
         let n = counts.rows, m = counts.cols
         var rowSum = [Double](repeating: 0, count: n), colSum = [Double](repeating: 0, count: m)

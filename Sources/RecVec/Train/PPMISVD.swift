@@ -1,5 +1,7 @@
 /// Family 1: windowed co-occurrence -> PPMI -> truncated SVD by randomized SVD;
 /// item vectors are `U S^eigenvalueExponent`.
+/// Holds only what determines the vectors; how many threads compute them is an argument of
+/// `PPMISVD.factorize` (a configuration decoded from an older manifest may carry `threads`: ignored).
 public struct PPMISVDConfig: Equatable, Sendable, Codable {
     public var dimension = 32
     /// Co-occurrence window inside a session (pairs at distance 1 ... window).
@@ -17,7 +19,6 @@ public struct PPMISVDConfig: Equatable, Sendable, Codable {
     public var powerIterations = 4
     /// Catalogs larger than this take the sparse path (CSR counts, sparse PPMI, sparse products).
     public var denseLimit = 4096
-    public var threads = 0
     public var seed: UInt64 = 1
 
     public init() {}
@@ -26,36 +27,40 @@ public struct PPMISVDConfig: Equatable, Sendable, Codable {
 public enum PPMISVD {
     /// Item vectors (`corpus.vocabularySize x dimension`) from `corpus`.
     /// `progress` receives a line per stage.
-    public static func train(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> Matrix {
-        try factorize(corpus, config: config, progress: progress).rowEmbedding(exponent: config.eigenvalueExponent)
+    public static func train(_ corpus: Corpus, config: PPMISVDConfig, threads: Int = 0,
+                             progress: ((String) -> Void)? = nil) throws(KernelError) -> Matrix {
+        try factorize(corpus, config: config, threads: threads, progress: progress).rowEmbedding(exponent: config.eigenvalueExponent)
     }
 
-    /// The truncated SVD of the PPMI matrix of `corpus` (for callers that want `V` or `S` too).
-    public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
+    /// The truncated SVD of the PPMI matrix of `corpus` (for callers that want `V` or `S` too),
+    /// counted and multiplied on `threads` threads (0 = all).
+    public static func factorize(_ corpus: Corpus, config: PPMISVDConfig, threads: Int = 0,
+                                 progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
         let svdConfig = try check(config, vocabularySize: corpus.vocabularySize)
         if corpus.vocabularySize <= config.denseLimit {
             progress?("ppmi-svd: dense co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
             let counts = try Kernels.cooccurrenceDense(corpus, window: config.window, weighting: config.weighting,
-                                                       direction: config.directional ? .forward : .symmetric, threads: config.threads)
+                                                       direction: config.directional ? .forward : .symmetric, threads: threads)
             return try factorizeDense(counts, config: config, svdConfig: svdConfig, progress: progress)
         }
         progress?("ppmi-svd: sparse co-occurrence, window \(config.window)\(config.directional ? ", forward" : "")")
         let counts = try Kernels.cooccurrenceSparse(corpus, window: config.window, weighting: config.weighting,
-                                                    direction: config.directional ? .forward : .symmetric, threads: config.threads)
-        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, progress: progress)
+                                                    direction: config.directional ? .forward : .symmetric, threads: threads)
+        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, threads: threads, progress: progress)
     }
 
     /// The same factorisation from co-occurrence counts computed elsewhere (merged count shards,
     /// `recvec train --counts`): the same path as `factorize(_:config:)` from the counts on, so
     /// equal counts give equal vectors for the same seed and threads. `config.window`,
     /// `weighting` and `directional` are the caller's to match to how the counts were made.
-    public static func factorize(counts: SparseMatrix, config: PPMISVDConfig, progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
+    public static func factorize(counts: SparseMatrix, config: PPMISVDConfig, threads: Int = 0,
+                                 progress: ((String) -> Void)? = nil) throws(KernelError) -> TruncatedSVD {
         guard counts.rows == counts.cols else { throw .sizeMismatch(name: "counts.cols", expected: counts.rows, found: counts.cols) }
         let svdConfig = try check(config, vocabularySize: counts.rows)
         if counts.rows <= config.denseLimit {
             return try factorizeDense(counts.dense(), config: config, svdConfig: svdConfig, progress: progress)
         }
-        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, progress: progress)
+        return try factorizeSparse(counts, config: config, svdConfig: svdConfig, threads: threads, progress: progress)
     }
 
     private static func check(_ config: PPMISVDConfig, vocabularySize: Int) throws(KernelError) -> RandomizedSVDConfig {
@@ -76,10 +81,10 @@ public enum PPMISVD {
         return try TruncatedSVD(ppmi, config: svdConfig)
     }
 
-    private static func factorizeSparse(_ counts: SparseMatrix, config: PPMISVDConfig, svdConfig: RandomizedSVDConfig,
+    private static func factorizeSparse(_ counts: SparseMatrix, config: PPMISVDConfig, svdConfig: RandomizedSVDConfig, threads: Int,
                                         progress: ((String) -> Void)?) throws(KernelError) -> TruncatedSVD {
         let ppmi = try PPMI.sparse(counts, config: config.ppmi)
         progress?("ppmi-svd: randomized SVD of \(ppmi.nonZeroCount) non-zeros, rank \(config.dimension)")
-        return try TruncatedSVD(ParallelSparseOperator(ppmi, threads: config.threads), config: svdConfig)
+        return try TruncatedSVD(ParallelSparseOperator(ppmi, threads: threads), config: svdConfig)
     }
 }

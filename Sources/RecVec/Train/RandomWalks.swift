@@ -79,7 +79,7 @@ public struct RandomWalker: Sendable {
     }
 
     /// One walk from `start`, appended to `tokens`.
-    public func walk(from start: Int, into tokens: inout [Int32], _ random: inout SplitMix64) {
+    package func walk(from start: Int, into tokens: inout [Int32], _ random: inout SplitMix64) {
         tokens.append(Int32(start))
         guard graph.degree(start) > 0 else { return }
         let firstOrder = config.p == 1 && config.q == 1
@@ -101,7 +101,7 @@ public struct RandomWalker: Sendable {
     }
 
     /// Walks from the nodes `nodes` (one each), as sessions of a corpus; deterministic in `random`.
-    public func walks(from nodes: some Sequence<Int>, _ random: inout SplitMix64) -> Corpus {
+    package func walks(from nodes: some Sequence<Int>, _ random: inout SplitMix64) -> Corpus {
         var tokens: [Int32] = [], offsets: [Int64] = [0]
         for v in nodes {
             walk(from: v, into: &tokens, &random)

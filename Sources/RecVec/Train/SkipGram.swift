@@ -8,6 +8,7 @@ import CKernels
 /// (Ji et al. 2016), noise from a Vose alias table built once per trainer, word2vec's subsampling
 /// formula, a 64-bit LCG whose state flows from call to call.
 public struct SkipGramConfig: Equatable, Sendable, Codable {
+    /// Length of each item vector.
     public var dimension = 32
     /// Maximum distance between center and context inside a session.
     public var window = 5
@@ -20,21 +21,24 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
     /// count f out of N is kept with probability min(1, (sqrt(f / (t N)) + 1) t N / f)
     /// (word2vec.c's formula, which gensim uses too).
     public var subsample: Double = 1e-3
+    /// Passes over the corpus.
     public var epochs = 5
     /// Learning rate, decaying linearly from `learningRate` to `minLearningRate` over all epochs.
     public var learningRate: Float = 0.025
+    /// Learning rate reached at the end of the last epoch.
     public var minLearningRate: Float = 0.0001
-    /// 0 = all; 1 thread with a fixed seed is bit-for-bit reproducible (Hogwild otherwise).
-    public var threads = 0
+    /// Seeds the initial vectors and every random draw (subsampling, window shrink, noise).
     public var seed: UInt64 = 1
     /// word2vec's random window shrink: each center uses a window drawn uniformly from
     /// 1 ... `window`. Off, every pair within `window` trains.
     public var shrinkWindow = true
 
+    /// The defaults listed on each property.
     public init() {}
 
     /// Decodes a configuration; a missing key keeps its default (so configurations written
-    /// before a field existed still load).
+    /// before a field existed still load), and an unknown one is ignored (a `threads` key written
+    /// before threads became an argument of the trainers).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SkipGramConfig()
@@ -46,7 +50,6 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
         minLearningRate = try c.decodeIfPresent(Float.self, forKey: .minLearningRate) ?? d.minLearningRate
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         shrinkWindow = try c.decodeIfPresent(Bool.self, forKey: .shrinkWindow) ?? d.shrinkWindow
     }
@@ -56,10 +59,12 @@ public struct SkipGramConfig: Equatable, Sendable, Codable {
 /// word2vec, a context item's input vector is trained against the center's output vector; the
 /// windows are symmetric, so every item is trained in both roles.
 public struct SkipGramModel: Sendable {
+    /// Input vectors ("syn0"), `vocabularySize x dimension`: the item embeddings.
     public var input: Matrix
+    /// Output vectors ("syn1neg"), same shape; the context side of the dot product.
     public var output: Matrix
     /// Mean negative-sampling loss per pair, -log σ(pos) - Σ log σ(-neg), one entry per
-    /// `train(on:)` call (per epoch for `Kernels.trainSkipGram`); 0 for a call that trained no pair.
+    /// `train(on:)` call (per epoch for `SkipGramTrainer.train`); 0 for a call that trained no pair.
     public var lossPerEpoch: [Double]
     /// Positive (center, context) pairs trained.
     public var pairCount: Int
@@ -69,9 +74,15 @@ public struct SkipGramModel: Sendable {
 /// through training without being held whole. The learning rate decays linearly over
 /// `plannedTokens`.
 public final class SkipGramTrainer {
+    /// The hyperparameters the trainer was built with.
     public let config: SkipGramConfig
+    /// Number of items; the rows of both vector tables.
     public let vocabularySize: Int
+    /// Tokens the whole run is expected to see; the learning rate reaches `minLearningRate` there.
     public let plannedTokens: Int
+    /// Threads each `train(on:)` call runs on (0 = all; 1 with a fixed seed is bit-for-bit
+    /// reproducible, Hogwild otherwise).
+    public let threads: Int
 
     private var input: [Float]
     private var output: [Float]
@@ -88,11 +99,17 @@ public final class SkipGramTrainer {
     /// subsampling thresholds (`rv_sgns_subsample_thresholds`) and initialises the vectors as
     /// word2vec does (`rv_sgns_init_f32`: input uniform in (-0.5/d, 0.5/d), output zero).
     /// - Parameters:
+    ///   - vocabularySize: number of items; every token trained on must be below it.
+    ///   - config: the hyperparameters; each is checked (`KernelError.invalidArgument` names the
+    ///     first out of range).
     ///   - noiseCounts: item counts the noise distribution and subsampling are built from
     ///     (training data only); `vocabularySize` entries, none negative, not all zero.
     ///   - plannedTokens: tokens that `train(on:)` will see over the whole run (all epochs).
-    public init(vocabularySize: Int, config: SkipGramConfig, noiseCounts: [Int], plannedTokens: Int) throws(KernelError) {
+    ///   - threads: threads of each `train(on:)` call (0 = all).
+    public init(vocabularySize: Int, config: SkipGramConfig, noiseCounts: [Int], plannedTokens: Int,
+                threads: Int = 0) throws(KernelError) {
         try Self.validate(config)
+        try Kernels.checkThreads(threads)
         guard vocabularySize > 0 else {
             throw .invalidArgument(name: "vocabularySize", value: "\(vocabularySize)", expected: "> 0")
         }
@@ -111,6 +128,7 @@ public final class SkipGramTrainer {
         self.config = config
         self.vocabularySize = vocabularySize
         self.plannedTokens = plannedTokens
+        self.threads = threads
 
         let counts = noiseCounts.map { Int64($0) }
         var noise = [rv_sgns_alias](repeating: rv_sgns_alias(), count: vocabularySize)
@@ -158,7 +176,7 @@ public final class SkipGramTrainer {
             shrink_window: config.shrinkWindow ? 1 : 0, learning_rate: config.learningRate,
             min_learning_rate: config.minLearningRate, planned_tokens: Int64(plannedTokens))
         var stats = rv_sgns_stats()
-        let rows = vocabularySize, threads = Int32(clamping: config.threads)
+        let rows = vocabularySize, threads = Int32(clamping: threads)
         let status = chunk.tokens.withUnsafeBufferPointer { tokens in
             chunk.offsets.withUnsafeBufferPointer { offsets in
                 noise.withUnsafeBufferPointer { noise in
@@ -219,17 +237,17 @@ public final class SkipGramTrainer {
         guard config.subsample.isFinite, config.subsample >= 0 else {
             throw .invalidArgument(name: "subsample", value: "\(config.subsample)", expected: "finite and >= 0 (0 = off)")
         }
-        try Kernels.checkThreads(config.threads)
     }
 }
 
-extension Kernels {
+extension SkipGramTrainer {
     /// Trains SGNS on `corpus` for `config.epochs` epochs, with the noise distribution built
-    /// from the corpus's own counts; `progress` hears each epoch's mean loss.
-    /// The corresponding C kernel is `rv_sgns_train_f32` (through `SkipGramTrainer`).
-    public static func trainSkipGram(_ corpus: Corpus, config: SkipGramConfig,
-                                     progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
+    /// from the corpus's own counts, on `threads` threads (0 = all); `progress` hears each epoch's
+    /// mean loss. The corresponding C kernel is `rv_sgns_train_f32`.
+    public static func train(_ corpus: Corpus, config: SkipGramConfig, threads: Int = 0,
+                             progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws(KernelError) -> SkipGramModel {
         try SkipGramTrainer.validate(config)
+        try Kernels.checkThreads(threads)
         guard !corpus.tokens.isEmpty else {
             throw .invalidArgument(name: "corpus", value: "\(corpus.sessionCount) sessions, 0 tokens", expected: "at least one token")
         }
@@ -238,10 +256,30 @@ extension Kernels {
             throw .invalidArgument(name: "epochs", value: "\(config.epochs)", expected: "epochs * tokens < 2^63")
         }
         let trainer = try SkipGramTrainer(vocabularySize: corpus.vocabularySize, config: config,
-                                          noiseCounts: corpus.counts(), plannedTokens: planned)
+                                          noiseCounts: corpus.counts(), plannedTokens: planned, threads: threads)
         for epoch in 0 ..< config.epochs {
             try trainer.train(on: corpus)
             progress?(epoch, trainer.lossPerEpoch[epoch])
+        }
+        return trainer.model
+    }
+
+    /// Item2Vec over a corpus folder, streamed: one pass for the counts, then each epoch reads
+    /// the shards one at a time (the learning rate decays over all epochs' tokens).
+    /// With one thread the result equals `train(_:config:threads:progress:)` on the concatenated corpus.
+    package static func train(shards: CorpusShardSet, config: SkipGramConfig, threads: Int = 0,
+                              progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil) throws -> SkipGramModel {
+        let trainer = try SkipGramTrainer(vocabularySize: shards.vocabularySize, config: config, noiseCounts: try shards.counts(),
+                                          plannedTokens: shards.tokenCount * config.epochs, threads: threads)
+        for epoch in 0 ..< config.epochs {
+            var lossSum = 0.0, calls = 0
+            try shards.forEach { shard in
+                guard !shard.tokens.isEmpty else { return }
+                try trainer.train(on: shard)
+                lossSum += trainer.lossPerEpoch.last!
+                calls += 1
+            }
+            progress?(epoch, calls > 0 ? lossSum / Double(calls) : 0)
         }
         return trainer.model
     }
