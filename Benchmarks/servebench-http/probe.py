@@ -4,8 +4,8 @@ every 1/RATE s for DURATION s, each latency written with its send time, so that 
 lined up with the times versions were switched.
 
 Usage: probe.py URL HISTORIES DURATION RATE OUT
-  OUT: one line per request, "unix_time_sent latency_ms status" (run.sh lines them up with the
-  switch times).
+  OUT: one line per request, "unix_time_sent latency_ms status version" (the version that
+  answered: run.sh finds the moments the server switched from it).
 """
 import http.client
 import json
@@ -38,16 +38,17 @@ def main():
         try:
             conn.request("POST", target.path, body=bodies[rng.randrange(len(bodies))], headers={"Content-Type": "application/json"})
             response = conn.getresponse()
-            response.read()
+            body = response.read()
             status = response.status
+            version = json.loads(body).get("version", "-") if status == 200 else "-"
         except Exception:
-            status = 0
+            status, version = 0, "-"
             conn.close()
             conn = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
-        rows.append((sent, (time.perf_counter() - t0) * 1000, status))
+        rows.append((sent, (time.perf_counter() - t0) * 1000, status, version))
     with open(out, "w") as f:
-        for sent, ms, status in rows:
-            f.write(f"{sent:.6f} {ms:.3f} {status}\n")
+        for sent, ms, status, version in rows:
+            f.write(f"{sent:.6f} {ms:.3f} {status} {version}\n")
 
 
 if __name__ == "__main__":
