@@ -212,7 +212,8 @@ EOF
 [[ " $phases " == *" publish-build "* ]] && publish_under_load publishing-with-builds 1
 
 if [[ " $phases " == *" soak "* ]]; then
-    pid=$(pgrep -f "recvec serve --store $store --port $ours_port" | head -1)
+    pid=$(ss -ltnpH "sport = :$ours_port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2) # whatever the binary is named
+    : > "$work/rss.txt"
     (
         for _ in $(seq 1 $(( soak / 10 ))); do
             echo "$(date -u +%T) $(awk '/VmRSS/ {print $2}' /proc/$pid/status)" >> "$work/rss.txt"
