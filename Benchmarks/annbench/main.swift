@@ -147,7 +147,6 @@ for n in o.sizes {
     config.metric = o.metric
     config.m = o.m
     config.efConstruction = o.efConstruction
-    config.threads = o.buildThreads
     config.seed = o.seed
     let t0 = now(), c0 = clockSeconds(CLOCK_PROCESS_CPUTIME_ID)
     var lastReport = 0
@@ -157,7 +156,7 @@ for n in o.sizes {
     if let cached, FileManager.default.fileExists(atPath: cached.path) {
         index = try HNSWIndex.load(from: cached)
     } else {
-        index = try HNSWIndex(vectors: base, config: config) { done in
+        index = try HNSWIndex(vectors: base, config: config, threads: o.buildThreads) { done in
             if done - lastReport >= n / 10 || done == n {
                 lastReport = done
                 FileHandle.standardError.write("annbench: inserted \(done) / \(n)\n".data(using: .utf8)!)

@@ -90,8 +90,8 @@ extension ServedVersion {
     /// call of the C kernel (`rv_hnsw_search_f32` through `HNSWIndex.search`, or
     /// `rv_score_topk_f32` through `Kernels.topK` for a version without an index), over-fetching
     /// by each request's excluded count and dropping the excluded items afterwards. The others
-    /// (allow list, category cap, attributes, penalty, diversity, explain, fallback) are answered
-    /// one by one, as `recommend` would.
+    /// (allow list, category cap, attributes, penalty, diversity, explain, fallback), and every
+    /// request to a version with a popularity prior, are answered one by one, as `recommend` would.
     func recommendBatch(_ requests: [RecommendRequest]) throws -> [ScoringOutcome] {
         var outcomes = [ScoringOutcome?](repeating: nil, count: requests.count)
         var batched: [(index: Int, known: [Int32], unknown: [String], excluded: Set<Int32>)] = []
@@ -99,7 +99,7 @@ extension ServedVersion {
         for (i, request) in requests.enumerated() {
             let plain = request.rules.allowlist == nil && request.rules.maxPerCategory == nil && request.rules.requiredAttributes.isEmpty
                 && (request.popularityPenalty ?? inputs.config.popularityPenalty) == 0
-                && (request.diversity ?? inputs.config.diversity) == 0 && !request.explain
+                && (request.diversity ?? inputs.config.diversity) == 0 && !request.explain && recommender.popularityPrior == 0
             let (rows, unknown) = split(try history(of: request))
             guard plain, !rows.isEmpty else { outcomes[i] = try recommend(request); continue }
             var excluded = Set(request.rules.excludeSeen ? rows : [])

@@ -137,7 +137,8 @@ struct EvalCommand: ParsableCommand {
         } else {
             let opened = try EmbeddingStore(path: store!).open(version)
             retrieval = Retrieval(queryVectors: opened.userSideVectors.matrix(), itemVectors: opened.vectors.matrix(), metric: opened.manifest.metric,
-                                  rule: opened.manifest.userVectorRule ?? .default, label: opened.manifest.scoring?.rawValue ?? opened.manifest.metric.rawValue)
+                                  rule: opened.manifest.userVectorRule ?? .default, label: opened.manifest.scoring?.rawValue ?? opened.manifest.metric.rawValue,
+                                  popularityPrior: opened.manifest.popularityPrior ?? 0)
             ids = Array(opened.ids)
             settings = opened.manifest.defaults ?? Defaults.standard
             settings.userVectorRule = opened.manifest.userVectorRule ?? settings.userVectorRule

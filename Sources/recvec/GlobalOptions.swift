@@ -40,7 +40,7 @@ struct GlobalOptions: ParsableArguments {
 
 // Closed sets the commands take, as enums, so `--help` lists them and the parser rejects others.
 
-/// `--protocol` of `train` and `eval`.
+/// `--protocol` of `train`, `eval` and `tune`.
 enum HoldOutChoice: String, ExpressibleByArgument, CaseIterable {
     case leaveLastOut = "leave-last-out", timeCutoff = "time-cutoff"
 }

@@ -20,16 +20,27 @@ struct PipelineCommand: ParsableCommand {
            "settings": {"seed": 42, "preset": "tuned", "userVectorRule": "recency:5:0.8",
                         "sessionGapSeconds": 1800, "k": 20, "ties": "item-id", "excludeSeen": true,
                         "dimension": null, "window": null, "epochs": null, "negatives": null,
-                        "subsample": null, "scoring": null, "popularityBias": null},
+                        "subsample": null, "scoring": null, "popularityBias": null, "popularityPrior": 0},
            "threads": 0, "store": "store",
            "index": {"m": 16, "efConstruction": 200, "efSearch": 64} (or "none"),
            "gate": {"metric": "recall@20", "maxRecallDrop": 0.02, "minCoverageRatio": 0.5},
-           "force": false, "keep": null}
+           "force": false, "keep": null,
+           "tune": {"budget": "60s", "trials": null} (or absent: no tuning)}
 
         Only "events.path", "method" and "store" are required; the rest defaults as shown (settings: Defaults.standard). \
         Relative paths are relative to the config file. The version published is the model trained on the training part \
         and evaluated on the held-out part (what is served is what was evaluated). Its manifest records a run report: \
         every input's size and XXH64, the config, the metrics and the seconds of load, split, train and evaluate.
+
+        Tuning is off unless the config has "tune" or --tune is given: a nightly job then publishes exactly the \
+        configuration it names, and a --budget (clock) search would not be reproducible. With it, the method's knobs, \
+        user-vector rule and popularity prior (score + beta * log(1 + count)) are searched as `recvec tune` does, on a \
+        validation split carved from the training part (the training part's last event per user, or its last time \
+        slice), starting from "settings", within --budget (default 60s; --trials N instead: the same choice on any \
+        machine under --seed and --threads 1). The chosen configuration is refitted on the whole training part, \
+        evaluated once on the held-out part and published; the manifest records the choice (configuration \
+        "tuning.chosen", "hyperparameters"), the validation figures (metrics "validation_recall@K", ...) beside the \
+        test ones, and the prior, which serving applies.
 
         Exit status: 0 published; 64 usage (bad flags or config); 65 bad data (an input does not parse, a cutoff outside \
         the log, no time column for time-cutoff); 66 an input cannot be read; 74 I/O failure writing the store; 75 the \
@@ -38,6 +49,14 @@ struct PipelineCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The JSON config file.") var config: String
+    @Flag(help: "Tune the method on a validation split before publishing (as the config's \"tune\" key does).") var tune = false
+    @Option(help: "With tuning: time budget, seconds (60, 60s, 2m); default: the config's, else 60s.") var budget: String?
+    @Option(help: "With tuning: stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
+
+    func validate() throws {
+        if let budget, TuneBudget.seconds(budget) == nil { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
+    }
 
     enum Exit {
         static let usage: Int32 = 64, badData: Int32 = 65, noInput: Int32 = 66, io: Int32 = 74, gateRefused: Int32 = 75
@@ -108,30 +127,46 @@ struct PipelineCommand: ParsableCommand {
             }
         case let other: throw PipelineConfig.Problem(configURL.path, "protocol must be leave-last-out or time-cutoff, got '\(other)'")
         }
-        let (trained, _, _, _, metrics) = try TrainedModel.trainAndEvaluate(
-            spec.method, on: loaded.log, protocol: leakFree, content: loaded.content, settings: settings, threads: threads,
-            progress: progress.line, stageDone: { stage, seconds in done(stage, seconds) })
+        let trained: TrainedModel, metrics: RankingMetrics
+        if let options = try tuneOptions(spec, file: configURL.path) {
+            progress.line("tuning \(spec.method.rawValue) on a validation split carved from the training part ("
+                          + (options.maxTrials.map { "\($0) trials" } ?? String(format: "budget %g s", options.budgetSeconds)) + ")")
+            (trained, _, _, metrics) = try TrainedModel.tuneAndEvaluate(spec.method, on: loaded.log, protocol: leakFree, content: loaded.content,
+                                                                        settings: settings, options: options, threads: threads,
+                                                                        progress: progress.line)
+            done("tune+refit+evaluate")
+            progress.line("tuning chose: \(trained.info.tuning?["chosen"] ?? "")")
+        } else {
+            (trained, _, _, _, metrics) = try TrainedModel.trainAndEvaluate(
+                spec.method, on: loaded.log, protocol: leakFree, content: loaded.content, settings: settings,
+                popularityPrior: spec.settings?.popularityPrior ?? 0, threads: threads,
+                progress: progress.line, stageDone: { stage, seconds in done(stage, seconds) })
+        }
         var model = trained
         model.info.inputFingerprint = inputs[0].xxh64
         progress.line("\(model.info.evaluation ?? ""): " + metrics.dictionary.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  "))
 
-        var input = model.publishInput(index: try spec.hnsw(seed: settings.seed, threads: threads))
+        var input = model.publishInput(index: try spec.hnsw(seed: settings.seed))
         input.run = RunReport(inputs: inputs, config: try spec.flattened(), metrics: model.info.metrics ?? [:], stages: stages, threads: threads)
         var gate = PublishGate()
         gate.recallMetric = spec.gate?.metric ?? "recall@\(settings.k)"
         if let drop = spec.gate?.maxRecallDrop { gate.maxRecallDrop = drop }
         if let ratio = spec.gate?.minCoverageRatio { gate.minCoverageRatio = ratio }
         let store = try EmbeddingStore(path: resolve(spec.store), create: true)
-        let result = try store.publish(input, gate: spec.force == true ? nil : gate, keep: spec.keep, progress: progress.line)
+        let result = try store.publish(input, gate: spec.force == true ? nil : gate, keep: spec.keep, threads: threads, progress: progress.line)
         done("index+gate+publish")
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let summary = Summary(version: result.version, previous: result.previous, store: store.path, method: spec.method.rawValue,
                               evaluation: model.info.evaluation ?? "", metrics: model.info.metrics ?? [:],
-                              stages: stages, peakRSSMiB: Double(usage.ru_maxrss) / 1024, threads: threads, settings: settings.summary)
+                              stages: stages, peakRSSMiB: Double(usage.ru_maxrss) / 1024, threads: threads, settings: settings.summary,
+                              tuning: model.info.tuning, popularityPrior: model.info.popularityPrior)
         if global.json { try printJSON(summary); return }
         print("published \(result.version) to \(store.path) (previous: \(result.previous ?? "none"))")
+        if let tuning = model.info.tuning {
+            print("tuned (\(tuning["search"] ?? "")): \(tuning["chosen"] ?? "")")
+        }
         print("\(summary.evaluation): " + summary.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: "  "))
         print("stages: " + stages.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", ")
               + String(format: "; peak RSS %.0f MiB; threads %d", summary.peakRSSMiB, threads))
@@ -140,6 +175,26 @@ struct PipelineCommand: ParsableCommand {
     struct Summary: Encodable {
         var version: String, previous: String?, store: String, method: String, evaluation: String
         var metrics: [String: Double], stages: [RunReport.Stage], peakRSSMiB: Double, threads: Int, settings: String
+        var tuning: [String: String]?, popularityPrior: Float?
+    }
+
+    /// The tuning asked for by --tune/--budget/--trials or the config's "tune" key; nil = none.
+    func tuneOptions(_ spec: PipelineConfig, file: String) throws -> TuneOptions? {
+        guard tune || spec.tune != nil else {
+            if budget != nil || trials != nil { throw ValidationError("--budget and --trials need --tune (or a \"tune\" key in the config)") }
+            return nil
+        }
+        if spec.settings?.popularityPrior != nil {
+            throw PipelineConfig.Problem(file, "settings.popularityPrior is chosen by tuning; remove it or turn tuning off")
+        }
+        var options = TuneOptions()
+        options.baselines = false
+        let text = budget ?? spec.tune?.budget ?? "60s"
+        guard let seconds = TuneBudget.seconds(text) else { throw PipelineConfig.Problem(file, "tune.budget must be seconds such as 60, 60s or 2m, got '\(text)'") }
+        options.budgetSeconds = seconds
+        options.maxTrials = trials ?? spec.tune?.trials
+        if let t = options.maxTrials, t < 1 { throw PipelineConfig.Problem(file, "tune.trials must be at least 1, got \(t)") }
+        return options
     }
 
     func fingerprint(_ path: String) throws -> RunReport.InputFile {
@@ -175,6 +230,8 @@ struct PipelineConfig: Codable {
     struct Settings: Codable {
         var seed: UInt64?, preset: Preset?, userVectorRule: UserVectorRule?, sessionGapSeconds: Int64?, k: Int?, ties: TieRule?, excludeSeen: Bool?
         var dimension: Int?, window: Int?, epochs: Int?, negatives: Int?, subsample: Double?, scoring: RetrievalScoring?, popularityBias: Bool?
+        /// beta of the popularity prior to evaluate and serve with (without tuning; tuning chooses it).
+        var popularityPrior: Float?
         var shared: SharedHyperparameters {
             SharedHyperparameters(dimension: dimension, window: window, epochs: epochs, negatives: negatives, subsample: subsample,
                                   scoring: scoring, popularityBias: popularityBias)
@@ -183,6 +240,8 @@ struct PipelineConfig: Codable {
 
     struct Index: Codable { var m: Int?, efConstruction: Int?, efSearch: Int? }
     struct Gate: Codable { var metric: String?, maxRecallDrop: Double?, minCoverageRatio: Double? }
+    /// Validation-based tuning before publishing: a budget ("60s") or a trial limit.
+    struct Tune: Codable { var budget: String?, trials: Int? }
 
     var events: Events
     var method: Method
@@ -196,6 +255,7 @@ struct PipelineConfig: Codable {
     var gate: Gate?
     var force: Bool?
     var keep: Int?
+    var tune: Tune?
 
     enum IndexChoice: Codable {
         case none
@@ -239,6 +299,7 @@ struct PipelineConfig: Codable {
     func check(_ file: String) throws {
         if let threads, threads < 0 { throw Problem(file, "threads must be >= 0, got \(threads)") }
         if let keep, keep < 1 { throw Problem(file, "keep must be at least 1, got \(keep)") }
+        if let beta = settings?.popularityPrior, !beta.isFinite { throw Problem(file, "settings.popularityPrior must be a finite number, got \(beta)") }
         if let k = settings?.k, k < 1 { throw Problem(file, "settings.k must be at least 1, got \(k)") }
         for (name, value) in [("dimension", settings?.dimension), ("window", settings?.window), ("epochs", settings?.epochs), ("negatives", settings?.negatives)] {
             if let value, value < 1 { throw Problem(file, "settings.\(name) must be at least 1, got \(value)") }
@@ -281,7 +342,7 @@ struct PipelineConfig: Codable {
         return s
     }
 
-    func hnsw(seed: UInt64, threads: Int) throws -> HNSWConfig? {
+    func hnsw(seed: UInt64) throws -> HNSWConfig? {
         var config = HNSWConfig()
         switch index {
         case .none?: return nil
@@ -292,7 +353,6 @@ struct PipelineConfig: Codable {
         case nil: break
         }
         config.seed = seed
-        config.threads = threads
         return config
     }
 

@@ -88,7 +88,6 @@ struct Publish: ParsableCommand {
             config.efConstruction = efConstruction
             config.efSearch = efSearch
             config.seed = global.seed
-            config.threads = global.threads
             hnsw = config
         }
         var input: PublishInput
@@ -112,7 +111,7 @@ struct Publish: ParsableCommand {
         // Test hook: RECVEC_TEST_KILL_AFTER_STEP=N kills this process (SIGKILL) right after publish step N.
         let killStep = ProcessInfo.processInfo.environment["RECVEC_TEST_KILL_AFTER_STEP"].flatMap(Int.init)
         let result = try EmbeddingStore(path: store, create: true).publish(
-            input, gate: force ? nil : gate, keep: keep, progress: progressLine,
+            input, gate: force ? nil : gate, keep: keep, threads: global.threads, progress: progressLine,
             afterStep: { step in if step.rawValue == killStep { kill(getpid(), SIGKILL) } })
         if global.json { try printJSON(result) } else {
             print("published \(result.version) (\(matrix.rows) items, dim \(matrix.cols)); previous: \(result.previous ?? "none")")

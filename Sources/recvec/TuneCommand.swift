@@ -8,14 +8,17 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Tune each family on a validation split, refit it and test it once.",
         discussion: """
-        The dataset is split leave-last-out (each user's last event held out, equal timestamps ordered by --ties). \
-        The training part is split again the same way: each user's last training event is a validation target.
+        The dataset is split by --protocol: leave-last-out holds each user's last event out (equal timestamps ordered by \
+        --ties) and splits the training part again the same way (each user's last training event is a validation \
+        target); time-cutoff tests on the events at or after --cutoff (default: the 85% time quantile) and validates on \
+        the last time slice of the training part (its own 85% time quantile).
 
         The search gets two thirds of --budget (each family at least its starting configuration); the baselines and \
         the refit follow. A coordinate search (cheap families first, each family an equal share) tries \
         each family's knobs (PPMI+SVD: scoring, popularity bias, window, dimension, directional windows, shift, \
         eigenvalue exponent; Item2Vec: scoring, subsample, window, epochs, negatives, noise exponent, dimension; \
-        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Fused: content weight on the best \
+        graph walks: scoring, subsample, neighbours, window, dimension, epochs; Multimodal (content only): no knob \
+        but the two below; Fused: content weight on the best \
         behaviour family), user-vector rules (mean of the last 1...50 items, recency-weighted) and the popularity \
         prior beta (score + beta * log(1 + count)), keeping a change only when validation HR@K rises. The chosen \
         configurations are refitted on the whole training part and evaluated once on test, beside the baselines \
@@ -31,6 +34,9 @@ struct TuneCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "The dataset (basket: the synthetic workload as baskets).") var dataset: TuneDataset = .movielens
     @Option(help: "Folder of the dataset's files (movielens: u.data and u.item).") var path: String?
+    @Option(help: "The leak-free split; validation is carved from its training part the same way.") var `protocol`: HoldOutChoice = .leaveLastOut
+    @Option(help: "time-cutoff: test on events at or after this time (ISO 8601 date or epoch seconds); default: the 85% time quantile.")
+    var cutoff: String?
     @Option(help: "Time budget: seconds (60, 60s, 2m); the search gets two thirds, baselines and refit the rest.") var budget = "60s"
     @Option(help: "Stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
     @Option(help: "Comma-separated families to search, cheapest first, each one of \(Method.tunable.map(\.rawValue).joined(separator: ", ")).",
@@ -42,30 +48,32 @@ struct TuneCommand: ParsableCommand {
 
     func validate() throws {
         if dataset == .movielens, path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
-        guard parsedBudget() != nil else { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
+        guard TuneBudget.seconds(budget) != nil else { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
+        if let cutoff {
+            guard `protocol` == .timeCutoff else { throw ValidationError("--cutoff needs --protocol time-cutoff") }
+            guard Timestamp.parse(cutoff) != nil else {
+                throw ValidationError("--cutoff must be an ISO 8601 date (2020-01-02, 2020-01-02T03:04:05Z) or epoch seconds, got '\(cutoff)'")
+            }
+        }
         if let t = trials, t < 1 { throw ValidationError("--trials must be at least 1, got \(t)") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
     }
 
-    func parsedBudget() -> Double? {
-        let text = budget.trimmingCharacters(in: .whitespaces).lowercased()
-        let (number, scale): (Substring, Double) = text.hasSuffix("m") ? (text.dropLast(), 60) : text.hasSuffix("s") ? (text.dropLast(), 1) : (Substring(text), 1)
-        guard let value = Double(number), value > 0, value.isFinite else { return nil }
-        return value * scale
-    }
 
     func run() throws {
         let progress = Progress()
         let settings = makeSettings(global: global, model: model)
         let load = try TuneDataset.load(dataset, path: path, workload: workload, seed: global.seed, sessions: settings.sessionRule, progress: progress.line)
         var options = TuneOptions()
-        options.budgetSeconds = parsedBudget()!
+        options.budgetSeconds = TuneBudget.seconds(budget)!
         options.maxTrials = trials
         options.families = methods
         options.k = k
         let start = settings.methodConfigs()
         progress.line("tune: starting from \(start.summary)")
-        let report = try Tuner.tune(load.log, protocol: .leaveLastOut, sessions: load.sessions, content: load.content, start: start,
+        let leakFree: HoldOut = `protocol` == .timeCutoff
+            ? .timeCutoff(try cutoff.flatMap(Timestamp.parse) ?? HoldOut.defaultCutoff(load.log)) : .leaveLastOut
+        let report = try Tuner.tune(load.log, protocol: leakFree, sessions: load.sessions, content: load.content, start: start,
                                     excludeSeen: load.excludeSeen, ties: ties ?? load.ties, options: options, seed: global.seed,
                                     threads: global.threads, progress: progress.line)
         progress.line("done")
@@ -73,9 +81,20 @@ struct TuneCommand: ParsableCommand {
     }
 }
 
+/// `--budget` of `tune` and `pipeline`: seconds, written 60, 60s or 2m.
+enum TuneBudget {
+    /// The seconds `text` means, nil when it is not a positive number of seconds or minutes.
+    static func seconds(_ text: String) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let (number, scale): (Substring, Double) = text.hasSuffix("m") ? (text.dropLast(), 60) : text.hasSuffix("s") ? (text.dropLast(), 1) : (Substring(text), 1)
+        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        return value * scale
+    }
+}
+
 extension Method {
     /// The families `recvec tune` searches, cheapest first.
-    static let tunable: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
+    static let tunable: [Method] = [.content, .ppmiSVD, .item2vec, .walks, .fused]
 }
 
 enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
@@ -107,6 +126,14 @@ enum TuneDataset: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum TuneOutput {
+    /// "leave-last-out", or "time-cutoff@EPOCH" (the test cutoff).
+    static func protocolName(_ leakFree: HoldOut) -> String {
+        switch leakFree {
+        case .leaveLastOut: "leave-last-out"
+        case let .timeCutoff(cutoff): "time-cutoff@\(cutoff)"
+        }
+    }
+
     static func print(_ report: TuneReport, json: Bool) throws {
         let pad = Output.pad
         let k = report.k
@@ -114,7 +141,7 @@ enum TuneOutput {
         if json {
             func m(_ x: RankingMetrics?) -> Any { x.map { ["recall@\(k)": $0.recall, "ndcg@\(k)": $0.ndcg, "coverage@\(k)": $0.coverage] } ?? NSNull() }
             let object: [String: Any] = [
-                "ties": report.ties.rawValue, "validation_cases": report.validationCases, "test_cases": report.testCases,
+                "protocol": protocolName(report.leakFree), "ties": report.ties.rawValue, "validation_cases": report.validationCases, "test_cases": report.testCases,
                 "search_seconds": report.searchSeconds, "total_seconds": report.totalSeconds, "trials": report.trials.count,
                 "budget_exhausted": report.budgetExhausted, "load_average": load,
                 "families": report.families.map { ["method": $0.candidate.method.rawValue, "config": $0.candidate.summary, "scoring": $0.scoring,
@@ -126,7 +153,7 @@ enum TuneOutput {
             Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
-        Swift.print("leave-last-out, ties: \(report.ties.rawValue); \(report.validationCases) validation cases (carved from training), \(report.testCases) test cases")
+        Swift.print("\(TuneOutput.protocolName(report.leakFree)), ties: \(report.ties.rawValue); \(report.validationCases) validation cases (carved from training), \(report.testCases) test cases")
         Swift.print(String(format: "search %.1f s, %d trials%@; total %.1f s (load average %@)", report.searchSeconds, report.trials.count,
                            report.budgetExhausted ? ", stopped by the budget or --trials" : ", finished", report.totalSeconds, load))
         Swift.print(pad("method", 12) + pad("val HR@\(k)", 11) + pad("test HR@\(k)", 12) + pad("ndcg@\(k)", 10) + pad("cover@\(k)", 10) + "configuration")

@@ -141,6 +141,52 @@ final class FlowCLITests: XCTestCase {
         XCTAssertEqual(result.status, 66, result.stderr)
     }
 
+    /// `pipeline --tune`: the method tuned on a validation split (a trial limit, one thread, a
+    /// seed: reproducible), the refitted choice published with what was chosen, its validation
+    /// figures beside the test ones and its prior; `eval --store` scores the version by the
+    /// serving-side settings (rule and prior from the manifest) to the same recall; two runs
+    /// publish the same vectors. --budget without tuning is refused.
+    func testPipelineTunesPublishesTheChoiceAndIsReproducible() throws {
+        let config = dir + "/tuned.json"
+        try #"{"events": {"path": "gen/events.csv"}, "method": "ppmi-svd", "store": "tstore", "threads": 1, "index": "none", "settings": {"k": 10, "dimension": 8}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        var manifests: [[String: Any]] = []
+        for run in 1 ... 2 {
+            let result = try runRecVec(["pipeline", config, "--tune", "--trials", "10", "--seed", "3", "--json"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let summary = try json(result)
+            XCTAssertEqual((summary["stages"] as? [[String: Any]])?.compactMap { $0["name"] as? String },
+                           ["load", "tune+refit+evaluate", "index+gate+publish"])
+            XCTAssertNotNil((summary["tuning"] as? [String: String])?["chosen"], result.stdout)
+            manifests.append(try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/tstore/versions/v00000\(run)/manifest.json"))) as? [String: Any]))
+        }
+        let manifest = manifests[0]
+        let configuration = try XCTUnwrap(manifest["configuration"] as? [String: String])
+        let chosen = try XCTUnwrap(configuration["tuning.chosen"])
+        XCTAssertEqual(configuration["tuning.budget"], "10 trials")
+        XCTAssertTrue(configuration["tuning.search"]?.hasPrefix("10 trials in ") == true, "\(configuration)")
+        let metrics = try XCTUnwrap(manifest["metrics"] as? [String: Double])
+        for key in ["recall@10", "validation_recall@10", "validation_ndcg@10", "popularity_recall@10"] { XCTAssertNotNil(metrics[key], key) }
+        // The prior in the manifest is the one the choice names ("prior=0.3"; absent when 0).
+        let prior = try XCTUnwrap(Float(try XCTUnwrap(chosen.split(separator: " ").first { $0.hasPrefix("prior=") }).dropFirst(6)))
+        XCTAssertEqual((manifest["popularityPrior"] as? Double).map(Float.init) ?? 0, prior, chosen)
+        // Reproducible: the same choice, metrics and vectors.
+        XCTAssertEqual((manifests[1]["configuration"] as? [String: String])?["tuning.chosen"], chosen)
+        XCTAssertEqual(manifests[1]["metrics"] as? [String: Double], metrics)
+        XCTAssertEqual(((manifests[1]["files"] as? [String: Any])?["vectors.rvv"] as? [String: Any])?["xxh64"] as? String,
+                       ((manifest["files"] as? [String: Any])?["vectors.rvv"] as? [String: Any])?["xxh64"] as? String)
+        // Served as evaluated: the version scored again on the same split by its recorded rule and prior.
+        let rescored = try runRecVec(["eval", "--events", events, "--store", dir + "/tstore", "--version", "v000001", "--k", "10",
+                                      "--json", "--threads", "1"])
+        XCTAssertEqual(rescored.status, 0, rescored.stderr)
+        let row = try XCTUnwrap((try json(rescored)["rows"] as? [[String: Any]])?.first)
+        XCTAssertEqual(row["recall@10"] as? Double, metrics["recall@10"], "\(row)")
+
+        let refused = try runRecVec(["pipeline", config, "--budget", "5s"])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--budget and --trials need --tune"), refused.stderr)
+    }
+
     /// Examples/csv-to-recommendations: the documented library path, CSV to recommendations.
     func testLibraryExampleRunsOnACSV() throws {
         let result = try runProduct("csv-to-recommendations", [events, dir + "/example-store"])

@@ -24,6 +24,24 @@ final class TuneCLITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("validation cases carved from the training part"), result.stderr)
     }
 
+    /// `--protocol time-cutoff`: tested on the last time slice, validated on the last slice of
+    /// the training part; the report names the protocol and the (default, 85% quantile) cutoff.
+    func testTuneTimeCutoffNamesTheProtocol() throws {
+        let result = try runRecVec(["tune", "--dataset", "synthetic", "--protocol", "time-cutoff",
+                                    "--trials", "4", "--methods", "ppmi-svd", "--json"] + small)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+        XCTAssertTrue((object["protocol"] as? String)?.hasPrefix("time-cutoff@16") == true, result.stdout)
+        XCTAssertGreaterThan(object["validation_cases"] as? Int ?? 0, 0)
+        let leaveLastOut = try runRecVec(["tune", "--dataset", "synthetic", "--trials", "4", "--methods", "ppmi-svd", "--json"] + small)
+        let other = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(leaveLastOut.stdout.utf8)) as? [String: Any], leaveLastOut.stdout)
+        XCTAssertEqual(other["protocol"] as? String, "leave-last-out")
+        XCTAssertNotEqual(other["test_cases"] as? Int, object["test_cases"] as? Int)
+        let bad = try runRecVec(["tune", "--dataset", "synthetic", "--cutoff", "2020-01-05"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--cutoff needs --protocol time-cutoff"), bad.stderr)
+    }
+
     func testTuneRejectsABadBudget() throws {
         let result = try runRecVec(["tune", "--dataset", "synthetic", "--budget", "soon"])
         XCTAssertNotEqual(result.status, 0)

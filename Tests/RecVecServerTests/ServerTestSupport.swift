@@ -24,14 +24,13 @@ func publish(_ store: EmbeddingStore, rows: Int = 200, dim: Int = 16, seed: UInt
     let vectors = try Matrix(rows: rows, cols: dim, values: random.floats(rows * dim))
     let input = PublishInput(vectors: vectors, ids: (0 ..< rows).map { "\(prefix)\($0)" }, method: "test",
                              configuration: ["seed": "\(seed)"], index: index)
-    return try store.publish(input).version
+    return try store.publish(input, threads: 1).version
 }
 
 /// An HNSW config whose search is exhaustive on the small test stores (ef >= rows).
 func exhaustiveHNSW() -> HNSWConfig {
     var config = HNSWConfig()
     config.efSearch = 400
-    config.threads = 1
     return config
 }
 

@@ -11,9 +11,9 @@ final class DocCoverageTests: XCTestCase {
         try TestSupport.runProcess("/bin/bash", [root + "/Tests/doc-coverage.sh", folder, "--check"])
     }
 
-    /// The folders held at 100% so far; Train, Eval and Index join when their documentation lands
-    /// (then this checks Sources/RecVec whole).
-    static let documentedFolders = ["Core", "Kernels", "Data", "Linalg", "Store", "Serve", "Experiments", "Pipeline"]
+    /// Every folder of Sources/RecVec, each held at 100%.
+    static let documentedFolders = ["Core", "Kernels", "Data", "Linalg", "Train", "Eval", "Index", "Store", "Serve",
+                                    "Experiments", "Pipeline"]
 
     func testEveryPublicDeclarationIsDocumented() throws {
         for folder in Self.documentedFolders {

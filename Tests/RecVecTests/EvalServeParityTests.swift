@@ -27,10 +27,15 @@ final class EvalServeParityTests: XCTestCase {
         return try recommender.recommend(.history(c.history.map { ids[Int($0)] }), k: k, rules: rules)
     }
 
-    func check(_ method: Method, protocol leakFree: HoldOut, settings: Defaults) throws {
+    /// Publishes `method` trained and evaluated under `settings` (and the popularity prior) and
+    /// checks the served lists against the evaluated ones; returns the evaluated lists, the cases
+    /// and the exact version.
+    @discardableResult
+    func check(_ method: Method, protocol leakFree: HoldOut, settings: Defaults, popularityPrior: Float = 0) throws -> (lists: [[String]], cases: [EvalCase], version: StoreVersion) {
         let (log, content) = try makeLog()
         let (model, _, cases, lists, metrics) = try TrainedModel.trainAndEvaluate(method, on: log, protocol: leakFree, content: content,
-                                                                                   settings: settings, threads: 1)
+                                                                                   settings: settings, popularityPrior: popularityPrior,
+                                                                                   threads: 1)
         XCTAssertGreaterThan(metrics.recall, 0, "a model that hits nothing makes the comparison empty")
         let ids = log.itemIDs.ids
         let k = settings.k
@@ -39,10 +44,10 @@ final class EvalServeParityTests: XCTestCase {
         _ = try exact.publish(model.publishInput(index: nil))
         let exactVersion = try exact.open()
         XCTAssertEqual(exactVersion.manifest.metrics["recall@\(k)"], metrics.recall)
-        var hnswConfig = HNSWConfig()
-        hnswConfig.threads = 1
+        XCTAssertEqual(exactVersion.manifest.popularityPrior ?? 0, popularityPrior, "the manifest records the prior evaluated with")
+        let hnswConfig = HNSWConfig()
         let approximate = try EmbeddingStore(path: dir + "/hnsw", create: true)
-        _ = try approximate.publish(model.publishInput(index: hnswConfig))
+        _ = try approximate.publish(model.publishInput(index: hnswConfig), threads: 1)
         let hnswVersion = try approximate.open()
 
         // Every 3rd held-out case (the sample), at least 50 of them.
@@ -59,6 +64,60 @@ final class EvalServeParityTests: XCTestCase {
         }
         let recall = Double(found) / Double(max(wanted, 1))
         XCTAssertGreaterThanOrEqual(recall, 0.99, "\(method.rawValue): HNSW recall@\(k) of the served lists against the evaluated ones")
+        return (lists, cases, exactVersion)
+    }
+
+    /// A version evaluated with a popularity prior (beta > 0) is served with it: exact search
+    /// returns the evaluated list for every sampled case, and those lists differ from the ones
+    /// the same model ranks without the prior (so a server ignoring beta would fail the check).
+    /// Through HNSW the K' nearest by the plain score and the K' most popular items are re-ranked
+    /// with the prior (recall at least 0.99 of the evaluated lists, as without a prior).
+    func testPopularityPriorIsServedAsEvaluated() throws {
+        // Cosine (seed preset: one matrix, rows and query normalised before the log-count column) and asymmetric dot (tuned).
+        for (method, preset, beta) in [(Method.item2vec, Preset.seed, Float(0.3)), (.ppmiSVD, .tuned, 0.1)] {
+            var settings = Defaults.standard
+            settings.userVectorRule = .meanOfLast(3)
+            settings.preset = preset
+            let withPrior = try check(method, protocol: .leaveLastOut, settings: settings, popularityPrior: beta)
+            let without = try check(method, protocol: .leaveLastOut, settings: settings)
+            let differing = zip(withPrior.lists, without.lists).filter { $0 != $1 }.count
+            XCTAssertGreaterThan(differing, withPrior.lists.count / 10, "\(method.rawValue): beta \(beta) should change many lists")
+            XCTAssertEqual(withPrior.version.manifest.popularityPrior, beta)
+            XCTAssertEqual(withPrior.version.manifest.metric, preset == .seed ? .cosine : .dot)
+            XCTAssertNil(without.version.manifest.popularityPrior, "beta 0 is not recorded: the manifest is the one published before priors")
+        }
+    }
+
+    /// beta = 0 leaves serving as it was: a version whose manifest has no popularityPrior key (as
+    /// every version published before it existed) opens and answers exactly as one published with
+    /// an explicit 0.
+    func testZeroPriorAndAbsentPriorServeTheSame() throws {
+        let (log, _) = try makeLog()
+        let (model, _, cases, lists, _) = try TrainedModel.trainAndEvaluate(.ppmiSVD, on: log, protocol: .leaveLastOut, threads: 1)
+        let dir = try TestSupport.temporaryDirectory(self).path
+        var input = model.publishInput(index: nil)
+        input.popularityPrior = 0
+        let store = try EmbeddingStore(path: dir, create: true)
+        _ = try store.publish(input)
+        let version = try store.open()
+        let text = try String(contentsOfFile: version.path + "/" + Manifest.fileName, encoding: .utf8)
+        XCTAssertFalse(text.contains("popularityPrior"), "beta 0 leaves the manifest as older versions wrote it")
+        let ids = log.itemIDs.ids
+        for i in stride(from: 0, to: cases.count, by: 7) where !cases[i].history.isEmpty {
+            XCTAssertEqual(try served(version, case: cases[i], ids: ids, k: 20).items.map(\.item), lists[i])
+        }
+    }
+
+    /// A publish with a prior but without the training counts it applies to is refused, naming it.
+    func testPriorWithoutCountsIsRefused() throws {
+        let (log, _) = try makeLog()
+        let (model, _, _, _, _) = try TrainedModel.trainAndEvaluate(.ppmiSVD, on: log, protocol: .leaveLastOut, popularityPrior: 0.2, threads: 1)
+        var input = model.publishInput(index: nil)
+        input.popularity = nil
+        let store = try EmbeddingStore(path: try TestSupport.temporaryDirectory(self).path, create: true)
+        XCTAssertThrowsError(try store.publish(input)) { error in
+            XCTAssertTrue("\(error)".contains("popularityPrior") && "\(error)".contains("0.2"), "\(error)")
+        }
     }
 
     func testLeaveLastOutAsymmetricDot() throws {

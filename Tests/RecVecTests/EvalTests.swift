@@ -46,7 +46,7 @@ final class EvalTests: XCTestCase {
         XCTAssertEqual(rebuilt, all.itemCounts())
     }
 
-    func testLeakFreeSplitOfSyntheticWorkloadNeverTrainsOnTarget() throws {
+    func testHoldOutSplitOfSyntheticWorkloadNeverTrainsOnTarget() throws {
         var config = SyntheticConfig()
         (config.users, config.items, config.sessions, config.sessionLength) = (40, 30, 120, 6)
         let w = try SyntheticWorkload(config: config)

@@ -62,13 +62,13 @@ private func recall(_ found: [Int32], _ truth: [Neighbour]) -> Double {
     Double(Set(found).intersection(truth.map(\.id)).count) / Double(truth.count)
 }
 
-private func config(_ metric: Metric, threads: Int = 2) -> HNSWConfig {
+/// The tests' index settings; they build on 2 threads unless they say 1.
+private func config(_ metric: Metric) -> HNSWConfig {
     var c = HNSWConfig()
     c.metric = metric
     c.m = 12
     c.efConstruction = 100
     c.efSearch = 64
-    c.threads = threads
     c.seed = 3
     return c
 }
@@ -79,7 +79,7 @@ final class HNSWTests: XCTestCase {
 
     func testRecallAt10AgainstExactSearchOnClusteredVectors() throws {
         for metric in Metric.allCases {
-            let index = try HNSWIndex(vectors: data, config: config(metric))
+            let index = try HNSWIndex(vectors: data, config: config(metric), threads: 2)
             XCTAssertEqual(index.count, data.rows)
             var total = 0.0
             for q in 0 ..< queries.rows {
@@ -101,7 +101,7 @@ final class HNSWTests: XCTestCase {
     }
 
     func testBatchSearchEqualsSingleSearch() throws {
-        let index = try HNSWIndex(vectors: data, config: config(.cosine))
+        let index = try HNSWIndex(vectors: data, config: config(.cosine), threads: 2)
         let batch = try index.search(queries, k: 10, efSearch: 40, threads: 2)
         for q in 0 ..< queries.rows {
             let single = try index.search(queries.row(q), k: 10, efSearch: 40)
@@ -117,7 +117,7 @@ final class HNSWTests: XCTestCase {
                     let rows = clustered(rows: 150, dim: dim, clusters: 5, seed: UInt64(dim))
                     let qs = clustered(rows: 3, dim: dim, clusters: 5, seed: UInt64(dim + 100))
                     for metric in Metric.allCases {
-                        let index = try HNSWIndex(vectors: rows, config: config(metric, threads: 1))
+                        let index = try HNSWIndex(vectors: rows, config: config(metric), threads: 1)
                         let exact = try index.exactSearch(qs, k: 5)
                         for q in 0 ..< qs.rows {
                             let truth = exactSearch(rows, qs.row(q), k: 5, metric: metric)
@@ -139,7 +139,7 @@ final class HNSWTests: XCTestCase {
     func testScalarPathReachesTheSameRecall() throws {
         try Kernels.withSIMDLevel(.scalar) {
             let rows = clustered(rows: 1200, dim: 24, seed: 21)
-            let index = try HNSWIndex(vectors: rows, config: config(.cosine))
+            let index = try HNSWIndex(vectors: rows, config: config(.cosine), threads: 2)
             var total = 0.0
             for q in 0 ..< 50 {
                 total += recall(try index.search(queries.row(q), k: 10).map(\.id),
@@ -155,7 +155,7 @@ final class HNSWTests: XCTestCase {
         var files: [Data] = []
         for run in 0 ..< 2 {
             let url = dir.appendingPathComponent("run\(run).hnsw")
-            try HNSWIndex(vectors: small, config: config(.dot, threads: 1)).write(to: url, vectorsChecksum: 9)
+            try HNSWIndex(vectors: small, config: config(.dot), threads: 1).write(to: url, vectorsChecksum: 9)
             files.append(try Data(contentsOf: url))
         }
         XCTAssertEqual(files[0], files[1])
@@ -164,7 +164,7 @@ final class HNSWTests: XCTestCase {
     func testWriteLoadRoundTripGivesIdenticalResults() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("index.hnsw")
-        let index = try HNSWIndex(vectors: data, config: config(.cosine))
+        let index = try HNSWIndex(vectors: data, config: config(.cosine), threads: 2)
         try index.write(to: url, vectorsChecksum: 0xDEAD_BEEF_0123_4567)
         XCTAssertEqual(index.vectorsChecksum, 0xDEAD_BEEF_0123_4567)
         let expected = try index.search(queries, k: 10)
@@ -173,9 +173,7 @@ final class HNSWTests: XCTestCase {
             XCTAssertEqual(loaded.count, data.rows)
             XCTAssertEqual(loaded.dimension, data.cols)
             XCTAssertEqual(loaded.vectorsChecksum, 0xDEAD_BEEF_0123_4567)
-            var c = index.config
-            c.threads = 0
-            XCTAssertEqual(loaded.config, c)
+            XCTAssertEqual(loaded.config, index.config)
             XCTAssertEqual(try loaded.search(queries, k: 10), expected)
         }
         // No temporary file is left beside the index.
@@ -185,7 +183,7 @@ final class HNSWTests: XCTestCase {
     func testCorruptByteIsAChecksumMismatch() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("index.hnsw")
-        try HNSWIndex(vectors: clustered(rows: 300, dim: 8, seed: 4), config: config(.cosine)).write(to: url, vectorsChecksum: 1)
+        try HNSWIndex(vectors: clustered(rows: 300, dim: 8, seed: 4), config: config(.cosine), threads: 2).write(to: url, vectorsChecksum: 1)
         var bytes = try Data(contentsOf: url)
         bytes[bytes.count / 2] ^= 0x10
         try bytes.write(to: url)
@@ -202,7 +200,7 @@ final class HNSWTests: XCTestCase {
     func testTruncatedFileNamesExpectedAndActualSize() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("index.hnsw")
-        try HNSWIndex(vectors: clustered(rows: 300, dim: 8, seed: 4), config: config(.cosine)).write(to: url, vectorsChecksum: 1)
+        try HNSWIndex(vectors: clustered(rows: 300, dim: 8, seed: 4), config: config(.cosine), threads: 2).write(to: url, vectorsChecksum: 1)
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count - 100).write(to: url)
         XCTAssertThrowsError(try HNSWIndex.load(from: url)) { error in
@@ -217,7 +215,7 @@ final class HNSWTests: XCTestCase {
     func testWrongMagicAndUnsupportedVersion() throws {
         let dir = try TestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("index.hnsw")
-        try HNSWIndex(vectors: clustered(rows: 50, dim: 4, seed: 4), config: config(.cosine)).write(to: url, vectorsChecksum: 1)
+        try HNSWIndex(vectors: clustered(rows: 50, dim: 4, seed: 4), config: config(.cosine), threads: 2).write(to: url, vectorsChecksum: 1)
         var bytes = try Data(contentsOf: url)
         bytes[8] = 99 // format version, little-endian low byte
         try bytes.write(to: url)
@@ -234,8 +232,8 @@ final class HNSWTests: XCTestCase {
     func testAddedItemsAreFound() throws {
         let first = clustered(rows: 1500, dim: 24, seed: 11)
         let more = clustered(rows: 500, dim: 24, seed: 12)
-        let index = try HNSWIndex(vectors: first, config: config(.cosine))
-        try index.add(more)
+        let index = try HNSWIndex(vectors: first, config: config(.cosine), threads: 2)
+        try index.add(more, threads: 2)
         XCTAssertEqual(index.count, 2000)
         // Each added row is its own nearest neighbour (cosine 1).
         var hits = 0
@@ -248,15 +246,15 @@ final class HNSWTests: XCTestCase {
         // A loaded (mapped) index accepts additions too, copying itself into memory first.
         let dir = try TestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("index.hnsw")
-        try HNSWIndex(vectors: first, config: config(.cosine)).write(to: url, vectorsChecksum: 2)
+        try HNSWIndex(vectors: first, config: config(.cosine), threads: 2).write(to: url, vectorsChecksum: 2)
         let loaded = try HNSWIndex.load(from: url)
-        try loaded.add(more)
+        try loaded.add(more, threads: 2)
         XCTAssertEqual(loaded.count, 2000)
         XCTAssertEqual(try loaded.search(more.row(0), k: 1).first?.id, 1500)
     }
 
     func testFilterExcluding95PercentReturnsOnlyAllowedIdsWithHighRecall() throws {
-        let index = try HNSWIndex(vectors: data, config: config(.cosine))
+        let index = try HNSWIndex(vectors: data, config: config(.cosine), threads: 2)
         var random = TestRandom(seed: 8)
         let allowedIds = Set((0 ..< data.rows).filter { _ in random.unit() < 0.05 }.map(Int32.init))
         let filter = SearchFilter(count: data.rows, excluding: (0 ..< Int32(data.rows)).filter { !allowedIds.contains($0) })
@@ -272,7 +270,7 @@ final class HNSWTests: XCTestCase {
     }
 
     func testTinyAllowedSetIsScannedExactly() throws {
-        let index = try HNSWIndex(vectors: data, config: config(.dot))
+        let index = try HNSWIndex(vectors: data, config: config(.dot), threads: 2)
         // 1 % allowed (a category): below count / 32, so the search scans them exactly.
         let filter = SearchFilter(count: data.rows) { $0 % 100 == 7 }
         let batch = try index.search(queries, k: 10, filter: filter)
@@ -291,7 +289,7 @@ final class HNSWTests: XCTestCase {
 
     func testBadInputIsRejectedWithTypedErrors() throws {
         let small = clustered(rows: 20, dim: 4, seed: 1)
-        let index = try HNSWIndex(vectors: small, config: config(.cosine))
+        let index = try HNSWIndex(vectors: small, config: config(.cosine), threads: 2)
         let q: [Float] = [1, 0, 0, 0]
         XCTAssertThrowsError(try index.search(q, k: 0)) {
             XCTAssertEqual($0 as? KernelError, .invalidArgument(name: "k", value: "0", expected: "1 ... 20 (the index size)"))
@@ -337,14 +335,14 @@ final class HNSWTests: XCTestCase {
     func testSearchesWritesAndAddsMayRunConcurrently() throws {
         let first = clustered(rows: 600, dim: 8, seed: 31)
         let more = clustered(rows: 300, dim: 8, seed: 32)
-        let index = try HNSWIndex(vectors: first, config: config(.cosine))
+        let index = try HNSWIndex(vectors: first, config: config(.cosine), threads: 2)
         let dir = try TestSupport.temporaryDirectory(self)
         let failures = NSLock()
         var errors: [String] = []
         DispatchQueue.concurrentPerform(iterations: 4) { task in
             do {
                 switch task {
-                case 0: try index.add(more)
+                case 0: try index.add(more, threads: 2)
                 case 1: try index.write(to: dir.appendingPathComponent("concurrent.hnsw"), vectorsChecksum: 5)
                 default:
                     // Each row finds itself (approximate search: a few may miss).
@@ -366,7 +364,7 @@ final class HNSWTests: XCTestCase {
 
     func testProgressReportsEveryRowOnce() throws {
         var seen: [Int] = []
-        _ = try HNSWIndex(vectors: clustered(rows: 2500, dim: 8, seed: 3), config: config(.cosine)) { seen.append($0) }
+        _ = try HNSWIndex(vectors: clustered(rows: 2500, dim: 8, seed: 3), config: config(.cosine), threads: 2) { seen.append($0) }
         XCTAssertEqual(seen.last, 2500)
         XCTAssertEqual(seen, seen.sorted())
         XCTAssertGreaterThan(seen.count, 1)

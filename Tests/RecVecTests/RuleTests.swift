@@ -22,9 +22,8 @@ final class RuleTests: XCTestCase {
             var config = HNSWConfig()
             config.m = 4
             config.efConstruction = 16
-            config.threads = 1
             config.metric = metric
-            let index = try HNSWIndex(vectors: identity(5), config: config)
+            let index = try HNSWIndex(vectors: identity(5), config: config, threads: 1)
             let path = try TestSupport.temporaryDirectory(self).path + "/index.hnsw"
             try index.write(to: URL(fileURLWithPath: path), vectorsChecksum: 1)
             // links0 section: offset at byte 80 + 16 x 2; per node 1 + 2M int32: count, then ids.

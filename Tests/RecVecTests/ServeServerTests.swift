@@ -15,15 +15,14 @@ final class ServeServerTests: XCTestCase {
             var config = HNSWConfig()
             config.m = 8
             config.efConstruction = 32
-            config.threads = 1
             return config
         }()
-        _ = try store.publish(storeTestInput(rows: 80, dim: 8, seed: 1, prefix: "a", index: index))
+        _ = try store.publish(storeTestInput(rows: 80, dim: 8, seed: 1, prefix: "a", index: index), threads: 1)
         let server = try ModelServer(store: store)
         weak let firstVersion = server.recommender.version
         let publisher = Thread {
             for (i, prefix) in prefixes.enumerated().dropFirst() {
-                _ = try? store.publish(storeTestInput(rows: 80, dim: 8, seed: UInt64(i + 1), prefix: prefix, index: index))
+                _ = try? store.publish(storeTestInput(rows: 80, dim: 8, seed: UInt64(i + 1), prefix: prefix, index: index), threads: 1)
                 _ = try? server.refresh()
             }
         }
@@ -62,9 +61,9 @@ final class ServeServerTests: XCTestCase {
     /// A version that fails to open on refresh leaves the served one in place.
     func testRefreshToABrokenVersionKeepsServing() throws {
         let store = try EmbeddingStore(path: try TestSupport.temporaryDirectory(self).path + "/store", create: true)
-        _ = try store.publish(storeTestInput(rows: 20, dim: 4, seed: 1, index: nil))
+        _ = try store.publish(storeTestInput(rows: 20, dim: 4, seed: 1, index: nil), threads: 1)
         let server = try ModelServer(store: store)
-        _ = try store.publish(storeTestInput(rows: 20, dim: 4, seed: 2, index: nil))
+        _ = try store.publish(storeTestInput(rows: 20, dim: 4, seed: 2, index: nil), threads: 1)
         try truncate(store.path + "/versions/v000002/vectors.rvv", to: 100)
         XCTAssertThrowsError(try server.refresh()) { error in
             guard case FileFormatError.truncated = error else { return XCTFail("\(error)") }

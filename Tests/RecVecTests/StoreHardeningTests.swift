@@ -43,7 +43,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testOneFlippedBitInTheVectorsBodyIsRefusedUnlessTrusted() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         try flipBit(at: VectorFile.headerBytes + 4 * 37 + 3, of: v(store) + "/vectors.rvv")
         assertChecksumMismatch(v(store) + "/vectors.rvv") { _ = try store.open() }
         assertChecksumMismatch(v(store) + "/vectors.rvv") { _ = try ModelServer(store: store) }
@@ -55,7 +55,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testAFlippedIndexLinkIsRefused() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let index = v(store) + "/index.hnsw"
         // Section table entry 2 (level-0 links): offset at byte 80 + 16 x 2.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: index))
@@ -66,7 +66,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testASameSizeEditOfTheIdsIsRefused() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let ids = v(store) + "/ids.txt"
         let text = try String(contentsOfFile: ids, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "item1\n", with: "itemX\n").utf8).write(to: URL(fileURLWithPath: ids))
@@ -76,7 +76,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testTheVerdictIsCachedAndACorruptionAfterItIsStillFound() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         _ = try store.open()
         XCTAssertEqual(try store.open().count, 60) // the cached verdict
         try flipBit(at: VectorFile.headerBytes + 11, of: v(store) + "/vectors.rvv")
@@ -85,7 +85,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testTheManifestHasItsOwnChecksumAndNamesOnlyFilesInsideItsFolder() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let path = v(store) + "/manifest.json"
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         // One changed character of a value that nothing else checks.
@@ -113,7 +113,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testAFormat1ManifestWithoutItsOwnChecksumStillOpens() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let path = v(store) + "/manifest.json"
         var manifest = try Manifest.decoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         manifest.formatVersion = 1
@@ -130,7 +130,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testExportAndPublishNeverFollowPlantedSymlinks() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let victim = dir + "/victim.txt"
         try Data("precious\n".utf8).write(to: URL(fileURLWithPath: victim))
         // The old predictable names, and the destination itself, as symlinks to the victim.
@@ -140,7 +140,7 @@ final class StoreHardeningTests: XCTestCase {
         }
         _ = try store.open().export(to: out, format: .npy)
         _ = try store.open().export(to: dir + "/out.txt", format: .word2vecText)
-        _ = try store.publish(indexed(seed: 2))
+        _ = try store.publish(indexed(seed: 2), threads: 1)
         _ = try store.rollback()
         XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
         // The destination symlink was replaced by the exported file, not followed.
@@ -150,7 +150,7 @@ final class StoreHardeningTests: XCTestCase {
         try FileManager.default.moveItem(atPath: store.path + "/HISTORY", toPath: dir + "/history-moved")
         try FileManager.default.createSymbolicLink(atPath: store.path + "/HISTORY", withDestinationPath: victim)
         let current = try store.currentVersion()
-        XCTAssertThrowsError(try store.publish(indexed(seed: 4))) { error in
+        XCTAssertThrowsError(try store.publish(indexed(seed: 4), threads: 1)) { error in
             XCTAssertTrue("\(error)".contains("HISTORY: is not a regular file"), "\(error)")
         }
         XCTAssertEqual(try store.currentVersion(), current)
@@ -159,7 +159,7 @@ final class StoreHardeningTests: XCTestCase {
 
     func testExportRefusesToWriteIntoTheStoreOrOverAHardLinkedVersionFile() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
+        _ = try store.publish(indexed(), threads: 1)
         let vectors = v(store) + "/vectors.rvv"
         let before = try Data(contentsOf: URL(fileURLWithPath: vectors))
         for target in [vectors, store.path + "/exported.npy"] {
@@ -193,8 +193,8 @@ final class StoreHardeningTests: XCTestCase {
 
     func testHugeKAndFriendsAreTypedErrors() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed())
-        _ = try store.publish(indexed(seed: 2), gate: nil)
+        _ = try store.publish(indexed(), threads: 1)
+        _ = try store.publish(indexed(seed: 2), gate: nil, threads: 1)
         let version = try store.open()
         let recommender = try Recommender(version: version)
         for k in [4_611_686_018_427_387_904, Int.max, ServeLimits.maxK + 1] {
@@ -216,9 +216,7 @@ final class StoreHardeningTests: XCTestCase {
         var hnsw = HNSWConfig()
         hnsw.efConstruction = Int.max
         XCTAssertThrowsError(try HNSWIndex(vectors: indexed().vectors, config: hnsw))
-        hnsw = HNSWConfig()
-        hnsw.threads = Int.max
-        XCTAssertThrowsError(try HNSWIndex(vectors: indexed().vectors, config: hnsw))
+        XCTAssertThrowsError(try HNSWIndex(vectors: indexed().vectors, config: HNSWConfig(), threads: Int.max))
     }
 
     // MARK: 4. history, rollback, gc
@@ -229,14 +227,14 @@ final class StoreHardeningTests: XCTestCase {
     func testAnInterruptedPublishNeverCostsTheServedVersion() throws {
         struct Stop: Error {}
         let store = try makeStore()
-        _ = try store.publish(indexed(seed: 1))
-        _ = try store.publish(indexed(seed: 2))
+        _ = try store.publish(indexed(seed: 1), threads: 1)
+        _ = try store.publish(indexed(seed: 2), threads: 1)
         for step in [PublishStep.versionRenamed, .pointerStaged] {
-            XCTAssertThrowsError(try store.publish(indexed(seed: 3), afterStep: { if $0 == step { throw Stop() } }))
+            XCTAssertThrowsError(try store.publish(indexed(seed: 3), threads: 1, afterStep: { if $0 == step { throw Stop() } }))
         }
         XCTAssertEqual(try store.versions(), ["v000001", "v000002", "v000003", "v000004"])
         XCTAssertEqual(try store.currentVersion(), "v000002")
-        let result = try store.publish(indexed(seed: 4), keep: 2)
+        let result = try store.publish(indexed(seed: 4), keep: 2, threads: 1)
         XCTAssertEqual(result.version, "v000005")
         XCTAssertEqual(result.removedVersions, ["v000001"])
         XCTAssertEqual(result.orphans, ["v000003", "v000004"])
@@ -251,8 +249,8 @@ final class StoreHardeningTests: XCTestCase {
 
     func testAGarbledCurrentIsRepairedByRollbackTo() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed(seed: 1))
-        _ = try store.publish(indexed(seed: 2))
+        _ = try store.publish(indexed(seed: 1), threads: 1)
+        _ = try store.publish(indexed(seed: 2), threads: 1)
         try Data("v0\u{0}\u{7}garbage".utf8).write(to: URL(fileURLWithPath: store.path + "/CURRENT"))
         XCTAssertThrowsError(try store.open()) { error in
             guard case let StoreError.garbledCurrent(_, _, lastServed) = error else { return XCTFail("\(error)") }
@@ -269,9 +267,9 @@ final class StoreHardeningTests: XCTestCase {
     /// next operation records the current version as recovered, and rollback still walks back.
     func testACurrentTheHistoryDoesNotEndWithIsRecovered() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed(seed: 1))
-        _ = try store.publish(indexed(seed: 2))
-        _ = try store.publish(indexed(seed: 3))
+        _ = try store.publish(indexed(seed: 1), threads: 1)
+        _ = try store.publish(indexed(seed: 2), threads: 1)
+        _ = try store.publish(indexed(seed: 3), threads: 1)
         try Data("v000002\n".utf8).write(to: URL(fileURLWithPath: store.path + "/CURRENT"))
         // A torn last line, as a crash inside an append leaves.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: store.path + "/HISTORY"))
@@ -288,7 +286,7 @@ final class StoreHardeningTests: XCTestCase {
         let store = try makeStore()
         var input = indexed()
         input.vectors.values[5 * 8 + 2] = 3e38
-        XCTAssertThrowsError(try store.publish(input)) { error in
+        XCTAssertThrowsError(try store.publish(input, threads: 1)) { error in
             XCTAssertTrue("\(error)".contains("row 5 has squared norm"), "\(error)")
         }
         XCTAssertNil(try store.currentVersion())
@@ -296,7 +294,7 @@ final class StoreHardeningTests: XCTestCase {
         // recommender throws rather than emit an infinite score.
         input = indexed()
         input.index = nil
-        _ = try store.publish(input)
+        _ = try store.publish(input, threads: 1)
         let path = v(store) + "/vectors.rvv"
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
         for c in 0 ..< 8 { withUnsafeBytes(of: Float(3e38)) { data.replaceSubrange(VectorFile.headerBytes + (7 * 8 + c) * 4 ..< VectorFile.headerBytes + (7 * 8 + c + 1) * 4, with: $0) } }
@@ -313,12 +311,12 @@ final class StoreHardeningTests: XCTestCase {
     /// the reader opens the new current version.
     func testAReaderThatLosesItsVersionToGCRetriesOnTheNewCurrent() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed(seed: 1))
+        _ = try store.publish(indexed(seed: 1), threads: 1)
         var raced = false
         let opened = try store.open(nil, verify: .full, afterReadingCurrent: {
             guard !raced else { return }
             raced = true
-            _ = try store.publish(self.indexed(seed: 2), gate: nil, keep: 1)
+            _ = try store.publish(self.indexed(seed: 2), gate: nil, keep: 1, threads: 1)
         })
         XCTAssertTrue(raced)
         XCTAssertEqual(opened.name, "v000002")
@@ -332,7 +330,7 @@ final class StoreHardeningTests: XCTestCase {
     /// CURRENT was replaced (new inode), not rewritten.
     func testTheStoresWritersNeverModifyAPublishedFileInPlace() throws {
         let store = try makeStore()
-        _ = try store.publish(indexed(seed: 1))
+        _ = try store.publish(indexed(seed: 1), threads: 1)
         func snapshot() throws -> [String: [Int]] {
             var out: [String: [Int]] = [:]
             for file in try FileManager.default.contentsOfDirectory(atPath: v(store)) {
@@ -347,10 +345,10 @@ final class StoreHardeningTests: XCTestCase {
         func inode(_ path: String) -> Int { var info = stat(); lstat(path, &info); return Int(info.st_ino) }
         let before = try snapshot()
         let current = inode(store.path + "/CURRENT")
-        _ = try store.publish(indexed(seed: 2))
+        _ = try store.publish(indexed(seed: 2), threads: 1)
         XCTAssertNotEqual(inode(store.path + "/CURRENT"), current)
         _ = try store.rollback()
-        _ = try store.publish(indexed(seed: 3))
+        _ = try store.publish(indexed(seed: 3), threads: 1)
         _ = try store.garbageCollect(keep: 3)
         _ = try store.open("v000001").export(to: dir + "/x.npy", format: .npy)
         _ = try ModelServer(store: store).refresh()

@@ -11,7 +11,6 @@ final class StoreIndexTests: XCTestCase {
         config.m = 8
         config.efConstruction = 64
         config.efSearch = 64
-        config.threads = 1
         return config
     }
 
@@ -31,8 +30,8 @@ final class StoreIndexTests: XCTestCase {
 
     func testIndexIsTiedToItsVectorsAndServesLikeExactSearch() throws {
         let store = try makeStore()
-        _ = try store.publish(Self.clusteredInput(rows: 400, dim: 16, seed: 1, index: Self.smallIndex()))
-        _ = try store.publish(Self.clusteredInput(rows: 400, dim: 16, seed: 1, index: nil))
+        _ = try store.publish(Self.clusteredInput(rows: 400, dim: 16, seed: 1, index: Self.smallIndex()), threads: 1)
+        _ = try store.publish(Self.clusteredInput(rows: 400, dim: 16, seed: 1, index: nil), threads: 1)
         let indexed = try store.open("v000001", verify: .full)
         let exact = try store.open("v000002")
         XCTAssertEqual(indexed.index?.vectorsChecksum, indexed.vectors.checksum)
@@ -56,8 +55,8 @@ final class StoreIndexTests: XCTestCase {
 
     func testIndexOfOtherVectorsIsRefused() throws {
         let store = try makeStore()
-        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 1, index: Self.smallIndex()))
-        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 2, index: Self.smallIndex()))
+        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 1, index: Self.smallIndex()), threads: 1)
+        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 2, index: Self.smallIndex()), threads: 1)
         let v1 = store.path + "/versions/v000001", v2 = store.path + "/versions/v000002"
         // Put v2's index into v1 and make the manifest agree on its size and checksum, so the only
         // thing wrong is that the index was built from other vectors.
@@ -81,7 +80,7 @@ final class StoreIndexTests: XCTestCase {
 
     func testCorruptIndexIsRefusedNamingTheFile() throws {
         let store = try makeStore()
-        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 1, index: Self.smallIndex()))
+        _ = try store.publish(Self.clusteredInput(rows: 100, dim: 8, seed: 1, index: Self.smallIndex()), threads: 1)
         let path = store.path + "/versions/v000001/index.hnsw"
         let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
         try corruptByte(at: size / 2, of: path)

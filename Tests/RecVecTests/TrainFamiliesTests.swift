@@ -179,8 +179,9 @@ final class TrainFamiliesTests: XCTestCase {
         XCTAssertEqual(a.output, b.output)
     }
 
-    /// Threads left the model configurations (they are an argument of the trainers); a
-    /// configuration written before, with a `threads` key, still decodes to the same settings.
+    /// Threads left the model and index configurations (they are an argument of the trainers,
+    /// the index build and publish); a configuration written before, with a `threads` key (an old
+    /// manifest's index), still decodes to the same settings.
     func testConfigsWrittenWithAThreadsFieldStillDecode() throws {
         func withThreads<C: Codable>(_ config: C) throws -> C {
             var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
@@ -197,5 +198,8 @@ final class TrainFamiliesTests: XCTestCase {
         var walks = GraphWalkConfig()
         walks.sgns = sgns
         XCTAssertEqual(try withThreads(walks), walks)
+        var hnsw = HNSWConfig() // the index configuration a manifest records
+        (hnsw.m, hnsw.seed) = (8, 5)
+        XCTAssertEqual(try withThreads(hnsw), hnsw)
     }
 }

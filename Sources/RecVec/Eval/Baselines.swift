@@ -5,14 +5,17 @@ import Foundation
 /// per-item bias column). Ranked by `Kernels.topK` (C kernel `rv_score_topk_f32`) with the
 /// history as a 0/1 query vector, so the item x item product runs in the scoring kernel.
 public struct ItemItemModel: Sendable {
+    /// The baseline's row name ("Transition", "Item-kNN", "EASE").
     public var name: String
     /// `itemCount x (itemCount + 1)`: row j holds what each history item adds to item j's score,
     /// then item j's bias.
     public var itemRows: Matrix
+    /// How many of a case's most recent history items the query sums.
     public var historyLength: Int
     /// How the row is labelled in tables.
     public var label: String
 
+    /// Items the model ranks (the catalog size it was fitted on).
     public var itemCount: Int { itemRows.rows }
 
     /// The 0/1 query vector of `history` (its newest `historyLength` items; empty: nil).
@@ -37,6 +40,7 @@ public struct EASEConfig: Equatable, Sendable, Codable {
     /// Larger catalogues skip EASE: the dense item x item solve needs items^2 doubles.
     public var maxItems = 20_000
 
+    /// An EASE configuration: ridge penalty `lambda` and the largest catalogue it solves for.
     public init(lambda: Double = 250, maxItems: Int = 20_000) {
         self.lambda = lambda
         self.maxItems = maxItems

@@ -1,5 +1,7 @@
 import Foundation
 
+/// Ranks evaluation cases with a trained `Retrieval` (or a popularity or random baseline) and
+/// scores the lists with `RankingMetrics`: the offline half of the leak-free measurement.
 public enum Evaluator {
     /// Ranks the whole catalog for every case (`Kernels.topK` with the case's exclusions, C
     /// kernel `rv_score_topk_f32`), in batches so the score matrix is never held whole. Cases with
@@ -14,9 +16,9 @@ public enum Evaluator {
 
     /// The top-`k` list of every case under `retrieval` (see `evaluate`). With a popularity prior
     /// (`retrieval.popularityPrior` = beta != 0) each item's score gains beta * log(1 + count) from
-    /// `popularity`: for a cosine metric the query and item vectors are normalised first and a
-    /// column carrying beta (query) and log(1 + count) (item) is appended, so the same dot-product
-    /// kernel ranks by cosine + prior.
+    /// `popularity`, through `PopularityPrior` (the type serving ranks with too): for a cosine
+    /// metric the query and item vectors are normalised first and a column carrying beta (query)
+    /// and log(1 + count) (item) is appended, so the same dot-product kernel ranks by cosine + prior.
     public static func rankedLists(_ cases: [EvalCase], retrieval: Retrieval, k: Int, popularity: [Int],
                                    threads: Int = 0, batch: Int = 2048) throws(KernelError) -> [[Int32]] {
         guard retrieval.queryVectors.cols == retrieval.itemVectors.cols else {
@@ -31,18 +33,10 @@ public enum Evaluator {
                 retrieval.rule.vector(history: $0, items: retrieval.queryVectors)
             }
         }
-        guard beta.isFinite else { throw .invalidArgument(name: "popularityPrior", value: "\(beta)", expected: "a finite number") }
-        let cosine = retrieval.metric == .cosine
-        var items = retrieval.itemVectors
-        if cosine { try Kernels.normalizeRows(&items, threads: threads) }
-        items = items.appendingColumn { Float(Foundation.log1p(Double(popularity[$0]))) }
-        return try rankedLists(cases, items: items, metric: .dot, k: k, threads: threads, batch: batch) { history in
-            guard var v = retrieval.rule.vector(history: history, items: retrieval.queryVectors) else { return nil }
-            if cosine {
-                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { v = v.map { $0 / norm } }
-            }
-            return v + [beta]
+        let prior = try PopularityPrior(itemVectors: retrieval.itemVectors, metric: retrieval.metric, popularity: popularity,
+                                        beta: beta, threads: threads)
+        return try rankedLists(cases, items: prior.items, metric: .dot, k: k, threads: threads, batch: batch) { history in
+            retrieval.rule.vector(history: history, items: retrieval.queryVectors).map(prior.query)
         }
     }
 

@@ -3,8 +3,11 @@
 /// when its lists cover under `minCoverage` of the catalogue, or when most of what it recommends
 /// is items seen fewer than `rareCount` times in training (barely trained vectors ranking first).
 public enum Guards {
+    /// The least catalog coverage@K a method may reach before its row is flagged.
     public static let minCoverage = 0.05
+    /// Items with fewer training events than this count as rare.
     public static let rareCount = 5
+    /// The largest share of recommended slots rare items may take before a row is flagged.
     public static let maxRareShare = 0.5
 
     /// The manifest metric key under which the popularity baseline's recall on the same cases is

@@ -1,12 +1,16 @@
 /// One next-item case: what the recommender knows (`history`, oldest first), the item it must
 /// find, and the items it must not return.
 public struct EvalCase: Equatable, Sendable {
+    /// What the recommender may read: the user's earlier items, oldest first.
     public var history: [Int32]
+    /// The held-out item the list should contain.
     public var target: Int32
+    /// Items the list must not contain (what the user already consumed, when excluded).
     public var exclude: [Int32]
     /// The user the case belongs to, where the protocol knows one (an oracle ceiling needs it).
     public var user: Int?
 
+    /// A case from its history, target, exclusions and (where known) user.
     public init(history: [Int32], target: Int32, exclude: [Int32], user: Int? = nil) {
         self.history = history
         self.target = target
@@ -47,12 +51,15 @@ public struct HoldOutSplit: Sendable {
     /// Each user's training events as one sequence, in time order (ties by the split's rule):
     /// what the transition baseline counts "a followed by b" in.
     public var sequences: Corpus
+    /// One case per held-out event, in the split's order.
     public var cases: [EvalCase]
     /// The training events themselves (for a validation split carved out of them).
     public var trainLog: EventLog
+    /// How events with equal timestamps were ordered when the split was made.
     public var ties: TieRule
 }
 
+/// Builds evaluation cases: the seed's consecutive pairs, or a held-out split of an event log.
 public enum EvalCases {
     /// The seed's protocol: every consecutive pair (prev, next) in the first `firstSessions`
     /// sessions of the *training* corpus; the query is prev alone and prev is excluded. Leaky

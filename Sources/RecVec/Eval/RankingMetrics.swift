@@ -2,7 +2,9 @@ import Foundation
 
 /// Next-item metrics over a set of cases, each with one held-out target and a top-K list.
 public struct RankingMetrics: Equatable, Sendable, Codable {
+    /// The list length every metric is cut at.
     public var k: Int
+    /// Cases the metrics average over.
     public var cases: Int
     /// Fraction of cases whose target is in the top K (Recall@K = HR@K with one target).
     public var recall: Double
@@ -21,6 +23,7 @@ public struct RankingMetrics: Equatable, Sendable, Codable {
     /// events (a collapse onto barely trained vectors shows here).
     public var rareShare: Double = 0
 
+    /// Metrics from their values (see each property).
     public init(k: Int, cases: Int, recall: Double, ndcg: Double, mrr: Double, coverage: Double, meanPopularityPercentile: Double,
                 gini: Double, rareShare: Double = 0) {
         (self.k, self.cases, self.recall, self.ndcg, self.mrr, self.coverage) = (k, cases, recall, ndcg, mrr, coverage)

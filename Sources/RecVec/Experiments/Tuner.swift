@@ -12,13 +12,21 @@ package struct TuneOptions: Sendable {
     /// `--seed --threads 1 --trials N` is deterministic.
     public var maxTrials: Int?
     /// Families searched, cheapest first; `fused` uses the best behaviour family as its base.
-    public var families: [Method] = [.ppmiSVD, .item2vec, .walks, .fused]
+    /// `content` (content vectors only) has no knob of its own: its search is the user-vector
+    /// rule and the popularity prior, so a large beta can bring it to popularity's level when
+    /// content alone ranks worse (skipped when the log has no content, like `fused`). It comes
+    /// first: its trials are the cheapest (no training), and what it leaves of its share of the
+    /// budget or trial limit flows to the families after it.
+    public var families: [Method] = [.content, .ppmiSVD, .item2vec, .walks, .fused]
     /// Passes of coordinate search over each family's knobs.
     public var passes = 2
     /// The cut-off of HR@K, the metric the search maximises.
     public var k = 20
     /// EASE ridge strengths tried on validation (the strongest simple baseline gets tuned too).
     public var easeLambdas: [Double] = [50, 150, 500]
+    /// Measure every baseline (random, transition, item-kNN, EASE) on validation and test; false
+    /// measures popularity only (the guards' bar), as `recvec pipeline` does.
+    public var baselines = true
 
     /// The defaults listed on each property.
     public init() {}
@@ -64,6 +72,9 @@ package struct TunedFamily: Sendable {
     public var scoring: String
     /// `Guards` warnings on the refitted model, against popularity on the test part.
     public var warnings: [String]
+    /// The chosen configuration trained on the whole training part: what `test` measured, and
+    /// what `TrainedModel.tuneAndEvaluate` publishes.
+    public var refitted: TrainedMethod
 }
 
 /// A baseline measured on validation and test (`skipped` when the catalogue is too large).
@@ -80,7 +91,7 @@ package struct TunedBaseline: Sendable {
     public var skipped: String?
 }
 
-/// What `Tuner.tune` found: each family's choice, the baselines and every trial.
+/// What `Tuner.tune` found: each family's choice, the baselines, every trial and the timings.
 package struct TuneReport: Sendable {
     /// One entry per family searched, in `TuneOptions.families` order.
     public var families: [TunedFamily]
@@ -96,12 +107,18 @@ package struct TuneReport: Sendable {
     public var totalSeconds: Double
     /// How equal timestamps were ordered in both splits.
     public var ties: TieRule
+    /// The split of the test part: leave-last-out, or time-cutoff at the test cutoff (the
+    /// validation part is then the last time slice of the training part).
+    public var leakFree: HoldOut
     /// Number of validation cases carved from the training part.
     public var validationCases: Int
     /// Number of test cases.
     public var testCases: Int
     /// The cut-off of every metric.
     public var k: Int
+    /// The split the test figures were measured on (`TrainedModel.tuneAndEvaluate` evaluates the
+    /// refitted model on it again, by the training path).
+    var split: HoldOutSplit
 }
 
 /// Validation-based selection with the test part touched once: the training part of the split is
@@ -180,29 +197,31 @@ package enum Tuner {
         baselines.append(TunedBaseline(name: "Popularity", scoring: "training counts",
                                        validation: Evaluator.popularity(validation.cases, k: k, popularity: valPop),
                                        test: Evaluator.popularity(split.cases, k: k, popularity: testPop)))
-        baselines.append(TunedBaseline(name: "Random", scoring: "uniform",
-                                       validation: Evaluator.random(validation.cases, k: k, popularity: valPop, seed: seed),
-                                       test: Evaluator.random(split.cases, k: k, popularity: testPop, seed: seed)))
-        for build in [{ (s: HoldOutSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
-                      { (s: HoldOutSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
-            let v = try build(validation), t = try build(split)
-            baselines.append(TunedBaseline(name: v.name, scoring: v.label,
-                                           validation: metrics(try v.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop),
-                                           test: metrics(try t.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
-        }
-        if log.itemIDs.count > EASEConfig().maxItems {
-            baselines.append(TunedBaseline(name: "EASE", scoring: "", skipped: "catalogue too large (\(log.itemIDs.count) items > \(EASEConfig().maxItems))"))
-        } else {
-            var best: (Double, RankingMetrics)?
-            for lambda in options.easeLambdas {
-                guard let model = try Baselines.ease(sequences: validation.sequences, config: EASEConfig(lambda: lambda), threads: threads) else { continue }
-                let m = metrics(try model.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop)
-                progress?(String(format: "tune: EASE lambda %g: validation HR@%d %.4f", lambda, k, m.recall))
-                if best == nil || m.recall > best!.1.recall { best = (lambda, m) }
+        if options.baselines {
+            baselines.append(TunedBaseline(name: "Random", scoring: "uniform",
+                                           validation: Evaluator.random(validation.cases, k: k, popularity: valPop, seed: seed),
+                                           test: Evaluator.random(split.cases, k: k, popularity: testPop, seed: seed)))
+            for build in [{ (s: HoldOutSplit) throws -> ItemItemModel in try Baselines.transition(sequences: s.sequences, popularity: s.training.counts()) },
+                          { (s: HoldOutSplit) throws -> ItemItemModel in Baselines.itemKNN(sequences: s.sequences) }] {
+                let v = try build(validation), t = try build(split)
+                baselines.append(TunedBaseline(name: v.name, scoring: v.label,
+                                               validation: metrics(try v.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop),
+                                               test: metrics(try t.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
             }
-            if let (lambda, m) = best, let model = try Baselines.ease(sequences: split.sequences, config: EASEConfig(lambda: lambda), threads: threads) {
-                baselines.append(TunedBaseline(name: "EASE", scoring: model.label, validation: m,
-                                               test: metrics(try model.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
+            if log.itemIDs.count > EASEConfig().maxItems {
+                baselines.append(TunedBaseline(name: "EASE", scoring: "", skipped: "catalogue too large (\(log.itemIDs.count) items > \(EASEConfig().maxItems))"))
+            } else {
+                var best: (Double, RankingMetrics)?
+                for lambda in options.easeLambdas {
+                    guard let model = try Baselines.ease(sequences: validation.sequences, config: EASEConfig(lambda: lambda), threads: threads) else { continue }
+                    let m = metrics(try model.rankedLists(validation.cases, k: k, threads: threads), validation.cases, valPop)
+                    progress?(String(format: "tune: EASE lambda %g: validation HR@%d %.4f", lambda, k, m.recall))
+                    if best == nil || m.recall > best!.1.recall { best = (lambda, m) }
+                }
+                if let (lambda, m) = best, let model = try Baselines.ease(sequences: split.sequences, config: EASEConfig(lambda: lambda), threads: threads) {
+                    baselines.append(TunedBaseline(name: "EASE", scoring: model.label, validation: m,
+                                                   test: metrics(try model.rankedLists(split.cases, k: k, threads: threads), split.cases, testPop)))
+                }
             }
         }
 
@@ -222,11 +241,11 @@ package enum Tuner {
             let (lists, scoring) = try rank(model, candidate: candidate, cases: split.cases, corpus: split.training, k: k, threads: threads)
             let test = metrics(lists, split.cases, testPop)
             let warnings = Guards.check(method: method.tableName, metrics: test, popularity: testPopularity)
-            families_.append(TunedFamily(candidate: candidate, validation: val, test: test, scoring: scoring, warnings: warnings))
+            families_.append(TunedFamily(candidate: candidate, validation: val, test: test, scoring: scoring, warnings: warnings, refitted: model))
         }
         return TuneReport(families: families_, baselines: baselines, trials: search.trials, budgetExhausted: search.exhausted,
-                          searchSeconds: searchSeconds, totalSeconds: Date().timeIntervalSince(began), ties: ties,
-                          validationCases: validation.cases.count, testCases: split.cases.count, k: k)
+                          searchSeconds: searchSeconds, totalSeconds: Date().timeIntervalSince(began), ties: ties, leakFree: leakFree,
+                          validationCases: validation.cases.count, testCases: split.cases.count, k: k, split: split)
     }
 
     /// Ranks `cases` with a trained model under the candidate's rule and prior; behaviour-only
@@ -298,7 +317,7 @@ package enum Tuner {
     /// Scoring-only knobs, applied to an already trained model: user-vector rules and priors.
     static let rules: [UserVectorRule] = [1, 2, 3, 5, 10, 20, 50].map { .meanOfLast($0) }
         + [0.95, 0.9, 0.8, 0.6].map { .recencyWeighted(count: 50, decay: $0) }
-    static let priors: [Float] = [0, 0.01, 0.03, 0.1, 0.3, 1, 3]
+    static let priors: [Float] = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]
 
     /// The search state: trials so far and the budget.
     struct Search {

@@ -1,7 +1,8 @@
 import CKernels
 import Foundation
 
-/// Parameters of a hierarchical navigable small world (HNSW) graph index.
+/// Parameters of a hierarchical navigable small world (HNSW) graph index: what determines the graph
+/// (with one build thread) and how it is searched.
 public struct HNSWConfig: Equatable, Sendable, Codable {
     /// Cosine stores unit-norm copies of the vectors; dot searches the plain inner product on the
     /// same graph, as hnswlib's "ip" space does (approximate in the same way: HNSW assumes a
@@ -18,23 +19,27 @@ public struct HNSWConfig: Equatable, Sendable, Codable {
     public static let maxEf = 1 << 20
     /// Seeds the layer of each node (a hash of seed and id, so it does not depend on threads).
     public var seed: UInt64 = 1
-    /// Build threads, 0 = all. The graph is deterministic only with 1 thread: with more, the
-    /// order in which threads link nodes changes the graph (not its quality).
-    public var threads = 0
 
+    /// The defaults above: cosine, M 16, efConstruction 200, efSearch 64, seed 1. Build threads are
+    /// an argument of `HNSWIndex.init(vectors:config:threads:progress:)` and `add(_:threads:)`, not
+    /// part of the configuration (a configuration written with a `threads` key still decodes).
     public init() {}
 }
 
 /// One search result.
 public struct Neighbour: Equatable, Sendable {
+    /// The row of the vector found (its id in the index).
     public var id: Int32
+    /// Its score against the query under the index's metric (higher is nearer).
     public var score: Float
+    /// A neighbour from its row and score.
     public init(id: Int32, score: Float) { self.id = id; self.score = score }
 }
 
 /// Which ids a search may return: a bitset over `0 ..< count`, applied during the graph search
 /// (so recall holds when most of the catalog is filtered out), not after it.
 public struct SearchFilter: Sendable {
+    /// Ids the filter covers, `0 ..< count` (the count of the index it is used with).
     public let count: Int
     /// Bit `i` set = id `i` allowed. Word `i / 64`, bit `i % 64`; `(count + 63) / 64` words.
     public var allowedBits: [UInt64]
@@ -86,17 +91,20 @@ public struct SearchFilter: Sendable {
 /// arrays (see `rv_hnsw.h`). Searches may run concurrently with each other and with `write`;
 /// `add` waits for running searches and blocks new ones (and writes) while it inserts.
 public final class HNSWIndex: @unchecked Sendable {
+    /// The configuration the index was built with.
     public let config: HNSWConfig
     /// The C index (`rv_hnsw *`).
     let handle: OpaquePointer
     /// The memory-mapped file a loaded index reads in place; unmapped after the C index is freed.
     let mapping: MappedFile?
+    /// Floats per vector.
     public let dimension: Int
     private let checksumLock = NSLock()
     /// Serialises `add` and `write`: a write reads the C arrays that an add reallocates.
     let mutationLock = NSLock()
     private var storedVectorsChecksum: UInt64
 
+    /// Vectors in the index (ids `0 ..< count`).
     public var count: Int { Int(rv_hnsw_count(handle)) }
 
     /// The checksum of the vectors this index was built from, as given to `write(to:vectorsChecksum:)`
@@ -117,10 +125,13 @@ public final class HNSWIndex: @unchecked Sendable {
 
     deinit { rv_hnsw_free(handle) }
 
-    /// Builds the index over the rows of `vectors` (row i gets id i) on `config.threads` threads.
-    /// `progress` is called with the number of rows inserted so far, every 1 % or so.
+    /// Builds the index over the rows of `vectors` (row i gets id i) on `threads` threads (0 = all).
+    /// The graph is deterministic only with 1 thread: with more, the order in which threads link
+    /// nodes changes the graph (not its quality). `progress` is called with the number of rows
+    /// inserted so far, every 1 % or so.
     /// The corresponding C kernels are `rv_hnsw_create` and `rv_hnsw_add_f32`.
-    public convenience init(vectors: Matrix, config: HNSWConfig = HNSWConfig(), progress: ((_ inserted: Int) -> Void)? = nil) throws {
+    public convenience init(vectors: Matrix, config: HNSWConfig = HNSWConfig(), threads: Int = 0,
+                            progress: ((_ inserted: Int) -> Void)? = nil) throws {
         guard (2 ... 1024).contains(config.m) else {
             throw KernelError.invalidArgument(name: "config.m", value: "\(config.m)", expected: "2 ... 1024")
         }
@@ -133,7 +144,7 @@ public final class HNSWIndex: @unchecked Sendable {
         guard vectors.cols <= 1 << 20 else {
             throw KernelError.invalidArgument(name: "vectors.cols", value: "\(vectors.cols)", expected: "1 ... \(1 << 20)")
         }
-        try Kernels.checkThreads(config.threads)
+        try Kernels.checkThreads(threads)
         guard vectors.cols >= 1 else {
             throw KernelError.invalidArgument(name: "vectors.cols", value: "\(vectors.cols)", expected: ">= 1")
         }
@@ -141,19 +152,20 @@ public final class HNSWIndex: @unchecked Sendable {
         try Kernels.check(rv_hnsw_create(vectors.cols, config.metric.cMetric, config.m,
                                          config.efConstruction, config.seed, &created), "rv_hnsw_create")
         self.init(handle: created!, config: config, dimension: vectors.cols, mapping: nil, vectorsChecksum: 0)
-        try insert(vectors, threads: config.threads, progress: progress)
+        try insert(vectors, threads: threads, progress: progress)
     }
 
-    /// Adds rows on `config.threads` threads; they get ids `count ..< count + vectors.rows`.
+    /// Adds rows on `threads` threads (0 = all); they get ids `count ..< count + vectors.rows`.
     /// A loaded (memory-mapped) index is first copied into memory.
     /// The corresponding C kernel is `rv_hnsw_add_f32`.
-    public func add(_ vectors: Matrix) throws {
+    public func add(_ vectors: Matrix, threads: Int = 0) throws {
+        try Kernels.checkThreads(threads)
         guard vectors.cols == dimension else {
             throw IndexError.dimensionMismatch(name: "vectors", expected: dimension, found: vectors.cols)
         }
         mutationLock.lock()
         defer { mutationLock.unlock() }
-        try insert(vectors, threads: config.threads, progress: nil)
+        try insert(vectors, threads: threads, progress: nil)
     }
 
     private func insert(_ vectors: Matrix, threads: Int, progress: ((Int) -> Void)?) throws {

@@ -8,6 +8,7 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A search on an index without vectors.
     case emptyIndex
 
+    /// The sentence the CLI prints: what was wrong, the value found and what was expected.
     public var description: String {
         switch self {
         case let .dimensionMismatch(name, expected, found):
@@ -19,5 +20,6 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 extension IndexError: LocalizedError {
+    /// The same sentence as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 }

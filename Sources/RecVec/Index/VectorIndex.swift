@@ -20,8 +20,11 @@ extension HNSWIndex: VectorIndex {}
 /// place (a store version's memory-mapped vectors are not copied). The rows are checked for
 /// non-finite values once, when the index is made, not on every search.
 public final class FlatIndex: VectorIndex, @unchecked Sendable {
+    /// Rows searched (ids `0 ..< count`).
     public let count: Int
+    /// Floats per row.
     public let dimension: Int
+    /// How a query scores a row.
     public let metric: Metric
     private let rows: UnsafeBufferPointer<Float>
     /// Keeps `rows` valid: a memory map, or the buffer this index allocated.
@@ -58,11 +61,15 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
 
     deinit { allocated?.deallocate() }
 
+    /// The `k` best rows for `query`, best first (ties: lower row), among the rows `filter` allows;
+    /// fewer when fewer are allowed. Exact: `efSearch` is ignored. The C kernel is `rv_score_topk_f32`.
     public func search(_ query: [Float], k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil) throws -> [Neighbour] {
         let top = try search(try Matrix(rows: 1, cols: dimension, values: query), k: k, efSearch: efSearch, filter: filter, threads: 1)
         return zip(top.ids, top.scores).filter { $0.0 >= 0 }.map { Neighbour(id: $0.0, score: $0.1) }
     }
 
+    /// The `k` best rows for each row of `queries` on `threads` threads (0 = all), padded with id -1
+    /// where `filter` leaves fewer. Exact: `efSearch` is ignored. The C kernel is `rv_score_topk_f32`.
     public func search(_ queries: Matrix, k: Int, efSearch: Int? = nil, filter: SearchFilter? = nil, threads: Int = 0) throws -> TopK {
         guard queries.cols == dimension else { throw KernelError.sizeMismatch(name: "rows.cols", expected: queries.cols, found: dimension) }
         guard k >= 1 && k <= count else {

@@ -65,7 +65,7 @@ extension TrainedModel {
         }
         guard query.cols == items.cols else { throw StoreError.dimensionMismatch(file: path + "/" + queryFile, expected: items.cols, found: query.cols) }
         return TrainedModel(info: info, retrieval: Retrieval(queryVectors: query, itemVectors: items, metric: info.metric, rule: info.userVectorRule,
-                                                             label: info.label),
+                                                             label: info.label, popularityPrior: info.popularityPrior ?? 0),
                             ids: ids, popularity: popularity)
     }
 

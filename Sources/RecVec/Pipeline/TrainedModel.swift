@@ -13,6 +13,9 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var metric: Metric
     /// How a history becomes a user vector, as evaluated (the recommender's default).
     public var userVectorRule: UserVectorRule
+    /// beta of the popularity prior it was evaluated with (score + beta * log(1 + count));
+    /// nil (older method.json files, or none) means 0.
+    public var popularityPrior: Float?
     /// The settings the model was trained under (seed, preset, rule, session gap, k, ties).
     public var settings: Defaults
     /// Number of rows (items with a vector).
@@ -28,6 +31,11 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var metrics: [String: Double]?
     /// XXH64 of the events file it was trained from, when known.
     public var inputFingerprint: String?
+    /// What validation-based tuning chose (`tuneAndEvaluate`): "chosen" (the knobs that differ
+    /// from the start, the rule and the prior), "hyperparameters" (every family's settings as
+    /// tuned), "search" and "budget"; nil when the model was not tuned. Publish copies it into
+    /// the manifest's configuration as "tuning.chosen", ...
+    public var tuning: [String: String]?
 }
 
 /// One trained method ready to publish: the rows it can rank (items with training events, for a
@@ -69,9 +77,11 @@ public struct TrainedModel: Sendable {
     /// held-out cases by the code path of the eval tables (`Tables.scoredCases`, `Evaluator`), so
     /// its metrics are the table's row for the method. Returns the model (rows: what it can rank),
     /// the split, the cases as scored (indices into `log`'s items), each case's ranked list (item
-    /// ids) and the metrics.
+    /// ids) and the metrics. `popularityPrior` (beta) ranks by score + beta * log(1 + training
+    /// count), and is recorded so that serving ranks the same way.
     public static func trainAndEvaluate(_ method: Method, on log: EventLog, protocol leakFree: HoldOut,
-                                        content: [ContentModality] = [], settings: Defaults = .standard, threads: Int = 0,
+                                        content: [ContentModality] = [], settings: Defaults = .standard, popularityPrior: Float = 0,
+                                        threads: Int = 0,
                                         progress: ((String) -> Void)? = nil, stageDone: ((_ stage: String, _ seconds: Double) -> Void)? = nil) throws
         -> (model: TrainedModel, split: HoldOutSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
         var start = Date()
@@ -85,8 +95,19 @@ public struct TrainedModel: Sendable {
         let trained = try Methods.train(method, corpus: split.training, content: content, configs: settings.methodConfigs(), threads: threads,
                                         progress: progress)
         done("train")
+        return try evaluateTrained(trained, on: log, split: split, leakFree: leakFree, settings: settings, popularityPrior: popularityPrior,
+                                   threads: threads, done: done)
+    }
+
+    /// The evaluation half of `trainAndEvaluate`, for a method already trained on `split`'s
+    /// training part (`Tuner`'s refit, in `tuneAndEvaluate`).
+    static func evaluateTrained(_ trained: TrainedMethod, on log: EventLog, split: HoldOutSplit, leakFree: HoldOut,
+                                settings: Defaults, popularityPrior: Float, threads: Int, done: (String) -> Void) throws
+        -> (model: TrainedModel, split: HoldOutSplit, scoredCases: [EvalCase], lists: [[String]], metrics: RankingMetrics) {
+        let method = trained.method
         var retrieval = trained.retrieval
         retrieval.rule = settings.userVectorRule
+        retrieval.popularityPrior = popularityPrior
         let counts = split.training.counts()
         let cases = Tables.scoredCases(split.cases, method: method, popularity: counts)
         // Evaluator.evaluate, unrolled to keep the lists: the parity test checks serving against them.
@@ -99,21 +120,23 @@ public struct TrainedModel: Sendable {
         // Popularity on the same cases beside the model's own recall: the publish gate's collapse check (`Guards`).
         var stored = metrics.dictionary
         stored[Guards.popularityRecallKey(k: settings.k)] = Evaluator.popularity(cases, k: settings.k, popularity: counts).recall
-        let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, evaluation: evaluation, metrics: stored)
+        let model = make(trained, itemIDs: log.itemIDs.ids, counts: counts, settings: settings, popularityPrior: popularityPrior,
+                         evaluation: evaluation, metrics: stored)
         let ids = log.itemIDs.ids
         done("evaluate")
         return (model, split, cases, lists.map { $0.map { ids[Int($0)] } }, metrics)
     }
 
     /// Keeps the rows the method can rank and records how they score.
-    static func make(_ trained: TrainedMethod, itemIDs: [String], counts: [Int], settings: Defaults,
-                             evaluation: String?, metrics: [String: Double]?) -> TrainedModel {
+    static func make(_ trained: TrainedMethod, itemIDs: [String], counts: [Int], settings: Defaults, popularityPrior: Float = 0,
+                     evaluation: String?, metrics: [String: Double]?) -> TrainedModel {
         let r = trained.retrieval
         let keep = trained.method.needsContent ? Array(counts.indices) : counts.indices.filter { counts[$0] > 0 }
         let retrieval = Retrieval(queryVectors: r.queryVectors.selectingRows(keep), itemVectors: r.itemVectors.selectingRows(keep),
-                                  metric: r.metric, rule: settings.userVectorRule, label: r.label)
+                                  metric: r.metric, rule: settings.userVectorRule, label: r.label, popularityPrior: popularityPrior)
         let info = ModelInfo(method: trained.method, scoring: r.metric == .cosine ? .cosine : .asymmetricDot, label: r.label, metric: r.metric,
-                             userVectorRule: settings.userVectorRule, settings: settings, items: keep.count, dimension: r.itemVectors.cols,
+                             userVectorRule: settings.userVectorRule, popularityPrior: popularityPrior == 0 ? nil : popularityPrior,
+                             settings: settings, items: keep.count, dimension: r.itemVectors.cols,
                              trainingSeconds: trained.seconds, evaluation: evaluation, metrics: metrics)
         return TrainedModel(info: info, retrieval: retrieval, ids: keep.map { itemIDs[$0] }, popularity: keep.map { counts[$0] })
     }
@@ -142,22 +165,25 @@ public struct TrainedModel: Sendable {
                             exclude: c.exclude.compactMap { rowOf[Int($0)] }.sorted(), user: c.user)
         }
         var scored = retrieval
-        scored.rule = settings.userVectorRule
+        scored.rule = settings.userVectorRule // the prior stays `retrieval`'s (a store version's manifest, method.json)
         return (try Evaluator.evaluate(cases, retrieval: scored, k: settings.k, popularity: popularity, threads: threads), unknownTargets)
     }
 
     /// What `EmbeddingStore.publish` takes: item vectors, query vectors when they differ, ids,
     /// training counts, scoring, rule, settings and the held-out metrics.
     public func publishInput(index: HNSWConfig? = HNSWConfig(), inputFingerprint: String? = nil) -> PublishInput {
+        var configuration = ["label": info.label, "hyperparameters": info.tuning?["hyperparameters"] ?? info.settings.methodConfigs().summary]
+        if let evaluation = info.evaluation { configuration["evaluation"] = evaluation }
+        for (key, value) in info.tuning ?? [:] where key != "hyperparameters" { configuration["tuning." + key] = value }
         var input = PublishInput(vectors: retrieval.itemVectors, ids: ids, method: info.method.rawValue,
-                                 configuration: ["label": info.label, "hyperparameters": info.settings.methodConfigs().summary]
-                                     .merging(info.evaluation.map { ["evaluation": $0] } ?? [:]) { a, _ in a },
+                                 configuration: configuration,
                                  metrics: info.metrics ?? [:], inputFingerprint: inputFingerprint ?? info.inputFingerprint,
                                  metric: info.metric, index: index.map { var c = $0; c.metric = info.metric; return c })
         if retrieval.queryVectors != retrieval.itemVectors { input.queryVectors = retrieval.queryVectors }
         input.scoring = info.scoring
         input.userVectorRule = info.userVectorRule
         input.popularity = popularity
+        input.popularityPrior = info.popularityPrior
         input.defaults = info.settings
         return input
     }

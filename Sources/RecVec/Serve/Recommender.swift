@@ -59,9 +59,11 @@ public struct CandidateTrace: Codable, Equatable, Sendable {
     public var item: String
     /// Position among the ANN candidates (0 = nearest).
     public var annRank: Int
-    /// The score the ANN search gave.
+    /// The score the ANN search gave (for a candidate added from the popularity list under a
+    /// popularity prior, its training count).
     public var annScore: Float
-    /// The exact re-score against the user vector.
+    /// The exact re-score against the user vector (with the version's popularity prior, when it
+    /// has one: score + beta * log(1 + training count)).
     public var exactScore: Float
     /// What the popularity penalty subtracted.
     public var popularityPenalty: Float
@@ -105,6 +107,13 @@ public struct RecommendResponse: Codable, Equatable, Sendable {
 /// user vector (`UserVectorRule`, over the query-side vectors when the version has them) -> ANN top-K' with the hard rules as a search filter ->
 /// exact re-score (`Kernels.scores`, C kernel `rv_score_f32`) with an optional popularity
 /// penalty -> greedy selection with optional MMR diversity and the per-category cap -> response.
+///
+/// A version whose manifest records a popularity prior beta (`Manifest.popularityPrior`) is
+/// ranked by score + beta * log(1 + training count), as it was evaluated, through the type
+/// evaluation ranks with (`PopularityPrior`, built once here from `popularity.rvv`): without an
+/// HNSW index the exact search itself ranks by it (the served list is the evaluated one); with an
+/// index the K' nearest by the plain score and the K' most popular allowed items are re-ranked
+/// with it, which is approximate (an item in neither set can belong in the top k).
 public final class Recommender: @unchecked Sendable {
     /// The version this recommender serves.
     public let version: StoreVersion
@@ -119,6 +128,13 @@ public final class Recommender: @unchecked Sendable {
     private let hasCatalog: Bool
     /// Rows by training count, most popular first (ties: lower row), when the version stores counts.
     private let popularityOrder: [Int32]?
+    /// The version's popularity prior over its rows (nil when beta is 0 or absent).
+    private let prior: PopularityPrior?
+    /// Exact search by score + prior, for a version without an HNSW index.
+    private let priorIndex: FlatIndex?
+
+    /// beta of the popularity prior this recommender ranks with (the manifest's; 0 = none).
+    public var popularityPrior: Float { prior?.beta ?? 0 }
 
     /// The rule user vectors are built by: the config's, else the manifest's, else the default.
     public var userVectorRule: UserVectorRule { config.userVectorRule ?? version.manifest.userVectorRule ?? .default }
@@ -168,6 +184,17 @@ public final class Recommender: @unchecked Sendable {
             let c = counts.values
             return Ranking.top(c.count, of: c.count, key: { c[$0] }).map { Int32($0) }
         }
+        (prior, priorIndex) = try Self.makePrior(version)
+    }
+
+    /// The version's popularity prior and, without an HNSW index, the exact index that ranks by
+    /// it (one copy of the item rows with a log-count column; `Manifest.read` has checked that a
+    /// version with beta != 0 stores its counts).
+    private static func makePrior(_ version: StoreVersion) throws -> (PopularityPrior?, FlatIndex?) {
+        guard let beta = version.manifest.popularityPrior, beta != 0, let counts = version.popularity else { return (nil, nil) }
+        let prior = try PopularityPrior(itemVectors: version.vectors.matrix(), metric: version.manifest.metric,
+                                        popularity: counts.values.map { Int($0) }, beta: beta, threads: 1)
+        return (prior, version.index == nil ? try FlatIndex(prior.items, metric: .dot) : nil)
     }
 
     private static func check(popularityPenalty: Float, diversity: Float) throws {
@@ -220,11 +247,34 @@ public final class Recommender: @unchecked Sendable {
         var candidateMatrix = Matrix(rows: 0, cols: dimension)
         if let userVector {
             let ef = max(config.efSearch ?? version.manifest.index?.efSearch ?? kPrime, kPrime)
-            candidates = kPrime == 0 ? [] : try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
-            // Stage 3: exact re-score and popularity penalty.
+            // With a prior and no HNSW index, the exact search ranks by score + prior (as evaluated).
+            let priorQuery = prior.map { $0.query(userVector) }
+            if kPrime == 0 {
+                candidates = []
+            } else if let priorIndex, let priorQuery {
+                candidates = try priorIndex.search(priorQuery, k: min(kPrime, version.count), efSearch: nil, filter: filter)
+            } else {
+                var found = try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
+                if prior != nil, let order = popularityOrder, let counts = version.popularity?.values {
+                    // The prior lifts popular items the plain-score neighbours can miss: add the K' most popular allowed rows.
+                    var taken = Set(found.map(\.id)), added = 0
+                    for row in order where added < kPrime && filter?.allows(row) ?? true {
+                        added += 1
+                        if taken.insert(row).inserted { found.append(Neighbour(id: row, score: counts[Int(row)])) }
+                    }
+                }
+                candidates = found
+            }
+            // Stage 3: exact re-score (with the prior, when the version has one) and popularity penalty.
             candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)
-            exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
-                                                                 rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
+            if let prior, let priorQuery {
+                exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension + 1, values: priorQuery),
+                                                                     rows: prior.rows(candidates.map(\.id)),
+                                                                     metric: .dot, threads: 1).values
+            } else {
+                exact = candidates.isEmpty ? [] : try Kernels.scores(queries: Matrix(rows: 1, cols: dimension, values: userVector),
+                                                                     rows: candidateMatrix, metric: version.manifest.metric, threads: 1).values
+            }
             penalty = candidates.map { penaltyWeight * popularityOfRow[Int($0.id)] }
         } else {
             guard let order = popularityOrder, let counts = version.popularity?.values else {
@@ -291,7 +341,8 @@ public final class Recommender: @unchecked Sendable {
     }
 
     /// The `k` items nearest to item `id` (itself excluded): the list a one-item history gives
-    /// with every rule off, under the version's metric and sides. Throws `ServeError.unknownItem`
+    /// with every rule off, under the version's metric and sides (similarity only: the version's
+    /// popularity prior, if any, is not added). Throws `ServeError.unknownItem`
     /// when the version has no vector for `id`.
     public func mostSimilar(to id: String, k: Int) throws -> [Recommendation] {
         guard k > 0 else { throw ServeError.invalidArgument(name: "k", value: "\(k)", expected: "> 0") }

@@ -30,6 +30,8 @@ public struct PublishInput: Sendable {
     /// Training events per row (`Corpus.counts()`): what a request with no known history falls
     /// back to; written as `popularity.rvv`.
     public var popularity: [Int]?
+    /// beta of the popularity prior, as evaluated (nil or 0: none); needs `popularity`.
+    public var popularityPrior: Float?
     /// The settings the model was trained and evaluated under, recorded in the manifest.
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`), recorded in the manifest.
@@ -86,8 +88,9 @@ extension EmbeddingStore {
     /// With a `gate`, the new version must pass it against the current one, or the publish is
     /// undone and `StoreError.gateRefused` says why. `keep` then removes the versions outside
     /// the `keep` that served most recently (see `garbageCollect`; never the current one, never
-    /// an orphan). `afterStep` is a test hook called after each step.
-    public func publish(_ input: PublishInput, gate: (any PublishCheck)? = nil, keep: Int? = nil,
+    /// an orphan). The index is built on `threads` threads (0 = all; 1 gives the same graph on
+    /// every run). `afterStep` is a test hook called after each step.
+    public func publish(_ input: PublishInput, gate: (any PublishCheck)? = nil, keep: Int? = nil, threads: Int = 0,
                         progress: ((String) -> Void)? = nil, afterStep: ((PublishStep) throws -> Void)? = nil) throws -> PublishResult {
         guard input.ids.count == input.vectors.rows else {
             throw StoreError.countMismatch(file: "ids", expected: input.vectors.rows, found: input.ids.count)
@@ -118,6 +121,12 @@ extension EmbeddingStore {
             }
             if let bad = popularity.first(where: { $0 < 0 }) {
                 throw StoreError.invalidInput(file: "popularity", reason: "counts must be >= 0, got \(bad)")
+            }
+        }
+        if let beta = input.popularityPrior, beta != 0 {
+            guard beta.isFinite else { throw StoreError.invalidInput(file: "popularityPrior", reason: "must be a finite number, got \(beta)") }
+            guard input.popularity != nil else {
+                throw StoreError.invalidInput(file: "popularityPrior", reason: "a prior of \(beta) needs the training counts (popularity) it is applied to")
             }
         }
 
@@ -164,7 +173,7 @@ extension EmbeddingStore {
                 if let config = input.index {
                     progress?("building the HNSW index (M \(config.m), efConstruction \(config.efConstruction))")
                     let every = max(1, input.vectors.rows / 10)
-                    let index = try HNSWIndex(vectors: input.vectors, config: config, progress: progress.map { report in
+                    let index = try HNSWIndex(vectors: input.vectors, config: config, threads: threads, progress: progress.map { report in
                         { inserted in if inserted % every == 0 { report("indexed \(inserted) / \(input.vectors.rows)") } }
                     })
                     let indexPath = staging + "/" + Manifest.indexFile
@@ -179,12 +188,12 @@ extension EmbeddingStore {
                     let vectors = input.vectors.values.withUnsafeBytes { XXH64.hash($0) }
                     return checksumHex(XXH64.hash(idBytes, seed: vectors))
                 }()
-                var config = input.index
-                config?.threads = 0
                 let manifest = Manifest(version: name, createdAt: Date(), method: input.method, configuration: input.configuration,
                                         inputFingerprint: fingerprint, metrics: input.metrics, metric: input.index?.metric ?? input.metric,
-                                        dimension: input.vectors.cols, count: input.vectors.rows, index: config, files: files,
-                                        scoring: input.scoring, userVectorRule: input.userVectorRule, defaults: input.defaults, run: input.run)
+                                        dimension: input.vectors.cols, count: input.vectors.rows, index: input.index, files: files,
+                                        scoring: input.scoring, userVectorRule: input.userVectorRule,
+                                        popularityPrior: input.popularityPrior == 0 ? nil : input.popularityPrior,
+                                        defaults: input.defaults, run: input.run)
                 try DurableIO.write(path: staging + "/" + Manifest.fileName, data: try manifest.encoded())
                 try step(.manifestWritten)
                 try DurableIO.syncDirectory(staging)

@@ -69,6 +69,10 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// How a history becomes a user vector, as evaluated; `Recommender` uses it unless told
     /// otherwise. nil in older versions (the recommender then uses `UserVectorRule.default`).
     public var userVectorRule: UserVectorRule?
+    /// beta of the popularity prior the model was evaluated with: `Recommender` ranks by
+    /// score + beta * log(1 + training count), the counts being `popularity.rvv`. nil (versions
+    /// published before it was recorded, or without a prior) means 0.
+    public var popularityPrior: Float?
     /// The settings the model was trained and evaluated under (`Defaults`).
     public var defaults: Defaults?
     /// What produced the version (`recvec pipeline`): inputs' fingerprints, config, metrics, timings.
@@ -153,6 +157,12 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw StoreError.corruptManifest(file: path, reason: "names the file \(VectorFile.printable(name.utf8.prefix(80)))"
                 + (outside ? ", a path outside its version folder" : ", which is not a file of a version")
                 + " (expected \(knownFiles.sorted().joined(separator: ", ")))")
+        }
+        if let beta = manifest.popularityPrior, beta != 0 {
+            guard beta.isFinite else { throw StoreError.corruptManifest(file: path, reason: "popularityPrior must be a finite number, got \(beta)") }
+            guard manifest.files[popularityFile] != nil else {
+                throw StoreError.corruptManifest(file: path, reason: "popularityPrior \(beta) needs the training counts \(popularityFile), which the version lacks")
+            }
         }
         for name in [vectorsFile, idsFile] + (manifest.index == nil ? [] : [indexFile]) {
             guard let record = manifest.files[name], record.checksum != nil else {

@@ -42,7 +42,9 @@ public enum ContentFusion {
 /// places cold items, which have content but no events, among the behaviour vectors.
 public struct RidgeMap: Sendable {
     let weights: DoubleMatrix
+    /// x̄: the mean content vector of the warm items the map was fitted on.
     public let contentMean: [Double]
+    /// ȳ: the mean behaviour vector of the same items.
     public let behaviourMean: [Double]
 
     /// - Parameters:
@@ -102,6 +104,7 @@ public struct FusionConfig: Equatable, Sendable, Codable {
     /// Ridge penalty of the content -> behaviour map.
     public var ridgeLambda = 1.0
 
+    /// The defaults above: equal weights, ridge penalty 1.
     public init() {}
 }
 

@@ -12,17 +12,24 @@ import Foundation
 ///     payload: rows + 1 row offsets (i64 LE), Z columns (i32 LE, ascending within a row), Z values (f32 LE)
 ///     trailer: XXH64 of every byte before it
 package struct CooccurrenceCounts: Equatable, Sendable {
+    /// The file's first eight bytes.
     public static let magic = "RVCOUNTS"
+    /// The format version this build writes and reads.
     public static let formatVersion: UInt32 = 1
+    /// The suffix of a counts file.
     public static let fileSuffix = ".rvcsr"
     static let dtypeFloat32: UInt32 = 1
 
+    /// The counts, items x items, CSR.
     public var matrix: SparseMatrix
+    /// The window the counts were made with.
     public var window: Int
+    /// How a pair at distance d counted.
     public var weighting: CooccurrenceWeighting
     /// Tokens of the corpus (or corpora) these counts come from.
     public var tokens: Int
 
+    /// Counts from their matrix and how they were made.
     public init(matrix: SparseMatrix, window: Int, weighting: CooccurrenceWeighting, tokens: Int) {
         self.matrix = matrix
         self.window = window
@@ -97,6 +104,7 @@ package struct CooccurrenceCounts: Equatable, Sendable {
         private var offsets: [Int64] = [], columns: [Int32] = [], values: [Double] = []
         private var tokens = 0
 
+        /// An empty sum.
         public init() {}
 
         /// Adds `counts`; throws when its shape, window or weighting differs from the first added.

@@ -23,9 +23,13 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
 /// Hyperparameters the behaviour families share (PPMI+SVD, Item2Vec, graph walks), set once for
 /// all of them; nil keeps the preset's value. Epochs and negatives concern the two SGNS families.
 public struct SharedHyperparameters: Codable, Equatable, Sendable {
+    /// Embedding dimension of every behaviour family.
     public var dimension: Int?
+    /// Co-occurrence / skip-gram window of every behaviour family.
     public var window: Int?
+    /// SGNS epochs (Item2Vec) and walk passes (graph walks).
     public var epochs: Int?
+    /// SGNS noise samples per centre.
     public var negatives: Int?
     /// SGNS subsampling threshold (0 = off) of Item2Vec and graph walks; setting it turns off
     /// `MethodConfigs.scaleSubsampleToCatalogue`.
@@ -35,6 +39,7 @@ public struct SharedHyperparameters: Codable, Equatable, Sendable {
     /// PPMI+SVD with asymmetric dot: add log popularity to the score.
     public var popularityBias: Bool?
 
+    /// Shared values; each nil keeps the preset's.
     public init(dimension: Int? = nil, window: Int? = nil, epochs: Int? = nil, negatives: Int? = nil, subsample: Double? = nil,
                 scoring: RetrievalScoring? = nil, popularityBias: Bool? = nil) {
         self.dimension = dimension
@@ -80,9 +85,13 @@ extension MethodConfigs {
 /// library's), preset `tuned`. The README says which flags reproduce tables measured otherwise. `threads` is not here: it changes how fast a
 /// model trains, not which model (except Hogwild SGNS's order), and is passed beside.
 public struct Defaults: Codable, Equatable, Sendable {
+    /// Seed of every random draw (initial vectors, negatives, walks, SVD sketches).
     public var seed: UInt64 = 42
+    /// The named hyperparameter set the families start from.
     public var preset: Preset = .tuned
+    /// Values set once for all behaviour families, over the preset's.
     public var shared = SharedHyperparameters()
+    /// How a user's history becomes one query vector.
     public var userVectorRule: UserVectorRule = .recencyWeighted(count: 5, decay: 0.8)
     /// Per user, a gap longer than this many seconds starts a new session (logs without a session column).
     public var sessionGapSeconds: Int64 = 30 * 60
@@ -93,10 +102,13 @@ public struct Defaults: Codable, Equatable, Sendable {
     /// Items the user already consumed are not recommended (evaluation and serving alike).
     public var excludeSeen = true
 
+    /// Every default as documented above.
     public static let standard = Defaults()
 
+    /// The documented defaults (`standard`).
     public init() {}
 
+    /// Sessions of a log without a session column: a new one after `sessionGapSeconds` of inactivity.
     public var sessionRule: SessionRule { .inactivityGap(seconds: sessionGapSeconds) }
 
     /// The preset's settings under this seed, with `shared` applied.

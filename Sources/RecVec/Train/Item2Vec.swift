@@ -17,15 +17,18 @@ public struct GraphWalkConfig: Equatable, Sendable, Codable {
     public var graphWindow = 5
     /// Heaviest neighbours kept per item before symmetrising.
     public var neighbours = 20
+    /// How walks move over the item graph (walks per node, length, node2vec p and q).
     public var walks = WalkConfig()
     /// SGNS on the walks; `sgns.epochs` passes, each over freshly drawn walks.
     public var sgns = SkipGramConfig()
     /// Walks generated and handed to the trainer at a time: memory is bounded by one chunk.
     public var chunkNodes = 4096
 
+    /// The defaults above.
     public init() {}
 }
 
+/// Family 3's training: the item graph, then SGNS over walks streamed from it.
 public enum GraphWalks {
     /// The item graph of `corpus` (top-`neighbours` co-occurring items, symmetrised).
     public static func itemGraph(_ corpus: Corpus, window: Int, neighbours: Int, threads: Int = 0) throws(KernelError) -> ItemGraph {

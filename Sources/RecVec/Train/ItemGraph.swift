@@ -2,14 +2,19 @@
 /// `neighbours[offsets[v] ..< offsets[v + 1]]`, ascending, with positive `weights`.
 /// Memory is linear in the number of edges.
 public struct ItemGraph: Equatable, Sendable {
+    /// Nodes (items), ids `0 ..< nodeCount`.
     public let nodeCount: Int
+    /// CSR row offsets: `nodeCount + 1` entries, node v's edges at `offsets[v] ..< offsets[v + 1]`.
     public let offsets: [Int64]
+    /// The neighbour of each directed half-edge, ascending within a node.
     public let neighbours: [Int32]
+    /// The (positive) weight of each directed half-edge.
     public let weights: [Float]
 
     /// Edge (directed half) count: twice the undirected edges.
     public var edgeCount: Int { neighbours.count }
 
+    /// Neighbours of node `v`.
     public func degree(_ v: Int) -> Int { Int(offsets[v + 1] - offsets[v]) }
 
     /// The graph of an undirected edge list; a pair listed twice keeps the larger weight.

@@ -38,16 +38,23 @@ public enum RetrievalScoring: String, Sendable, Codable {
 /// Every family's settings, and the scoring used for each at retrieval: what determines the
 /// vectors and nothing else (threads are an argument of `Methods.train`).
 public struct MethodConfigs: Equatable, Sendable {
+    /// PPMI+SVD's settings.
     public var ppmiSVD = PPMISVDConfig()
+    /// How PPMI+SVD's vectors score at retrieval (`U·U` cosine or `U·V` dot).
     public var ppmiScoring = RetrievalScoring.cosine
     /// With `asymmetricDot`: append a coordinate so that the dot product adds
     /// `log P_alpha(item)`, turning PMI(query, item) into log P(item | query) (up to a per-query
     /// constant): the popularity that PMI divides out is what next-item prediction needs back.
     public var ppmiPopularityBias = false
+    /// Item2Vec's SGNS settings.
     public var item2vec = SkipGramConfig()
+    /// How Item2Vec's vectors score (input·input cosine or input·output dot).
     public var item2vecScoring = RetrievalScoring.cosine
+    /// Graph walks' settings (graph, walks, SGNS).
     public var walks = GraphWalkConfig()
+    /// How the walk vectors score (input·input cosine or input·output dot).
     public var walksScoring = RetrievalScoring.cosine
+    /// How `fused` weighs behaviour against content.
     public var fusion = FusionConfig()
     /// The behaviour vectors `fused` builds on.
     public var fusionBase = Method.ppmiSVD
@@ -67,6 +74,7 @@ public struct MethodConfigs: Equatable, Sendable {
         return max(configured, 10 / Double(items))
     }
 
+    /// Every family's own defaults (see `seed(seed:)` and `tuned(seed:)` for the presets).
     public init() {}
 
     /// A reconstruction of the seed's hyperparameters (the seed's code is lost): d = 32, window 5,
@@ -125,11 +133,15 @@ public struct MethodConfigs: Equatable, Sendable {
 
 /// What a trained method hands to evaluation, serving and `train --out`.
 public struct TrainedMethod: Sendable {
+    /// The family trained.
     public var method: Method
+    /// Its vectors and how they score.
     public var retrieval: Retrieval
+    /// Wall-clock seconds training took.
     public var seconds: Double
 }
 
+/// Trains any family by name (`Method`) and turns its vectors into a `Retrieval`.
 public enum Methods {
     /// Trains `method` on `corpus`.
     /// - Parameters:

@@ -14,6 +14,7 @@ public struct PPMIConfig: Equatable, Sendable, Codable {
     /// Shift k (>= 1): subtract log k before clipping at 0; 1 is no shift.
     public var shift: Double = 1
 
+    /// A PPMI configuration (defaults: alpha 0.75, no shift).
     public init(contextSmoothing: Double = 0.75, shift: Double = 1) {
         self.contextSmoothing = contextSmoothing
         self.shift = shift
@@ -27,6 +28,7 @@ public struct PPMIConfig: Equatable, Sendable, Codable {
     }
 }
 
+/// The PPMI transform of co-occurrence counts, dense or sparse (see `PPMIConfig` for the formula).
 public enum PPMI {
     /// PPMI of dense counts, in double precision (the input of the dense SVD path).
     static func dense(_ counts: Matrix, config: PPMIConfig = PPMIConfig()) throws(KernelError) -> DoubleMatrix {

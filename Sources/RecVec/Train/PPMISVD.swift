@@ -3,27 +3,35 @@
 /// Holds only what determines the vectors; how many threads compute them is an argument of
 /// `PPMISVD.factorize` (a configuration decoded from an older manifest may carry `threads`: ignored).
 public struct PPMISVDConfig: Equatable, Sendable, Codable {
+    /// Embedding dimension: the rank of the truncated SVD.
     public var dimension = 32
     /// Co-occurrence window inside a session (pairs at distance 1 ... window).
     public var window = 5
+    /// How a pair at distance d counts: 1, or 1/d.
     public var weighting: CooccurrenceWeighting = .count
     /// Count only "b after a" pairs (forward, next-item windows; `Kernels.cooccurrenceDense` with
     /// `direction: .forward`): the PPMI matrix is then not symmetric, its rows (U) describe an
     /// item as a predecessor and its columns (V) as a successor, so asymmetric-dot scoring
     /// ranks what comes next. Off: symmetric windows.
     public var directional = false
+    /// Smoothing and shift of the PPMI transform.
     public var ppmi = PPMIConfig()
     /// Exponent p of the singular values in `U S^p`: 0, 0.5 (the usual best, Levy et al.) or 1.
     public var eigenvalueExponent = 0.5
+    /// Extra sketch columns of the randomized SVD beyond `dimension` (accuracy for time).
     public var oversampling = 10
+    /// Power iterations of the randomized SVD (sharpen a slowly decaying spectrum).
     public var powerIterations = 4
     /// Catalogs larger than this take the sparse path (CSR counts, sparse PPMI, sparse products).
     public var denseLimit = 4096
+    /// Seed of the randomized SVD's Gaussian sketch.
     public var seed: UInt64 = 1
 
+    /// The defaults above.
     public init() {}
 }
 
+/// Family 1's training: co-occurrence counts, PPMI, truncated SVD.
 public enum PPMISVD {
     /// Item vectors (`corpus.vocabularySize x dimension`) from `corpus`.
     /// `progress` receives a line per stage.

@@ -10,6 +10,7 @@ public struct WalkConfig: Equatable, Sendable, Codable {
     /// node2vec in-out parameter: moving away from the previous node's neighbourhood weighs 1/q.
     public var q = 1.0
 
+    /// A walk configuration (defaults: DeepWalk, 10 walks of 40 nodes per node).
     public init(walksPerNode: Int = 10, walkLength: Int = 40, p: Double = 1, q: Double = 1) {
         self.walksPerNode = walksPerNode
         self.walkLength = walkLength
@@ -31,11 +32,14 @@ public struct WalkConfig: Equatable, Sendable, Codable {
 /// with probability bias(t, x) / max(1/p, 1, 1/q), where bias is 1/p if x == t, 1 if x is a
 /// neighbour of t and 1/q otherwise. No per-edge table of size deg^2 is ever built.
 public struct RandomWalker: Sendable {
+    /// The graph walked.
     public let graph: ItemGraph
+    /// How walks move.
     public let config: WalkConfig
     private let aliasProbability: [Float]
     private let aliasIndex: [Int32]
 
+    /// Validates `config` and builds the alias tables of `graph`'s first-order steps.
     public init(graph: ItemGraph, config: WalkConfig) throws(KernelError) {
         try config.validate()
         self.graph = graph

@@ -32,6 +32,7 @@ public enum UserVectorRule: Equatable, Sendable, Codable, CustomStringConvertibl
         }
     }
 
+    /// Decodes the rule from its text form (`last:N` or `recency:N:DECAY`).
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let rule = UserVectorRule(text) else {
@@ -41,6 +42,7 @@ public enum UserVectorRule: Equatable, Sendable, Codable, CustomStringConvertibl
         self = rule
     }
 
+    /// Encodes the rule as its text form (`description`).
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
