@@ -30,11 +30,9 @@ final class PrefaultTests: XCTestCase {
         let store = try EmbeddingStore(path: dir, create: true)
         var random = TestRandom(seed: 7)
         let rows = 8192, dim = 64 // 2 MiB of vectors
-        var hnsw = HNSWConfig()
-        hnsw.threads = 1
         let input = PublishInput(vectors: try Matrix(rows: rows, cols: dim, values: random.floats(rows * dim)),
-                                 ids: (0 ..< rows).map { "i\($0)" }, method: "test", index: hnsw)
-        let name = try store.publish(input).version
+                                 ids: (0 ..< rows).map { "i\($0)" }, method: "test", index: HNSWConfig())
+        let name = try store.publish(input, threads: 1).version
 
         // Opened without full verification, only the header and trailer pages were read.
         let version = try store.open(name, verify: .quick)
