@@ -134,20 +134,22 @@ final class VersionFollower: @unchecked Sendable {
     /// Counts one answered recommend request toward the live signals of `version`.
     func record(version: String, status: Int, fallback: Bool, items: [String], seconds: Double) {
         let breach: (window: SignalWindow, reason: String)? = lock.withLock {
-            guard var w = window, w.version == version, !rollingBack else { return nil }
-            if w.elapsed > config.rollback.windowSeconds {
+            guard window?.version == version, !rollingBack else { return nil }
+            if window!.elapsed > config.rollback.windowSeconds {
+                logger.info("version passed its watch window", metadata: ["version": "\(version)", "requests": "\(window!.requests)"])
                 window = nil
-                logger.info("version passed its watch window", metadata: ["version": "\(version)", "requests": "\(w.requests)"])
                 return nil
             }
-            w.add(status: status, fallback: fallback, items: items, seconds: seconds)
-            window = w
-            guard w.requests >= config.rollback.minRequests, w.requests % 10 == 0 else { return nil }
-            let signals = w.signals()
+            // In place: a copy (`var w = window`) made every request copy the window's set of
+            // distinct items (up to every id of the version) under the lock before adding to it.
+            window!.add(status: status, fallback: fallback, items: items, seconds: seconds)
+            let requests = window!.requests
+            guard requests >= config.rollback.minRequests, requests % 10 == 0 else { return nil }
+            let signals = window!.signals()
             metrics.liveSignals(signals)
             guard let reason = signals.breach(config.rollback) else { return nil }
             rollingBack = true
-            return (w, reason)
+            return (window!, reason)
         }
         guard let breach else { return }
         Task.detached { self.rollBack(breach.window, reason: breach.reason) }
