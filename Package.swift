@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "BenchSupport", dependencies: ["RecVec"], path: "Benchmarks/BenchSupport"),
 
         // MARK: tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RecVec"], path: "Tests/TestSupport"),
         .testTarget(name: "CKernelsTests", dependencies: ["RecVec", "KernelTwins", "CKernels", "TestSupport"]),
         // Resources: small public-domain fixtures (the karate graph), so no test of them needs ../shared.
         .testTarget(name: "RecVecTests", dependencies: ["RecVec", "KernelTwins", "TestSupport"],

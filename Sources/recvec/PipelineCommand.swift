@@ -300,6 +300,10 @@ struct PipelineConfig: Codable {
         if let threads, threads < 0 { throw Problem(file, "threads must be >= 0, got \(threads)") }
         if let keep, keep < 1 { throw Problem(file, "keep must be at least 1, got \(keep)") }
         if let beta = settings?.popularityPrior, !beta.isFinite { throw Problem(file, "settings.popularityPrior must be a finite number, got \(beta)") }
+        if let budget = tune?.budget, TuneBudget.seconds(budget) == nil {
+            throw Problem(file, "tune.budget must be seconds such as 60, 60s or 2m, got '\(budget)'")
+        }
+        if let trials = tune?.trials, trials < 1 { throw Problem(file, "tune.trials must be at least 1, got \(trials)") }
         if let k = settings?.k, k < 1 { throw Problem(file, "settings.k must be at least 1, got \(k)") }
         for (name, value) in [("dimension", settings?.dimension), ("window", settings?.window), ("epochs", settings?.epochs), ("negatives", settings?.negatives)] {
             if let value, value < 1 { throw Problem(file, "settings.\(name) must be at least 1, got \(value)") }

@@ -141,7 +141,7 @@ enum TuneOutput {
         if json {
             func m(_ x: RankingMetrics?) -> Any { x.map { ["recall@\(k)": $0.recall, "ndcg@\(k)": $0.ndcg, "coverage@\(k)": $0.coverage] } ?? NSNull() }
             let object: [String: Any] = [
-                "protocol": protocolName(report.leakFree), "ties": report.ties.rawValue, "validation_cases": report.validationCases, "test_cases": report.testCases,
+                "protocol": protocolName(report.holdOut), "ties": report.ties.rawValue, "validation_cases": report.validationCases, "test_cases": report.testCases,
                 "search_seconds": report.searchSeconds, "total_seconds": report.totalSeconds, "trials": report.trials.count,
                 "budget_exhausted": report.budgetExhausted, "load_average": load,
                 "families": report.families.map { ["method": $0.candidate.method.rawValue, "config": $0.candidate.summary, "scoring": $0.scoring,
@@ -153,7 +153,7 @@ enum TuneOutput {
             Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
-        Swift.print("\(TuneOutput.protocolName(report.leakFree)), ties: \(report.ties.rawValue); \(report.validationCases) validation cases (carved from training), \(report.testCases) test cases")
+        Swift.print("\(TuneOutput.protocolName(report.holdOut)), ties: \(report.ties.rawValue); \(report.validationCases) validation cases (carved from training), \(report.testCases) test cases")
         Swift.print(String(format: "search %.1f s, %d trials%@; total %.1f s (load average %@)", report.searchSeconds, report.trials.count,
                            report.budgetExhausted ? ", stopped by the budget or --trials" : ", finished", report.totalSeconds, load))
         Swift.print(pad("method", 12) + pad("val HR@\(k)", 11) + pad("test HR@\(k)", 12) + pad("ndcg@\(k)", 10) + pad("cover@\(k)", 10) + "configuration")

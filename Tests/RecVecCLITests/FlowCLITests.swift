@@ -185,6 +185,15 @@ final class FlowCLITests: XCTestCase {
         let refused = try runRecVec(["pipeline", config, "--budget", "5s"])
         XCTAssertEqual(refused.status, 64, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("--budget and --trials need --tune"), refused.stderr)
+        // A bad "tune" key is a usage error naming it, before anything is read or written.
+        let bad = dir + "/bad-tune.json"
+        try #"{"events": {"path": "gen/events.csv"}, "method": "ppmi-svd", "store": "never", "tune": {"budget": "soon"}}"#
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let badRun = try runRecVec(["pipeline", bad])
+        XCTAssertEqual(badRun.status, 64, badRun.stderr)
+        XCTAssertTrue(badRun.stderr.contains("tune.budget must be seconds such as 60, 60s or 2m, got 'soon'"), badRun.stderr)
+        XCTAssertFalse(badRun.stderr.contains("reading"), "refused before the events are read: \(badRun.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never"))
     }
 
     /// Examples/csv-to-recommendations: the documented library path, CSV to recommendations.

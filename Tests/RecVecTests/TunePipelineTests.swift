@@ -67,7 +67,7 @@ final class TunePipelineTests: XCTestCase {
         start.ppmiSVD.dimension = 8
         let report = try Tuner.tune(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, content: [], start: start,
                                     excludeSeen: true, options: options, seed: 3, threads: 1)
-        XCTAssertEqual(report.leakFree, .timeCutoff(cutoff))
+        XCTAssertEqual(report.holdOut, .timeCutoff(cutoff))
         let split = try EvalCases.holdOut(log, protocol: .timeCutoff(cutoff), sessions: .sessionColumn, excludeSeen: true)
         XCTAssertEqual(report.testCases, split.cases.count)
         XCTAssertTrue(split.trainLog.timestamps.allSatisfy { $0 < cutoff })

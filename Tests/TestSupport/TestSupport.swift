@@ -1,4 +1,5 @@
 import Foundation
+import RecVec
 import XCTest
 
 /// Helpers shared by every test target.
@@ -74,17 +75,11 @@ public enum TestSupport {
     }
 }
 
-/// A deterministic generator for test inputs (SplitMix64).
+/// A deterministic generator for test inputs: the library's one SplitMix64 with a few helpers.
 public struct TestRandom {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { generator.next() }
     /// Uniform in [0, 1).
     public mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Uniform in [-1, 1).

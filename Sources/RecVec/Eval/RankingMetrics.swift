@@ -59,8 +59,15 @@ extension RankingMetrics {
         return acc / (Double(n) * Double(total))
     }
 
-    /// Metrics of ranked lists (`lists[i]` for case i, best first, at most `k` ids) against `targets`.
-    /// - Parameter popularity: training counts per item (catalog size = its count).
+    /// Metrics of ranked lists against the held-out targets, O(cases x k + items log items).
+    /// - Parameters:
+    ///   - lists: `lists[i]` the ranked item indices of case i, best first (only the first `k` count),
+    ///     each below `popularity.count`.
+    ///   - targets: the held-out item of each case; as many as `lists`.
+    ///   - k: the cut-off of every metric.
+    ///   - popularity: training counts per item (catalog size = its count).
+    /// - Returns: recall (hit rate), NDCG, MRR, coverage, mean popularity percentile, Gini and rare
+    ///   share at `k`; every rate is a mean over the cases (0 when there are none).
     public static func evaluate(lists: [[Int32]], targets: [Int32], k: Int, popularity: [Int]) -> RankingMetrics {
         precondition(lists.count == targets.count, "evaluate: \(lists.count) lists for \(targets.count) targets")
         let percentiles = popularityPercentiles(popularity)

@@ -109,7 +109,7 @@ package struct TuneReport: Sendable {
     public var ties: TieRule
     /// The split of the test part: leave-last-out, or time-cutoff at the test cutoff (the
     /// validation part is then the last time slice of the training part).
-    public var leakFree: HoldOut
+    public var holdOut: HoldOut
     /// Number of validation cases carved from the training part.
     public var validationCases: Int
     /// Number of test cases.
@@ -185,7 +185,7 @@ package enum Tuner {
         }
         let searchSeconds = Date().timeIntervalSince(searchBegan)
         progress?(String(format: "tune: search took %.1f s, %d trials%@", searchSeconds, search.trials.count,
-                         search.exhausted ? " (stopped by the budget)" : ""))
+                         search.exhausted ? (options.maxTrials == nil ? " (stopped by the budget)" : " (stopped by the trial limit)") : ""))
 
         // Baselines on validation (EASE's lambda picked there) and on test.
         var baselines: [TunedBaseline] = []
@@ -244,7 +244,7 @@ package enum Tuner {
             families_.append(TunedFamily(candidate: candidate, validation: val, test: test, scoring: scoring, warnings: warnings, refitted: model))
         }
         return TuneReport(families: families_, baselines: baselines, trials: search.trials, budgetExhausted: search.exhausted,
-                          searchSeconds: searchSeconds, totalSeconds: Date().timeIntervalSince(began), ties: ties, leakFree: leakFree,
+                          searchSeconds: searchSeconds, totalSeconds: Date().timeIntervalSince(began), ties: ties, holdOut: leakFree,
                           validationCases: validation.cases.count, testCases: split.cases.count, k: k, split: split)
     }
 

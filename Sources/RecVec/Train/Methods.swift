@@ -145,6 +145,9 @@ public struct TrainedMethod: Sendable {
 public enum Methods {
     /// Trains `method` on `corpus`.
     /// - Parameters:
+    ///   - method: the family to train.
+    ///   - corpus: the training sessions (dense item indices).
+    ///   - configs: every family's hyperparameters; `method`'s own are used (and `fusionBase`'s for `fused`).
     ///   - content: content modalities (rows = items of `corpus`); needed by `content` and `fused`.
     ///   - cold: items without events in `corpus` whose behaviour vectors `fused` places from content.
     ///   - threads: threads of every stage (0 = all); an execution option, not part of `configs`.
