@@ -4,6 +4,7 @@
 #
 #   Benchmarks/servebench-http/run.sh            # every phase
 #   PHASES="synthetic movielens" SOAK=120 Benchmarks/servebench-http/run.sh
+#   RECVEC_BIN=/tmp/recvec-before WORK=/tmp/sb PHASES=synthetic Benchmarks/servebench-http/run.sh
 #
 # Phases (PHASES, default "synthetic movielens publish soak"):
 #   synthetic  100k x 64 embedding-shaped vectors, HNSW (M 16, efConstruction 200, efSearch 64),
@@ -11,8 +12,9 @@
 #   movielens  item2vec on MovieLens 100K (`recvec train`), histories from u.data
 #   For each: recall@20 of both services against exact search, throughput at saturation
 #   (wrk -t2 -c$CONNS for $SECONDS_LOAD s), then latency at half of each side's saturation rate.
-#   publish    synthetic store under half-rate load for 60 s while 5 versions are published
-#              (nice 19, 2 build threads): errors, p99, max latency, versions served
+#   publish    synthetic store under half-rate load for 60 s while 5 versions, built before the
+#              load, are made current one by one (see publish_under_load): errors, p99, max latency
+#   publish-build  the same, each version built during the load (nice 19, 2 build threads)
 #   soak       half-rate load for $SOAK s (default 300), resident memory sampled every 10 s
 #
 # wrk 1 has no constant-rate mode (wrk2 is not packaged): the half-rate runs pace each connection
@@ -37,8 +39,14 @@ if [ ! -x "$venv/bin/uvicorn" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet fastapi 'uvicorn[standard]' hnswlib numpy
 fi
-swift build -c release --product recvec >&2
-bin="$root/.build/release/recvec"
+# RECVEC_BIN: a recvec binary to measure instead of building this checkout (e.g. a copy of an
+# earlier build, to compare two commits in one run).
+if [ -n "${RECVEC_BIN:-}" ]; then
+    bin="$RECVEC_BIN"
+else
+    swift build -c release --product recvec >&2
+    bin="$root/.build/release/recvec"
+fi
 py="$venv/bin/python"
 
 pids=()
@@ -133,33 +141,79 @@ for d in synthetic movielens; do
     stop_all
 done
 
-if [[ " $phases " == *" publish "* || " $phases " == *" soak "* ]]; then
+if [[ " $phases " == *" publish"* || " $phases " == *" soak "* ]]; then
     prepare synthetic
     start_ours "$store" $ours_port
     sat=$(wrk_run "synthetic/ours/saturation-before-publish" $ours_port "$histories" 10); echo "$sat"
     half=$(( $(echo "$sat" | rps_of) / 2 ))
 fi
 
-if [[ " $phases " == *" publish "* ]]; then
-    before=$(cat "$store/CURRENT")
+# publish: the five versions are built before the load (each a full `recvec publish`: vector
+# files, HNSW build on 2 threads, manifest; CURRENT is then put back), and made current one by
+# one during the load with `recvec rollback --to vN` (the store's own switch of CURRENT, nice 19),
+# so the load sees what serving a publish costs (the server opening, verifying and pre-faulting
+# the new version, the swap, the release of the old one), not the index builds competing for the
+# two cores. publish-build: the same with each version built during the load (nice 19).
+publish_under_load() { # NAME BUILD_DURING_LOAD
+    local name=$1 build=$2 before; before=$(cat "$store/CURRENT")
+    local built=()
+    if [ "$build" = 0 ]; then
+        for i in 1 2 3 4 5; do
+            "$bin" publish --store "$store" --vectors "$vectors" --ids "$ids" --method bench --metric cosine \
+                --ef-search 64 --threads 2 --config "republish=$i" >/dev/null 2>&1
+            built+=("$(cat "$store/CURRENT")")
+        done
+        "$bin" rollback --store "$store" --to "$before" >/dev/null
+        sleep 2
+    fi
     (
         sleep 5
-        for i in 1 2 3 4 5; do
-            nice -n 19 "$bin" publish --store "$store" --vectors "$vectors" --ids "$ids" --method bench --metric cosine \
-                --ef-search 64 --threads 2 --config "republish=$i" --keep 3 >/dev/null 2>&1
-            echo "published $(cat "$store/CURRENT") at $(date -u +%T)" >&2
-            sleep 2
+        for i in 0 1 2 3 4; do
+            if [ "$build" = 0 ]; then
+                nice -n 19 "$bin" rollback --store "$store" --to "${built[$i]}" >/dev/null
+                echo "switched to $(cat "$store/CURRENT") at $(date -u +%T)" >&2
+                sleep 10
+            else
+                nice -n 19 "$bin" publish --store "$store" --vectors "$vectors" --ids "$ids" --method bench --metric cosine \
+                    --ef-search 64 --threads 2 --config "republish=$i" >/dev/null 2>&1
+                echo "published $(cat "$store/CURRENT") at $(date -u +%T)" >&2
+                sleep 2
+            fi
         done
     ) &
-    publisher=$!
-    wrk_run "synthetic/ours/half-rate-while-publishing" $ours_port "$histories" 60 "$half"
+    local publisher=$!
+    # A probe beside wrk (20 requests/s on its own connection) times each request, so the
+    # latencies right after each switch can be told from the rest (probe.py).
+    "$py" "$here/probe.py" "http://127.0.0.1:$ours_port/v1/recommend" "$histories" 60 20 "$work/$name-probe.txt" &
+    local probe=$!
+    wrk_run "synthetic/ours/half-rate-while-$name" $ours_port "$histories" 60 "$half"
     wait $publisher || true
-    sleep 1
-    echo "{\"name\":\"synthetic/ours/publish\",\"current_before\":\"$before\",\"current_after\":\"$(cat "$store/CURRENT")\",\"serving_after\":$(curl -s "http://127.0.0.1:$ours_port/readyz")}"
-fi
+    wait $probe || true
+    "$py" - "$work/$name-probe.txt" "$name" <<'EOF'
+# The switches as the probe saw them (the first request a new version answered); the max latency
+# within 1 s either side of each, against the requests outside those windows.
+import json, sys
+rows = [l.split() for l in open(sys.argv[1])]
+rows = [(float(t), float(ms), s, v) for t, ms, s, v in rows]
+served = [(t, v) for t, _, s, v in rows if s == "200"]
+switches = [(t, v) for (t, v), (_, before) in zip(served[1:], served) if v != before]
+def near(t): return any(abs(t - at) <= 1.0 for at, _ in switches)
+around = [{"to": v, "max_ms": round(max(ms for t, ms, _, _ in rows if abs(t - at) <= 1.0), 3)} for at, v in switches]
+rest = sorted(ms for t, ms, _, _ in rows if not near(t))
+print(json.dumps({"name": "synthetic/ours/probe-" + sys.argv[2], "requests": len(rows), "errors": sum(1 for r in rows if r[2] != "200"),
+                  "max_ms_within_1s_of_each_switch": around,
+                  "other_requests": {"count": len(rest), "p99_ms": round(rest[int(0.99 * (len(rest) - 1))], 3) if rest else None,
+                                     "max_ms": round(rest[-1], 3) if rest else None}}))
+EOF
+    echo "{\"name\":\"synthetic/ours/$name\",\"current_before\":\"$before\",\"current_after\":\"$(cat "$store/CURRENT")\",\"serving_after\":$(curl -s "http://127.0.0.1:$ours_port/readyz")}"
+    "$bin" gc --store "$store" --keep 2 >/dev/null
+}
+[[ " $phases " == *" publish "* ]] && publish_under_load publishing 0
+[[ " $phases " == *" publish-build "* ]] && publish_under_load publishing-with-builds 1
 
 if [[ " $phases " == *" soak "* ]]; then
-    pid=$(pgrep -f "recvec serve --store $store --port $ours_port" | head -1)
+    pid=$(ss -ltnpH "sport = :$ours_port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2) # whatever the binary is named
+    : > "$work/rss.txt"
     (
         for _ in $(seq 1 $(( soak / 10 ))); do
             echo "$(date -u +%T) $(awk '/VmRSS/ {print $2}' /proc/$pid/status)" >> "$work/rss.txt"

@@ -31,6 +31,7 @@ typedef struct scratch {
     size_t capacity_sorted;
     scored *neighbours; // a neighbour's list while it is pruned
     int32_t *links;     // a neighbour list copied under its lock
+    uint32_t *fresh;    // the unvisited neighbours of the node being expanded (search_layer)
     float *query;       // the unit-norm query (cosine)
     int failed;         // an allocation failed: the search result is incomplete
     struct scratch *next;
@@ -167,6 +168,7 @@ static void scratch_free(scratch *s) {
     free(s->sorted);
     free(s->neighbours);
     free(s->links);
+    free(s->fresh);
     free(s->query);
     free(s);
 }
@@ -191,9 +193,10 @@ static scratch *scratch_get(rv_hnsw *ix, size_t ef) {
         if (!s) return NULL;
         s->visited = calloc(ix->capacity ? ix->capacity : 1, sizeof(uint16_t));
         s->links = malloc(stride0(ix) * sizeof(int32_t));
+        s->fresh = malloc(stride0(ix) * sizeof(uint32_t));
         s->neighbours = malloc((stride0(ix) + 1) * sizeof(scored));
         s->query = malloc((size_t)ix->dim * sizeof(float));
-        if (!s->visited || !s->links || !s->neighbours || !s->query) {
+        if (!s->visited || !s->links || !s->fresh || !s->neighbours || !s->query) {
             scratch_free(s);
             return NULL;
         }
@@ -233,13 +236,13 @@ static inline void next_epoch(rv_hnsw *ix, scratch *s) {
 
 // MARK: layer search
 
-/// Asks for a node's vector (its first and third cache lines; the adjacent-line prefetcher
-/// brings the others) and its visited tag before they are read.
-static inline void prefetch_node(const rv_hnsw *ix, const uint16_t *visited, uint32_t id) {
+/// Asks for every cache line of a node's vector (up to 8 lines, 512 bytes: beyond that the
+/// hardware prefetcher follows the sequential reads of the dot product).
+static inline void prefetch_vector(const rv_hnsw *ix, uint32_t id) {
     const char *v = (const char *)vector_of(ix, id);
-    __builtin_prefetch(visited + id);
-    __builtin_prefetch(v);
-    if (ix->dim > 32) __builtin_prefetch(v + 128);
+    size_t bytes = (size_t)ix->dim * sizeof(float);
+    if (bytes > 512) bytes = 512;
+    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(v + offset);
 }
 
 /// Asks for the layer-0 neighbour list of the candidate expanded next (the vectors and links
@@ -309,12 +312,20 @@ static void search_layer(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, cons
         const int32_t *list = read_links(ix, s, c.id, layer, locked);
         if (!list) continue;
         int32_t n = list_count(list, layer, ix->m);
-        if (n > 0 && (uint32_t)list[1] < ix->count) prefetch_node(ix, visited, (uint32_t)list[1]);
+        // First the unvisited neighbours, marked and their vectors asked for all at once, so the
+        // memory reads overlap (one neighbour ahead left most of the dot products waiting on
+        // memory); then their scores, in list order as before.
+        uint32_t *fresh = s->fresh;
+        size_t count_fresh = 0;
         for (int32_t j = 0; j < n; j++) {
             uint32_t v = (uint32_t)list[1 + j];
-            if (j + 1 < n && (uint32_t)list[2 + j] < ix->count) prefetch_node(ix, visited, (uint32_t)list[2 + j]);
             if (v >= ix->count || visited[v] == epoch) continue;
             visited[v] = epoch;
+            fresh[count_fresh++] = v;
+            prefetch_vector(ix, v);
+        }
+        for (size_t j = 0; j < count_fresh; j++) {
+            uint32_t v = fresh[j];
             float score = isa->dot_f32(q, vector_of(ix, v), dim);
             if (s->results.count < ef || score > lower) {
                 push_candidate(s, (scored){score, v});

@@ -16,6 +16,7 @@ public final class RecommendServer: @unchecked Sendable {
     let metrics = ServerMetrics()
     let logger: Logger
     private let scoringPool: NIOThreadPool
+    let bodyWatchdog = BodyWatchdog()
     private let lock = NSLock()
     private var serviceGroup: ServiceGroup?
     private var listeningPort: Int?
@@ -57,7 +58,9 @@ public final class RecommendServer: @unchecked Sendable {
             logger: logger
         )
         let poller = CurrentPoller(follower: follower, interval: config.pollInterval)
-        let group = ServiceGroup(configuration: .init(services: [poller, app], gracefulShutdownSignals: signals, logger: logger))
+        let sweeper = BodyWatchdogSweeper(watchdog: bodyWatchdog, interval: BodyWatchdog.sweepInterval(forTimeout: config.limits.bodyTimeoutSeconds))
+        // Shut down in reverse order: the app drains its requests while the sweeper still runs.
+        let group = ServiceGroup(configuration: .init(services: [poller, sweeper, app], gracefulShutdownSignals: signals, logger: logger))
         lock.withLock { serviceGroup = group }
         do { try await group.run() } catch {
             try? await scoringPool.shutdownGracefully()
@@ -75,10 +78,12 @@ public final class RecommendServer: @unchecked Sendable {
 
     // MARK: routes
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.post("/v1/recommend") { request, _ in
-            await self.respond("/v1/recommend", request) { body, served in
+    func makeRouter() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
+        router.post("/v1/recommend") { request, context in
+            // Scored on the handler's own task (Swift's cooperative pool, not an event loop):
+            // one request is tens of microseconds, less than two thread hand-offs would cost.
+            await self.respond("/v1/recommend", request, context, offload: false) { body, served in
                 let served = served!
                 let parsed = try RecommendRequest(try JSON.parse(body.readableBytesView), limits: self.config.limits)
                 let started = ContinuousClock.now
@@ -87,8 +92,8 @@ public final class RecommendServer: @unchecked Sendable {
                 return ByteBuffer(bytes: try outcome.reply.json())
             }
         }
-        router.post("/v1/recommend:batch") { request, _ in
-            await self.respond("/v1/recommend:batch", request) { body, served in
+        router.post("/v1/recommend:batch") { request, context in
+            await self.respond("/v1/recommend:batch", request, context) { body, served in
                 let served = served!
                 let parsed = try BatchRequest(try JSON.parse(body.readableBytesView), limits: self.config.limits)
                 let started = ContinuousClock.now
@@ -99,26 +104,26 @@ public final class RecommendServer: @unchecked Sendable {
         }
         router.get("/v1/items/{id}/similar") { request, context in
             let id = context.parameters.get("id") ?? ""
-            return await self.respond("/v1/items/{id}/similar", request, readBody: false) { _, served in
+            return await self.respond("/v1/items/{id}/similar", request, context, readBody: false, offload: false) { _, served in
                 let served = served!
                 let k = try self.similarK(request)
                 return try self.encode(try self.scoreRecorded(served) { try served.similar(to: id, k: k) })
             }
         }
-        router.get("/v1/versions") { request, _ in
-            await self.respond("/v1/versions", request, readBody: false, needsVersion: false) { _, served in
+        router.get("/v1/versions") { request, context in
+            await self.respond("/v1/versions", request, context, readBody: false, needsVersion: false) { _, served in
                 let store = self.follower.store
                 return try self.encode(VersionsReply(serving: served?.name, current: try store.currentVersion(),
                                                      rejected: self.follower.rejectedVersions, versions: try store.summaries()))
             }
         }
-        router.get("/healthz") { request, _ in
-            await self.respond("/healthz", request, readBody: false, needsVersion: false) { _, _ in
+        router.get("/healthz") { request, context in
+            await self.respond("/healthz", request, context, readBody: false, needsVersion: false, offload: false) { _, _ in
                 try self.encode(["status": "ok"])
             }
         }
-        router.get("/readyz") { request, _ in
-            await self.respond("/readyz", request, readBody: false, needsVersion: false) { _, served in
+        router.get("/readyz") { request, context in
+            await self.respond("/readyz", request, context, readBody: false, needsVersion: false, offload: false) { _, served in
                 guard let served else {
                     throw APIError(status: 503, code: "not_ready", message: "no version is mapped yet (store \(self.config.storePath) has no CURRENT, or it failed to open)")
                 }
@@ -133,16 +138,16 @@ public final class RecommendServer: @unchecked Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
         if let token = config.adminToken {
-            router.post("/v1/admin/rollback") { request, _ in
-                await self.respond("/v1/admin/rollback", request, needsVersion: false) { body, _ in
+            router.post("/v1/admin/rollback") { request, context in
+                await self.respond("/v1/admin/rollback", request, context, needsVersion: false) { body, _ in
                     try self.authorize(request, token: token)
                     let parsed = try RollbackRequest(body.readableBytes == 0 ? .object([:]) : try JSON.parse(body.readableBytesView))
                     let result = try self.follower.rollback(to: parsed.to)
                     return try self.encode(RollbackReply(from: result.from, to: result.to, serving: self.follower.current?.name ?? result.to))
                 }
             }
-            router.post("/v1/admin/reload") { request, _ in
-                await self.respond("/v1/admin/reload", request, needsVersion: false) { _, _ in
+            router.post("/v1/admin/reload") { request, context in
+                await self.respond("/v1/admin/reload", request, context, needsVersion: false) { _, _ in
                     try self.authorize(request, token: token)
                     let result = try self.follower.reload()
                     return try self.encode(ReloadReply(serving: result.serving, switched: result.switched))
@@ -155,8 +160,10 @@ public final class RecommendServer: @unchecked Sendable {
     // MARK: request plumbing
 
     /// Reads the body (size limit, slow-client timeout), pins the served version, runs `work`
-    /// on the scoring pool and turns errors into JSON 4xx/5xx; counts and times every answer.
-    private func respond(_ endpoint: String, _ request: Request, readBody: Bool = true, needsVersion: Bool = true,
+    /// (on the scoring pool with `offload`, else on the handler's task, which is never an event
+    /// loop) and turns errors into JSON 4xx/5xx; counts and times every answer.
+    private func respond(_ endpoint: String, _ request: Request, _ context: ServerRequestContext, readBody: Bool = true,
+                         needsVersion: Bool = true, offload: Bool = true,
                          _ work: @escaping @Sendable (ByteBuffer, ServedVersion?) throws -> ByteBuffer) async -> Response {
         let started = ContinuousClock.now
         var status = 200
@@ -164,12 +171,16 @@ public final class RecommendServer: @unchecked Sendable {
         var served: ServedVersion?
         let body: ByteBuffer
         do {
-            let payload = readBody ? try await self.readBody(request) : ByteBuffer()
+            let payload = readBody ? try await self.readBody(request, channel: context.channel, started: started) : ByteBuffer()
             served = follower.current
             if needsVersion && served == nil {
                 throw APIError(status: 503, code: "not_ready", message: "no version is mapped yet")
             }
-            body = try await scoringPool.runIfActive { [served] in try work(payload, served) }
+            if offload {
+                body = try await scoringPool.runIfActive { [served] in try work(payload, served) }
+            } else {
+                body = try work(payload, served)
+            }
         } catch let error as APIError {
             status = error.status
             closeConnection = error.status == 408 || error.status == 413
@@ -238,27 +249,32 @@ public final class RecommendServer: @unchecked Sendable {
         }
     }
 
-    /// The body, at most `maxBodyBytes`, within `bodyTimeoutSeconds` (408 for a slow client).
-    private func readBody(_ request: Request) async throws -> ByteBuffer {
+    /// The body, at most `maxBodyBytes`, within `bodyTimeoutSeconds` of `started` (408 for a
+    /// slow client). The deadline is kept by `bodyWatchdog`: no timer or task per request.
+    private func readBody(_ request: Request, channel: any Channel, started: ContinuousClock.Instant) async throws -> ByteBuffer {
         let limit = config.limits.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIError.bodyTooLarge(bytes: length, limit: limit)
         }
         let timeout = config.limits.bodyTimeoutSeconds
-        return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-            group.addTask {
-                do { return try await request.body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
-                    throw APIError.bodyTooLarge(bytes: nil, limit: limit)
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-                throw APIError(status: 408, code: "body_timeout", field: "body", value: "\(timeout) s",
-                               message: "the body did not arrive within \(timeout) seconds")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        let watch = bodyWatchdog.begin(deadline: started + .milliseconds(Int64(timeout * 1000))) {
+            channel.close(mode: .input, promise: nil)
         }
+        let late = APIError(status: 408, code: "body_timeout", field: "body", value: "\(timeout) s",
+                            message: "the body did not arrive within \(timeout) seconds")
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            if bodyWatchdog.end(watch) { throw late }
+            throw APIError.bodyTooLarge(bytes: nil, limit: limit)
+        } catch {
+            if bodyWatchdog.end(watch) { throw late }
+            throw error
+        }
+        // A late body may end early (its input was closed): never answer from what arrived.
+        if bodyWatchdog.end(watch) { throw late }
+        return body
     }
 
     private func authorize(_ request: Request, token: String) throws {
@@ -310,16 +326,38 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 }
 
 /// Reads CURRENT every `interval` and adopts what it names; stops on graceful shutdown.
+/// Each poll runs on one thread of its own at the lowest CPU priority (nice 19), so opening,
+/// verifying and pre-faulting a new version (tens of milliseconds of CPU for 100k items) takes
+/// the cores only when the request path leaves them idle, and releasing old versions (unmapping)
+/// happens there too.
 struct CurrentPoller: Service {
     let follower: VersionFollower
     let interval: Duration
 
     func run() async throws {
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
         try? await cancelWhenGracefulShutdown {
+            _ = try await thread.runIfActive { lowerCurrentThreadPriority() }
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                follower.poll()
+                _ = try await thread.runIfActive { follower.poll() }
             }
         }
+        try? await thread.shutdownGracefully()
     }
+}
+
+/// Sets the calling thread (not the process) to nice 19. Returns false where it cannot.
+@discardableResult
+func lowerCurrentThreadPriority() -> Bool {
+    #if os(Linux)
+    // Linux applies setpriority(PRIO_PROCESS, tid) to one thread; /proc/thread-self is "PID/task/TID".
+    var link = [CChar](repeating: 0, count: 64)
+    guard readlink("/proc/thread-self", &link, link.count - 1) > 0,
+          let tid = String(cString: link).split(separator: "/").last.flatMap({ id_t($0) }) else { return false }
+    return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, 19) == 0
+    #else
+    return false
+    #endif
 }

@@ -22,7 +22,8 @@ public struct ServerConfig: Sendable {
     public var verify: VerifyLevel = .full
     /// How often CURRENT is read to follow new publishes.
     public var pollInterval: Duration = .milliseconds(250)
-    /// Threads that run the scoring (off the NIO event loops); 0 = one per core.
+    /// Threads that run batch requests and admin calls (off the NIO event loops); 0 = one per
+    /// core. Single requests are scored on their own task (Swift's cooperative pool).
     public var scoringThreads = 0
     /// Bearer token of the admin routes; nil = the admin routes do not exist.
     public var adminToken: String?

@@ -21,6 +21,10 @@ final class VersionFollower: @unchecked Sendable {
     private var failed: String?
     private var window: SignalWindow?
     private var rollingBack = false
+    /// Versions switched away from, kept until no request holds them, so that their maps are
+    /// released by `releaseRetired` (the poller's background thread), never by the request that
+    /// happened to hold the last reference.
+    private var retired: [ServedVersion] = []
 
     init(config: ServerConfig, metrics: ServerMetrics, logger: Logger) throws {
         self.config = config
@@ -38,6 +42,8 @@ final class VersionFollower: @unchecked Sendable {
     /// Returns true when it switched. A version that fails to open is logged, counted and left.
     @discardableResult
     func poll() -> Bool {
+        releaseRetired()
+        defer { releaseRetired() }
         let name: String?
         do { name = try store.currentVersion() } catch {
             logger.error("cannot read CURRENT", metadata: ["store": "\(store.path)", "error": "\(error)"])
@@ -50,12 +56,16 @@ final class VersionFollower: @unchecked Sendable {
     }
 
     /// Opens `name` and serves it. With `afterPublish`, a version newer than the served one
-    /// starts a watch window for the rollback triggers.
+    /// starts a watch window for the rollback triggers. Everything but the switch itself runs
+    /// before it, on the calling thread (the poller's low-priority thread): verification, the
+    /// id lookup, the recommender's tables, and the page faults of the new maps (`prefault`),
+    /// so the first requests on the new version cost what any other does.
     @discardableResult
     func adopt(_ name: String, afterPublish: Bool) -> Bool {
         let next: ServedVersion
         do {
             next = try ServedVersion(version: try store.open(name, verify: config.verify), inputs: lock.withLock { inputs })
+            next.version.prefault()
         } catch {
             lock.withLock { failed = name }
             metrics.versionOpenFailed(name)
@@ -64,6 +74,7 @@ final class VersionFollower: @unchecked Sendable {
         }
         let previous: String? = lock.withLock {
             let previous = served?.name
+            if let old = served { retired.append(old) }
             served = next
             failed = nil
             let newer = previous.map { versionNumber(name) > versionNumber($0) } ?? false
@@ -73,6 +84,22 @@ final class VersionFollower: @unchecked Sendable {
         metrics.switched(from: previous, to: name)
         logger.info("serving version", metadata: ["version": "\(name)", "previous": "\(previous ?? "none")"])
         return true
+    }
+
+    /// Releases the retired versions no request holds any more (their maps are unmapped here,
+    /// on the caller's thread); returns how many are still held by in-flight requests.
+    @discardableResult
+    func releaseRetired() -> Int {
+        var released: [ServedVersion] = []
+        let held: Int = lock.withLock {
+            var i = 0
+            while i < retired.count {
+                if isKnownUniquelyReferenced(&retired[i]) { released.append(retired.remove(at: i)) } else { i += 1 }
+            }
+            return retired.count
+        }
+        released.removeAll() // the last references: unmapped now, outside the lock
+        return held
     }
 
     /// Re-reads the catalog and histories and re-opens CURRENT (admin reload).
@@ -107,20 +134,22 @@ final class VersionFollower: @unchecked Sendable {
     /// Counts one answered recommend request toward the live signals of `version`.
     func record(version: String, status: Int, fallback: Bool, items: [String], seconds: Double) {
         let breach: (window: SignalWindow, reason: String)? = lock.withLock {
-            guard var w = window, w.version == version, !rollingBack else { return nil }
-            if w.elapsed > config.rollback.windowSeconds {
+            guard window?.version == version, !rollingBack else { return nil }
+            if window!.elapsed > config.rollback.windowSeconds {
+                logger.info("version passed its watch window", metadata: ["version": "\(version)", "requests": "\(window!.requests)"])
                 window = nil
-                logger.info("version passed its watch window", metadata: ["version": "\(version)", "requests": "\(w.requests)"])
                 return nil
             }
-            w.add(status: status, fallback: fallback, items: items, seconds: seconds)
-            window = w
-            guard w.requests >= config.rollback.minRequests, w.requests % 10 == 0 else { return nil }
-            let signals = w.signals()
+            // In place: a copy (`var w = window`) made every request copy the window's set of
+            // distinct items (up to every id of the version) under the lock before adding to it.
+            window!.add(status: status, fallback: fallback, items: items, seconds: seconds)
+            let requests = window!.requests
+            guard requests >= config.rollback.minRequests, requests % 10 == 0 else { return nil }
+            let signals = window!.signals()
             metrics.liveSignals(signals)
             guard let reason = signals.breach(config.rollback) else { return nil }
             rollingBack = true
-            return (w, reason)
+            return (window!, reason)
         }
         guard let breach else { return }
         Task.detached { self.rollBack(breach.window, reason: breach.reason) }

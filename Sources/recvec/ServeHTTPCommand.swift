@@ -32,7 +32,7 @@ struct ServeHTTP: ParsableCommand {
     @Option(help: "HNSW search candidate list size (default: the index's).") var efSearch: Int?
     @Option(help: "How versions are checked when opened (full: every byte against its checksums).") var verify: VerifyLevel = .full
     @Option(help: "Milliseconds between reads of CURRENT.") var pollMs = 250
-    @Option(help: "Scoring threads (0 = one per core).") var scoringThreads = 0
+    @Option(help: "Threads for batch requests and admin calls (0 = one per core); single requests are scored on their own task.") var scoringThreads = 0
     @Option(help: "JSON config: {\"limits\": {...}, \"rollback\": {...}} (see the README).") var config: String?
     @Option(help: "File holding the admin bearer token (else env RECVEC_ADMIN_TOKEN; neither = no admin routes).") var adminTokenFile: String?
 

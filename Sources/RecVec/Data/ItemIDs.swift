@@ -12,6 +12,8 @@ package final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     /// The ids file (one id per line, row order).
     public let path: String
     private let file: MappedFile?
+    /// The mapped ids file, nil for ids held in memory (`StoreVersion.prefault` populates it).
+    var mapping: MappedFile? { file }
     private let owned: [UInt8]
     private let starts: [Int]
     private let lengths: [Int32]

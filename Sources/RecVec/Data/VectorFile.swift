@@ -48,7 +48,8 @@ package final class VectorFile: @unchecked Sendable {
     /// The checksum stored in the trailer: XXH64 of header and data. An index records it as
     /// the checksum of the vectors it was built from.
     public let checksum: UInt64
-    private let file: MappedFile
+    /// The map the rows are read from (`StoreVersion.prefault` populates it).
+    let file: MappedFile
 
     /// Row-major float32 data, `count * dimension` values, memory-mapped.
     public var values: UnsafeBufferPointer<Float> {

@@ -74,12 +74,15 @@ public struct SearchFilter: Sendable {
 
     /// How many ids are allowed.
     public var allowedCount: Int {
-        var n = 0
-        for (w, word) in allowedBits.enumerated() {
-            let valid = w == allowedBits.count - 1 && count % 64 != 0 ? word & ((UInt64(1) << UInt64(count % 64)) - 1) : word
-            n += valid.nonzeroBitCount
+        // One branch-free pass (the request path counts 1,563 words per request at 100k items),
+        // then the bits past `count` in the last word taken back out.
+        allowedBits.withUnsafeBufferPointer { words in
+            guard let last = words.last else { return 0 }
+            var n = 0
+            for word in words { n &+= word.nonzeroBitCount }
+            if count % 64 != 0 { n -= (last & ~((UInt64(1) << UInt64(count % 64)) - 1)).nonzeroBitCount }
+            return n
         }
-        return n
     }
 }
 

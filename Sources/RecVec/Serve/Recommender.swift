@@ -316,18 +316,19 @@ public final class Recommender: @unchecked Sendable {
             let i = remaining.remove(at: best)
             let category = categoryOfRow[Int(candidates[i].id)]
             if let cap = rules.maxPerCategory, category >= 0, perCategory[category, default: 0] >= cap {
-                outcome[i] = ("rules", false, nil, "category \(categoryNames[Int(category)]) already has \(cap) item(s)")
+                outcome[i] = ("rules", false, nil, explain ? "category \(categoryNames[Int(category)]) already has \(cap) item(s)" : "")
                 continue
             }
             if category >= 0 { perCategory[category, default: 0] += 1 }
             picked.append(i)
-            outcome[i] = ("response", true, picked.count,
-                          similarity == nil ? "rank \(picked.count) by final score" : "rank \(picked.count) by MMR (diversity \(diversity))")
+            // The reasons are text for `explain` only: formatting them costs more than ranking.
+            outcome[i] = ("response", true, picked.count, !explain ? ""
+                          : similarity == nil ? "rank \(picked.count) by final score" : "rank \(picked.count) by MMR (diversity \(diversity))")
             if let similarity {
                 for j in remaining { maxSimilarity[j] = max(maxSimilarity[j], similarity[i, j]) }
             }
         }
-        for i in remaining { outcome[i] = ("ranking", false, nil, "not among the top \(k) after ranking") }
+        for i in remaining { outcome[i] = ("ranking", false, nil, explain ? "not among the top \(k) after ranking" : "") }
 
         let items = picked.map { Recommendation(item: version.ids[Int(candidates[$0].id)], score: final[$0]) }
         let trace = explain ? candidates.indices.map { i in

@@ -153,6 +153,19 @@ public final class StoreVersion: @unchecked Sendable {
     /// checks every byte again (benchmarks, or after repairing files by hand).
     public static func forgetVerifiedVersions() { VerifiedVersions.reset() }
 
+    /// Maps every page of the version's files (vectors, query-side vectors, counts, ids, index)
+    /// into this process's page tables (`MappedFile.prefault`), so the first requests answered
+    /// by a newly opened version take no page faults. Returns the bytes covered.
+    @discardableResult
+    public func prefault() -> Int {
+        var files: [MappedFile] = [vectors.file]
+        if let queryVectors { files.append(queryVectors.file) }
+        if let popularity { files.append(popularity.file) }
+        if let mapping = ids.mapping { files.append(mapping) }
+        if let mapping = index?.mapping { files.append(mapping) }
+        return files.reduce(0) { $0 + $1.prefault() }
+    }
+
     /// The row of item `id`, nil when the version has no vector for it.
     public func row(of id: String) -> Int32? { ids.row(of: id) }
 
