@@ -165,18 +165,26 @@ final class VersionFollower: @unchecked Sendable {
                 lock.withLock { self.window = nil }
                 return
             }
-            try store.rollback(to: window.previous)
+            // Rejected before CURRENT moves: the polling thread may adopt the previous version the
+            // moment the store's rollback renames CURRENT, and whoever then sees that version
+            // must also see the bad one rejected (and the rollback counted).
+            lock.withLock {
+                rejected.insert(window.version)
+                self.window = nil
+            }
+            do {
+                try store.rollback(to: window.previous)
+            } catch {
+                lock.withLock { _ = rejected.remove(window.version) }
+                throw error
+            }
+            metrics.rolledBack(from: window.version, to: window.previous, reason: reason)
         } catch {
             logger.error("rollback trigger fired but the store's rollback failed",
                          metadata: ["version": "\(window.version)", "reason": "\(reason)", "error": "\(error)"])
             return
         }
-        lock.withLock {
-            rejected.insert(window.version)
-            self.window = nil
-        }
         adopt(window.previous, afterPublish: false)
-        metrics.rolledBack(from: window.version, to: window.previous, reason: reason)
         logger.warning("rollback trigger: rolled back", metadata: ["from": "\(window.version)", "to": "\(window.previous)", "reason": "\(reason)"])
     }
 }
