@@ -14,8 +14,8 @@ void rv_parallel(int count_threads, rv_task_fn task, void *context);
 
 /// The per-ISA table `family`_avx2 or `family`_scalar (a struct of function pointers each ISA
 /// file defines) for the ISA active now. Every kernel family dispatches this way, once per batch
-/// call, never per row: `const rv_score_isa *isa = RV_ISA_TABLE(rv_score_isa);`.
-#define RV_ISA_TABLE(family) (rv_isa_active() == RV_ISA_AVX2 ? &family##_avx2 : &family##_scalar)
+/// call, never per row: `const rv_score_isa *isa = RV_SIMD_TABLE(rv_score_isa);`.
+#define RV_SIMD_TABLE(family) (rv_simd_level_active() == RV_SIMD_AVX2 ? &family##_avx2 : &family##_scalar)
 
 /// Resolves a caller's thread count: <= 0 means rv_threads_max().
 int rv_threads_resolve(int count_threads);

@@ -680,7 +680,7 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
         status = reserve_nodes(ix, end > grown ? end : grown);
         if (status != RV_OK) goto done;
     }
-    const rv_vector_isa *isa = RV_ISA_TABLE(rv_vector_isa);
+    const rv_vector_isa *isa = RV_SIMD_TABLE(rv_vector_isa);
     size_t upper = ix->count_upper_links;
     for (size_t i = base; i < end; i++) {
         ix->levels[i] = draw_level(ix->seed, i, ix->m);
@@ -819,7 +819,7 @@ static rv_status run_search(rv_hnsw *ix, const float *queries, size_t count_quer
         exact = allowed_count <= ef || allowed_count < ix->count / 32;
     }
     search_context c = {
-        .ix = ix, .isa = RV_ISA_TABLE(rv_vector_isa), .queries = queries, .count_queries = count_queries,
+        .ix = ix, .isa = RV_SIMD_TABLE(rv_vector_isa), .queries = queries, .count_queries = count_queries,
         .query_stride = query_stride, .k = k, .ef = ef, .allowed = {allowed, limit}, .exact = exact,
         .out_ids = out_ids, .out_scores = out_scores, .next = 0, .failed = 0,
     };

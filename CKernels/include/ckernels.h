@@ -4,7 +4,7 @@
 // - pointer + count + stride; names carry units (count_rows, dim);
 // - every entry point returns rv_status and never prints, exits or keeps state;
 // - threads: `count_threads` <= 0 means all threads libomp offers (OMP_NUM_THREADS honoured);
-// - SIMD: one ISA is chosen per batch call by rv_isa_active();
+// - SIMD: one ISA is chosen per batch call by rv_simd_level_active();
 // - memory the C side allocates for the caller is named in the doc comment, with its free function.
 #ifndef RV_CKERNELS_H
 #define RV_CKERNELS_H

@@ -17,22 +17,22 @@ typedef enum rv_status {
     RV_ERR_UNSUPPORTED = 4,      // the CPU lacks the ISA asked for
 } rv_status;
 
-// The SIMD path a batch call dispatches on. One switch, one name per side: rv_isa in C, SIMDLevel in
-// Swift (Sources/RecVec/Core/SIMDLevel.swift), and RV_SIMD_LEVEL in the environment (rv_isa_active).
-typedef enum rv_isa {
-    RV_ISA_SCALAR = 0,
-    RV_ISA_AVX2 = 1, // AVX2 + FMA
-} rv_isa;
+// The SIMD path a batch call dispatches on. One switch, one name: rv_simd_level in C, SIMDLevel in
+// Swift (Sources/RecVec/Core/SIMDLevel.swift), and RV_SIMD_LEVEL in the environment (rv_simd_level_active).
+typedef enum rv_simd_level {
+    RV_SIMD_SCALAR = 0,
+    RV_SIMD_AVX2 = 1, // AVX2 + FMA
+} rv_simd_level;
 
 /// The best ISA this CPU (and OS) supports.
-rv_isa rv_isa_best(void);
+rv_simd_level rv_simd_level_best(void);
 /// The ISA kernels use now: the environment variable RV_SIMD_LEVEL ("scalar" or "avx2"),
-/// read once, else the best; rv_isa_set overrides both.
-rv_isa rv_isa_active(void);
+/// read once, else the best; rv_simd_level_set overrides both.
+rv_simd_level rv_simd_level_active(void);
 /// Pins the ISA for every later call; RV_ERR_UNSUPPORTED when the CPU lacks it.
-rv_status rv_isa_set(rv_isa isa);
+rv_status rv_simd_level_set(rv_simd_level isa);
 /// "scalar" or "avx2".
-const char *rv_isa_name(rv_isa isa);
+const char *rv_simd_level_name(rv_simd_level isa);
 
 /// Threads a call with count_threads <= 0 uses.
 int rv_threads_max(void);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 const rv_score_isa *rv_score_isa_active(void) {
-    return RV_ISA_TABLE(rv_score_isa);
+    return RV_SIMD_TABLE(rv_score_isa);
 }
 
 /// Rows per packed block: about 128 KiB of rows, a multiple of 16, between 16 and 4096.

@@ -57,7 +57,7 @@ typedef struct rv_score_isa {
 extern const rv_score_isa rv_score_isa_scalar;
 extern const rv_score_isa rv_score_isa_avx2;
 
-/// The kernels of the ISA active now (rv_isa_active), chosen once per batch call.
+/// The kernels of the ISA active now (rv_simd_level_active), chosen once per batch call.
 const rv_score_isa *rv_score_isa_active(void);
 
 /// What rv_score_f32 and rv_score_topk_f32 share: the queries, the rows walked in blocks of

@@ -117,7 +117,7 @@ rv_status rv_sgns_step_f32(float *input, float *output, size_t count_rows, size_
     for (size_t k = 0; k < count_negatives; k++)
         if (negatives[k] != center) targets[count_targets++] = negatives[k];
     *out_loss = count_contexts == 0 ? 0
-        : RV_ISA_TABLE(rv_sgns_isa)->update(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
+        : RV_SIMD_TABLE(rv_sgns_isa)->update(input, output, dim, contexts, count_contexts, targets, count_targets, learning_rate, scratch);
     free(targets);
     free(scratch);
     return RV_OK;
@@ -281,7 +281,7 @@ rv_status rv_sgns_train_f32(const rv_sgns_params *params, const int32_t *tokens,
     train_job job = {
         .params = p, .tokens = tokens, .offsets = offsets, .count_sessions = count_sessions,
         .count_tokens = count_tokens, .count_rows = count_rows, .max_session = max_session,
-        .noise = noise, .keep = keep, .input = input, .output = output, .isa = RV_ISA_TABLE(rv_sgns_isa),
+        .noise = noise, .keep = keep, .input = input, .output = output, .isa = RV_SIMD_TABLE(rv_sgns_isa),
         .rng_states = rng_states, .stats = stats, .tokens_before = *tokens_done, .failed = 0,
     };
     rv_parallel(threads, train_thread, &job);

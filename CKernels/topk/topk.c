@@ -131,7 +131,7 @@ rv_status rv_topk_f32(const float *scores, size_t count_queries, size_t count_co
         || !rv_matrix_ok(out_scores, count_queries, k, k) || (count_queries > 0 && out_ids == NULL))
         return RV_ERR_INVALID_ARGUMENT;
     if (count_queries == 0) return RV_OK;
-    topk_job job = {RV_ISA_TABLE(rv_topk_isa), scores, count_queries,
+    topk_job job = {RV_SIMD_TABLE(rv_topk_isa), scores, count_queries,
                     count_columns, score_stride_in_floats, k, out_ids, out_scores};
     rv_parallel(count_threads, topk_task, &job);
     return RV_OK;

@@ -1,14 +1,14 @@
 import CKernels
 
 extension SIMDLevel {
-    init(_ isa: rv_isa) { self = isa == RV_ISA_AVX2 ? .avx2 : .scalar }
-    var isa: rv_isa { self == .avx2 ? RV_ISA_AVX2 : RV_ISA_SCALAR }
+    init(_ isa: rv_simd_level) { self = isa == RV_SIMD_AVX2 ? .avx2 : .scalar }
+    var isa: rv_simd_level { self == .avx2 ? RV_SIMD_AVX2 : RV_SIMD_SCALAR }
 }
 
 /// Process-wide settings of the C kernels: which SIMD path runs, how many threads.
 public enum Kernels {
     /// The best SIMD level this CPU supports.
-    public static var bestSIMDLevel: SIMDLevel { SIMDLevel(rv_isa_best()) }
+    public static var bestSIMDLevel: SIMDLevel { SIMDLevel(rv_simd_level_best()) }
 
     /// Every level this CPU can run, scalar first: what tests and benchmarks iterate over.
     public static var availableSIMDLevels: [SIMDLevel] {
@@ -16,11 +16,11 @@ public enum Kernels {
     }
 
     /// The level kernels dispatch on: `RV_SIMD_LEVEL` from the environment, else the best.
-    public static var simdLevel: SIMDLevel { SIMDLevel(rv_isa_active()) }
+    public static var simdLevel: SIMDLevel { SIMDLevel(rv_simd_level_active()) }
 
     /// Pins the SIMD level for every later call.
     public static func setSIMDLevel(_ level: SIMDLevel) throws(KernelError) {
-        guard rv_isa_set(level.isa) == RV_OK else { throw .unsupportedSIMD(level) }
+        guard rv_simd_level_set(level.isa) == RV_OK else { throw .unsupportedSIMD(level) }
     }
 
     /// Runs `body` with `level` pinned, then restores the previous level.
