@@ -54,7 +54,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "With tuning: stop after this many validation evaluations (reproducible on any machine).") var trials: Int?
 
     func validate() throws {
-        if let budget, TuneBudget.seconds(budget) == nil { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
+        if let budget, TuneBudget.seconds(budget) == nil { throw ValidationError("--budget " + TuneBudget.expected(budget)) }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
     }
 
@@ -190,10 +190,10 @@ struct PipelineCommand: ParsableCommand {
         var options = TuneOptions()
         options.baselines = false
         let text = budget ?? spec.tune?.budget ?? "60s"
-        guard let seconds = TuneBudget.seconds(text) else { throw PipelineConfig.Problem(file, "tune.budget must be seconds such as 60, 60s or 2m, got '\(text)'") }
+        // Both sources were checked (validate() the flags, PipelineConfig.check the config).
+        guard let seconds = TuneBudget.seconds(text) else { throw PipelineConfig.Problem(file, "tune.budget " + TuneBudget.expected(text)) }
         options.budgetSeconds = seconds
         options.maxTrials = trials ?? spec.tune?.trials
-        if let t = options.maxTrials, t < 1 { throw PipelineConfig.Problem(file, "tune.trials must be at least 1, got \(t)") }
         return options
     }
 
@@ -301,7 +301,7 @@ struct PipelineConfig: Codable {
         if let keep, keep < 1 { throw Problem(file, "keep must be at least 1, got \(keep)") }
         if let beta = settings?.popularityPrior, !beta.isFinite { throw Problem(file, "settings.popularityPrior must be a finite number, got \(beta)") }
         if let budget = tune?.budget, TuneBudget.seconds(budget) == nil {
-            throw Problem(file, "tune.budget must be seconds such as 60, 60s or 2m, got '\(budget)'")
+            throw Problem(file, "tune.budget " + TuneBudget.expected(budget))
         }
         if let trials = tune?.trials, trials < 1 { throw Problem(file, "tune.trials must be at least 1, got \(trials)") }
         if let k = settings?.k, k < 1 { throw Problem(file, "settings.k must be at least 1, got \(k)") }

@@ -48,7 +48,7 @@ struct TuneCommand: ParsableCommand {
 
     func validate() throws {
         if dataset == .movielens, path == nil { throw ValidationError("--dataset movielens needs --path DIR (the folder holding u.data and u.item)") }
-        guard TuneBudget.seconds(budget) != nil else { throw ValidationError("--budget must be seconds such as 60, 60s or 2m, got '\(budget)'") }
+        guard TuneBudget.seconds(budget) != nil else { throw ValidationError("--budget " + TuneBudget.expected(budget)) }
         if let cutoff {
             guard `protocol` == .timeCutoff else { throw ValidationError("--cutoff needs --protocol time-cutoff") }
             guard Timestamp.parse(cutoff) != nil else {
@@ -83,6 +83,9 @@ struct TuneCommand: ParsableCommand {
 
 /// `--budget` of `tune` and `pipeline`: seconds, written 60, 60s or 2m.
 enum TuneBudget {
+    /// What a budget must be, for an error about `text` ("must be seconds such as ..., got 'text'").
+    static func expected(_ text: String) -> String { "must be seconds such as 60, 60s or 2m, got '\(text)'" }
+
     /// The seconds `text` means, nil when it is not a positive number of seconds or minutes.
     static func seconds(_ text: String) -> Double? {
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()

@@ -54,14 +54,11 @@ package final class MappedFile: @unchecked Sendable {
         // MADV_POPULATE_READ (Linux 5.14): 22 in <bits/mman-linux.h>; EINVAL on older kernels.
         // In slices, yielding between them, so the process's memory-map lock is never held long
         // by this thread while request threads need it.
-        var offset = 0
-        while offset < bytes.count {
-            let length = min(Self.sliceBytes, bytes.count - offset)
-            guard madvise(UnsafeMutableRawPointer(mutating: base + offset), length, 22) == 0 else { break }
-            offset += length
-            sched_yield()
+        let populated = forEachSlice { start, length in
+            defer { sched_yield() }
+            return madvise(start, length, 22) == 0
         }
-        if offset == bytes.count { return bytes.count }
+        if populated { return bytes.count }
         #endif
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var sum: UInt8 = 0
@@ -73,15 +70,25 @@ package final class MappedFile: @unchecked Sendable {
     /// Bytes populated or unmapped per system call (see `prefault` and `deinit`).
     static let sliceBytes = 4 << 20
 
-    deinit {
-        // Unmapped in slices, so a large map's release never holds the memory-map lock long
-        // (a request thread that faults or maps memory would wait for it).
-        guard let base = bytes.baseAddress else { return }
+    /// Calls `body` on the map in consecutive `sliceBytes` pieces until it returns false; true
+    /// when every piece was handled.
+    private func forEachSlice(_ body: (UnsafeMutableRawPointer, Int) -> Bool) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
         var offset = 0
         while offset < bytes.count {
             let length = min(Self.sliceBytes, bytes.count - offset)
-            munmap(UnsafeMutableRawPointer(mutating: base + offset), length)
+            guard body(UnsafeMutableRawPointer(mutating: base + offset), length) else { return false }
             offset += length
+        }
+        return true
+    }
+
+    deinit {
+        // Unmapped in slices, so a large map's release never holds the memory-map lock long
+        // (a request thread that faults or maps memory would wait for it).
+        _ = forEachSlice { start, length in
+            munmap(start, length)
+            return true
         }
     }
 }

@@ -197,6 +197,17 @@ public final class Recommender: @unchecked Sendable {
         return (prior, version.index == nil ? try FlatIndex(prior.items, metric: .dot) : nil)
     }
 
+    /// The `n` most popular rows `filter` allows, scored by their training counts (ties: lower
+    /// row); nil when the version stores no counts.
+    private func mostPopular(_ n: Int, filter: SearchFilter?) -> [Neighbour]? {
+        guard let order = popularityOrder, let counts = version.popularity?.values else { return nil }
+        var picked: [Neighbour] = []
+        for row in order where picked.count < n && filter?.allows(row) ?? true {
+            picked.append(Neighbour(id: row, score: counts[Int(row)]))
+        }
+        return picked
+    }
+
     private static func check(popularityPenalty: Float, diversity: Float) throws {
         guard diversity >= 0 && diversity < 1 else {
             throw ServeError.invalidArgument(name: "diversity", value: "\(diversity)", expected: "in [0, 1)")
@@ -255,13 +266,10 @@ public final class Recommender: @unchecked Sendable {
                 candidates = try priorIndex.search(priorQuery, k: min(kPrime, version.count), efSearch: nil, filter: filter)
             } else {
                 var found = try version.nearest(userVector, k: kPrime, efSearch: ef, filter: filter)
-                if prior != nil, let order = popularityOrder, let counts = version.popularity?.values {
+                if prior != nil, let popular = mostPopular(kPrime, filter: filter) {
                     // The prior lifts popular items the plain-score neighbours can miss: add the K' most popular allowed rows.
-                    var taken = Set(found.map(\.id)), added = 0
-                    for row in order where added < kPrime && filter?.allows(row) ?? true {
-                        added += 1
-                        if taken.insert(row).inserted { found.append(Neighbour(id: row, score: counts[Int(row)])) }
-                    }
+                    var taken = Set(found.map(\.id))
+                    found += popular.filter { taken.insert($0.id).inserted }
                 }
                 candidates = found
             }
@@ -277,14 +285,10 @@ public final class Recommender: @unchecked Sendable {
             }
             penalty = candidates.map { penaltyWeight * popularityOfRow[Int($0.id)] }
         } else {
-            guard let order = popularityOrder, let counts = version.popularity?.values else {
+            guard let popular = mostPopular(kPrime, filter: filter) else {
                 throw historyIDs.isEmpty ? ServeError.emptyHistory : ServeError.noFallback(version: version.name, unknownItems: unknown)
             }
-            var picked: [Neighbour] = []
-            for row in order where picked.count < kPrime && filter?.allows(row) ?? true {
-                picked.append(Neighbour(id: row, score: counts[Int(row)]))
-            }
-            candidates = picked
+            candidates = popular
             candidateMatrix = version.gather(candidates.map(\.id), from: version.vectors)
             exact = candidates.map(\.score)
             penalty = candidates.map { _ in 0 }
