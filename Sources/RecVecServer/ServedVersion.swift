@@ -39,6 +39,6 @@ final class ServedVersion: @unchecked Sendable {
             }
         }
         popularityOfRow = popularity
-        popularRows = Ranking.top(version.count, of: version.count, key: { popularity[$0] }).map { Int32($0) }
+        popularRows = Ranking.descending(popularity)
     }
 }

@@ -44,4 +44,14 @@ final class CoreTypesTests: XCTestCase {
             }
         }
     }
+
+    /// Ranking.descending (every index, for other modules) orders as the full sort does.
+    func testRankingDescendingOrdersEveryIndexWithTiesToTheLowerIndex() {
+        var random = SplitMix64(seed: 9)
+        for count in [0, 1, 9, 200] {
+            let keys = (0 ..< count).map { _ in Float(random.below(5)) }
+            let expected = (0 ..< count).sorted { keys[$0] != keys[$1] ? keys[$0] > keys[$1] : $0 < $1 }.map { Int32($0) }
+            XCTAssertEqual(Ranking.descending(keys), expected, "count \(count)")
+        }
+    }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// (word2vec formats separate fields by spaces), unique.
 ///
 /// Opening only finds the line starts (memchr: milliseconds for a million ids); the
-/// id -> row lookup is built on first use (or by `buildLookup`), under a lock.
+/// id -> row lookup is built on first use (or by `buildLookup` or `prepareLookup`), under a lock.
 package final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     /// The ids file (one id per line, row order).
     public let path: String
@@ -72,10 +72,24 @@ package final class ItemIDTable: RandomAccessCollection, @unchecked Sendable {
     /// The row of `id`, or nil. The first call builds the lookup (if a duplicate slipped past
     /// `buildLookup`, the first row wins).
     public func row(of id: String) -> Int32? {
-        lock.withLock {
-            if lookup == nil { lookup = try? makeLookup(throwOnDuplicate: false) }
-            return lookup![ByteKey(id)]
-        }
+        lock.withLock { lookupLocked()[ByteKey(id)] }
+    }
+
+    /// Builds the id -> row lookup now unless it exists, as the first `row(of:)` would (tens of
+    /// milliseconds for 100k ids: a server does it before serving the version, not on a request).
+    public func prepareLookup() {
+        lock.withLock { _ = lookupLocked() }
+    }
+
+    /// Whether the id -> row lookup exists yet.
+    package var hasLookup: Bool { lock.withLock { lookup != nil } }
+
+    /// The lookup, built now if it is not yet; the caller holds `lock`.
+    private func lookupLocked() -> [ByteKey: Int32] {
+        if let lookup { return lookup }
+        let built = (try? makeLookup(throwOnDuplicate: false)) ?? [:]
+        lookup = built
+        return built
     }
 
     /// Builds the id -> row lookup now, throwing on a duplicate id.

@@ -154,10 +154,13 @@ public final class StoreVersion: @unchecked Sendable {
     public static func forgetVerifiedVersions() { VerifiedVersions.reset() }
 
     /// Maps every page of the version's files (vectors, query-side vectors, counts, ids, index)
-    /// into this process's page tables (`MappedFile.prefault`), so the first requests answered
-    /// by a newly opened version take no page faults. Returns the bytes covered.
+    /// into this process's page tables (`MappedFile.prefault`) and builds the id lookup (a
+    /// `.quick` open, or a `.full` one of a version this process verified before, leaves it to
+    /// the first `row(of:)`), so the first requests answered by a newly opened version take no
+    /// page faults and build nothing. Returns the bytes covered.
     @discardableResult
     public func prefault() -> Int {
+        ids.prepareLookup()
         var files: [MappedFile] = [vectors.file]
         if let queryVectors { files.append(queryVectors.file) }
         if let popularity { files.append(popularity.file) }
