@@ -442,6 +442,114 @@ static void insert(rv_hnsw *ix, scratch *s, const rv_vector_isa *isa, uint32_t n
     }
 }
 
+// MARK: reachability
+
+/// Marks, from the nodes queue[head ..< *tail] (already marked), every node their layer-0 links
+/// lead to, appending each to the queue.
+static void mark_reachable(const rv_hnsw *ix, uint8_t *reached, uint32_t *queue, size_t head, size_t *tail) {
+    while (head < *tail) {
+        const int32_t *list = links_of(ix, queue[head++], 0);
+        int32_t n = list_count(list, 0, ix->m);
+        for (int32_t j = 0; j < n; j++) {
+            uint32_t v = (uint32_t)list[1 + j];
+            if (v < ix->count && !reached[v]) {
+                reached[v] = 1;
+                queue[(*tail)++] = v;
+            }
+        }
+    }
+}
+
+/// Gives `node` a layer-0 link from the best node of the finished search (s->results, all
+/// reachable from the entry point) that has room in its list, or else, from the best one, in place
+/// of its link to the target with the most links into it. Returns 0 when no result qualifies.
+static int link_from_nearest(rv_hnsw *ix, scratch *s, const uint8_t *reached, int32_t *indegree, uint32_t node) {
+    size_t count = finish_results(s);
+    int32_t most = 2 * ix->m;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < count; i++) {
+            uint32_t c = (uint32_t)s->results.ids[i];
+            if (c == node || c >= ix->count || !reached[c]) continue;
+            int32_t *list = links_of(ix, c, 0);
+            int32_t n = list_count(list, 0, ix->m);
+            if (pass == 0) {
+                if (n >= most) continue;
+                list[1 + n] = (int32_t)node;
+                list[0] = n + 1;
+                indegree[node]++;
+                return 1;
+            }
+            int32_t replace = -1;
+            for (int32_t j = 0; j < n; j++) {
+                uint32_t t = (uint32_t)list[1 + j];
+                if (t < ix->count && indegree[t] > 1 && (replace < 0 || indegree[t] > indegree[(uint32_t)list[1 + replace]])) replace = j;
+            }
+            if (replace < 0) continue;
+            indegree[(uint32_t)list[1 + replace]]--;
+            list[1 + replace] = (int32_t)node;
+            indegree[node]++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/// hnswlib's heuristic can leave nodes that no layer-0 walk from the entry point reaches: in a
+/// tight cluster of near-duplicate vectors (rare items of an item2vec model, say) each neighbour
+/// list keeps one member and prunes the rest, and no search can then return the others. After
+/// each add, every such node gets a link from the nearest node a search does reach (one with room
+/// in its list where there is one, so that no other node loses a link), until every node is
+/// reachable or a pass links none. Single-threaded, after the parallel inserts: deterministic.
+static rv_status repair_reachability(rv_hnsw *ix, const rv_vector_isa *isa) {
+    size_t n = ix->count;
+    if (n < 2 || ix->entry_point < 0) return RV_OK;
+    uint8_t *reached = malloc(n);
+    uint32_t *queue = malloc(n * sizeof(uint32_t));
+    int32_t *indegree = calloc(n, sizeof(int32_t));
+    scratch *s = scratch_get(ix, (size_t)ix->ef_construction);
+    rv_status status = RV_OK;
+    if (!reached || !queue || !indegree || !s) {
+        status = RV_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    for (size_t v = 0; v < n; v++) {
+        const int32_t *list = links_of(ix, (uint32_t)v, 0);
+        int32_t c = list_count(list, 0, ix->m);
+        for (int32_t j = 0; j < c; j++)
+            if ((uint32_t)list[1 + j] < n) indegree[list[1 + j]]++;
+    }
+    const id_filter everything = {NULL, 0};
+    uint32_t entry = (uint32_t)ix->entry_point;
+    for (int round = 0; round < 4; round++) {
+        memset(reached, 0, n);
+        size_t tail = 0;
+        reached[entry] = 1;
+        queue[tail++] = entry;
+        mark_reachable(ix, reached, queue, 0, &tail);
+        if (tail == n) break;
+        size_t linked = 0;
+        for (uint32_t node = 0; node < n; node++) {
+            if (reached[node]) continue;
+            const float *q = vector_of(ix, node);
+            search_layer(ix, s, isa, q, entry, isa->dot_f32(q, vector_of(ix, entry), (size_t)ix->dim), 0,
+                         (size_t)ix->ef_construction, &everything, 0);
+            if (!link_from_nearest(ix, s, reached, indegree, node)) continue;
+            linked++;
+            size_t head = tail;
+            reached[node] = 1;
+            queue[tail++] = node;
+            mark_reachable(ix, reached, queue, head, &tail);
+        }
+        if (linked == 0) break;
+    }
+done:
+    if (s) scratch_put(ix, s);
+    free(reached);
+    free(queue);
+    free(indegree);
+    return status;
+}
+
 // MARK: lifecycle
 
 static rv_status init_locks(rv_hnsw *ix) {
@@ -701,6 +809,7 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
     if ((size_t)threads > count_rows) threads = (int)count_rows;
     rv_parallel(threads, add_task, &c);
     if (atomic_load(&c.failed)) status = RV_ERR_OUT_OF_MEMORY;
+    else status = repair_reachability(ix, isa);
 done:
     pthread_rwlock_unlock(&ix->rw);
     return status;
