@@ -11,7 +11,8 @@
 #              histories from a synthetic training log (make_inputs.py)
 #   movielens  item2vec on MovieLens 100K (`recvec train`), histories from u.data
 #   For each: recall@20 of both services against exact search, throughput at saturation
-#   (wrk -t2 -c$CONNS for $SECONDS_LOAD s), then latency at half of each side's saturation rate.
+#   (wrk -t2 -c$CONNS for $SECONDS_LOAD s), then latency at half of each side's saturation rate;
+#   synthetic also measures GET /healthz at saturation (the HTTP stack's own ceiling).
 #   publish    synthetic store under half-rate load for 60 s while 5 versions, built before the
 #              load, are made current one by one (see publish_under_load): errors, p99, max latency
 #   publish-build  the same, each version built during the load (nice 19, 2 build threads)
@@ -86,6 +87,18 @@ wrk_run() {
     local us; us=$("$py" -c "t0,h=map(int,'$cpu0'.split()); t1,_=map(int,'$cpu1'.split()); print(round((t1-t0)/h*1e6/max($requests,1),1))")
     echo "{\"name\":\"$name\",\"rate_asked\":$rate,\"connections\":$c,\"load_before\":\"$before\",\"load_after\":\"$(load)\",\"cpu_us_per_request\":$us,${line#\{}"
 }
+# healthz_run NAME PORT DURATION: GET /healthz at saturation (no body, no scoring): the ceiling
+# that the HTTP stack and wrk, sharing the two cores, leave to any endpoint of the service.
+healthz_run() {
+    local name=$1 port=$2 duration=$3 before; before=$(load)
+    local cpu0; cpu0=$(cpu_of_port "$port")
+    local out; out=$(wrk -t2 -c"$conns" -d"${duration}s" "http://127.0.0.1:$port/healthz")
+    local cpu1; cpu1=$(cpu_of_port "$port")
+    local requests; requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    local us; us=$("$py" -c "t0,h=map(int,'$cpu0'.split()); t1,_=map(int,'$cpu1'.split()); print(round((t1-t0)/h*1e6/max($requests,1),1))")
+    echo "{\"name\":\"$name\",\"connections\":$conns,\"load_before\":\"$before\",\"load_after\":\"$(load)\",\"cpu_us_per_request\":$us,\"requests\":$requests,\"rps\":$rps}"
+}
 start_ours() { # store port
     "$bin" serve --store "$1" --port "$2" --rule last:10 --candidate-factor 1 --scoring-threads 2 --poll-ms 100 \
         2>>"$work/ours.log" &
@@ -134,6 +147,7 @@ for d in synthetic movielens; do
     for side in ours:$ours_port peer:$peer_port; do
         echo "{\"name\":\"$d/${side%%:*}/recall\",$("$py" "$here/recall.py" "http://127.0.0.1:${side##*:}/v1/recommend" "$vectors" "$ids" "$histories" | cut -c2-)"
     done
+    [ "$d" = synthetic ] && healthz_run "$d/ours/healthz-saturation" $ours_port "$seconds_load"
     ours_sat=$(wrk_run "$d/ours/saturation" $ours_port "$histories" "$seconds_load"); echo "$ours_sat"
     peer_sat=$(wrk_run "$d/peer/saturation" $peer_port "$histories" "$seconds_load"); echo "$peer_sat"
     wrk_run "$d/ours/half-rate" $ours_port "$histories" "$seconds_load" $(( $(echo "$ours_sat" | rps_of) / 2 ))
