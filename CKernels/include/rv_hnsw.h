@@ -67,8 +67,9 @@ size_t rv_hnsw_count(rv_hnsw *index);
 /// Grows the arrays to hold `capacity_rows` nodes (allocates; never shrinks).
 rv_status rv_hnsw_reserve(rv_hnsw *index, size_t capacity_rows);
 
-/// Inserts `count_rows` rows (ids count ... count + count_rows - 1) on `count_threads` threads.
-/// Rows must be finite. Allocates as it grows.
+/// Inserts `count_rows` rows (ids count ... count + count_rows - 1) on `count_threads` threads,
+/// then links every node that no layer-0 walk from the entry point reaches (so every id can be
+/// returned). Rows must be finite. Allocates as it grows.
 rv_status rv_hnsw_add_f32(rv_hnsw *index, const float *rows, size_t count_rows, size_t row_stride_in_floats,
                           int count_threads);
 
