@@ -505,10 +505,10 @@ static int link_from_nearest(rv_hnsw *ix, scratch *s, const uint8_t *reached, in
 
 /// hnswlib's heuristic can leave nodes that no layer-0 walk from the entry point reaches: in a
 /// tight cluster of near-duplicate vectors (rare items of an item2vec model, say) each neighbour
-/// list keeps one member and prunes the rest, and no search can then return the others. After
-/// each add, every such node gets a link from the nearest node a search does reach (one with room
-/// in its list where there is one, so that no other node loses a link), until every node is
-/// reachable or a pass links none. Single-threaded, after the parallel inserts: deterministic.
+/// list keeps one member and prunes the rest, and no search can then return the others. Every
+/// such node gets a link from the nearest node a search does reach (one with room in its list
+/// where there is one, so that no other node loses a link), until every node is reachable or a
+/// pass links none. Single-threaded, after the parallel inserts: deterministic.
 static rv_status repair_reachability(rv_hnsw *ix, const rv_vector_isa *isa) {
     size_t n = ix->count;
     if (n < 2 || ix->entry_point < 0) return RV_OK;
@@ -818,8 +818,15 @@ rv_status rv_hnsw_add_f32(rv_hnsw *ix, const float *rows, size_t count_rows, siz
     if ((size_t)threads > count_rows) threads = (int)count_rows;
     rv_parallel(threads, add_task, &c);
     if (atomic_load(&c.failed)) status = RV_ERR_OUT_OF_MEMORY;
-    else status = repair_reachability(ix, isa);
 done:
+    pthread_rwlock_unlock(&ix->rw);
+    return status;
+}
+
+rv_status rv_hnsw_link_unreachable(rv_hnsw *ix) {
+    if (!ix) return RV_ERR_INVALID_ARGUMENT;
+    pthread_rwlock_wrlock(&ix->rw);
+    rv_status status = ix->owned ? repair_reachability(ix, RV_SIMD_TABLE(rv_vector_isa)) : RV_OK;
     pthread_rwlock_unlock(&ix->rw);
     return status;
 }

@@ -67,11 +67,15 @@ size_t rv_hnsw_count(rv_hnsw *index);
 /// Grows the arrays to hold `capacity_rows` nodes (allocates; never shrinks).
 rv_status rv_hnsw_reserve(rv_hnsw *index, size_t capacity_rows);
 
-/// Inserts `count_rows` rows (ids count ... count + count_rows - 1) on `count_threads` threads,
-/// then links every node that no layer-0 walk from the entry point reaches (so every id can be
-/// returned). Rows must be finite. Allocates as it grows.
+/// Inserts `count_rows` rows (ids count ... count + count_rows - 1) on `count_threads` threads.
+/// Rows must be finite. Allocates as it grows. Call rv_hnsw_link_unreachable after the last add.
 rv_status rv_hnsw_add_f32(rv_hnsw *index, const float *rows, size_t count_rows, size_t row_stride_in_floats,
                           int count_threads);
+
+/// Links every node that no layer-0 walk from the entry point reaches, so that every id can be
+/// returned (the pruning heuristic can leave members of a tight cluster of near-duplicates with
+/// no link into them). One pass over the graph: call it once after a series of adds.
+rv_status rv_hnsw_link_unreachable(rv_hnsw *index);
 
 /// The `k` best ids per query, best first (ties: lower id first), searched with a candidate
 /// list of max(ef_search, k). `allowed_bits` (NULL = all) covers ids 0 ... count_allowed_ids - 1

@@ -129,7 +129,7 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The graph is deterministic only with 1 thread: with more, the order in which threads link
     /// nodes changes the graph (not its quality). `progress` is called with the number of rows
     /// inserted so far, every 1 % or so.
-    /// The corresponding C kernels are `rv_hnsw_create` and `rv_hnsw_add_f32`.
+    /// The corresponding C kernels are `rv_hnsw_create`, `rv_hnsw_add_f32` and `rv_hnsw_link_unreachable`.
     public convenience init(vectors: Matrix, config: HNSWConfig = HNSWConfig(), threads: Int = 0,
                             progress: ((_ inserted: Int) -> Void)? = nil) throws {
         guard (2 ... 1024).contains(config.m) else {
@@ -157,7 +157,7 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Adds rows on `threads` threads (0 = all); they get ids `count ..< count + vectors.rows`.
     /// A loaded (memory-mapped) index is first copied into memory.
-    /// The corresponding C kernel is `rv_hnsw_add_f32`.
+    /// The corresponding C kernels are `rv_hnsw_add_f32` and `rv_hnsw_link_unreachable`.
     public func add(_ vectors: Matrix, threads: Int = 0) throws {
         try Kernels.checkThreads(threads)
         guard vectors.cols == dimension else {
@@ -187,6 +187,7 @@ public final class HNSWIndex: @unchecked Sendable {
                 progress?(start)
             }
         }
+        try Kernels.check(rv_hnsw_link_unreachable(handle), "rv_hnsw_link_unreachable")
     }
 
     /// The `k` nearest allowed ids to `query`, best first (ties: lower id first). Fewer than `k`
