@@ -469,16 +469,17 @@ static void mark_reachable(const rv_hnsw *ix, uint8_t *reached, uint32_t *queue,
     }
 }
 
-/// Gives `node` a layer-0 link from the best node of the finished search (s->results, all
-/// reachable from the entry point) that has room in its list, or else, from the best one, in place
-/// of its link to the target with the most links into it. Returns 0 when no result qualifies.
-static int link_from_nearest(rv_hnsw *ix, scratch *s, const uint8_t *reached, int32_t *indegree, uint32_t node) {
+/// Gives `node` a layer-0 link from the best node of the finished search (s->results: a search
+/// from the entry point returns only nodes reachable from it) that has room in its list, or else,
+/// from the best one, in place of its link to the target with the most links into it. Returns 0
+/// when no result qualifies.
+static int link_from_nearest(rv_hnsw *ix, scratch *s, int32_t *indegree, uint32_t node) {
     size_t count = finish_results(s);
     int32_t most = 2 * ix->m;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < count; i++) {
             uint32_t c = (uint32_t)s->results.ids[i];
-            if (c == node || c >= ix->count || !reached[c]) continue;
+            if (c == node || c >= ix->count) continue;
             int32_t *list = links_of(ix, c, 0);
             int32_t n = list_count(list, 0, ix->m);
             if (pass == 0) {
@@ -542,7 +543,7 @@ static rv_status repair_reachability(rv_hnsw *ix, const rv_vector_isa *isa) {
             const float *q = vector_of(ix, node);
             search_layer(ix, s, isa, q, entry, isa->dot_f32(q, vector_of(ix, entry), (size_t)ix->dim), 0,
                          (size_t)ix->ef_construction, &everything, 0);
-            if (!link_from_nearest(ix, s, reached, indegree, node)) continue;
+            if (!link_from_nearest(ix, s, indegree, node)) continue;
             linked++;
             size_t head = tail;
             reached[node] = 1;

@@ -7,9 +7,10 @@ import RecVec
 import ServiceLifecycle
 import UnixSignals
 
-/// The HTTP service over a store: Hummingbird 2 on SwiftNIO. NIO's event loops do the I/O; each
-/// request's parsing, scoring and encoding run on `scoringPool` (a `NIOThreadPool`), so a slow
-/// request never blocks an event loop. Routes and bodies are documented in `openapi.yaml`.
+/// The HTTP service over a store: Hummingbird 2 on SwiftNIO. NIO's event loops do the I/O; a
+/// request's parsing, scoring and encoding run off them, on the handler's own task (single
+/// requests) or on `scoringPool` (a `NIOThreadPool`: batches and admin calls), so a slow request
+/// never blocks an event loop. Routes and bodies are documented in `openapi.yaml`.
 public final class RecommendServer: @unchecked Sendable {
     public let config: ServerConfig
     let follower: VersionFollower
@@ -265,11 +266,9 @@ public final class RecommendServer: @unchecked Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            if bodyWatchdog.end(watch) { throw late }
-            throw APIError.bodyTooLarge(bytes: nil, limit: limit)
         } catch {
             if bodyWatchdog.end(watch) { throw late }
+            if let error = error as? HTTPError, error.status == .contentTooLarge { throw APIError.bodyTooLarge(bytes: nil, limit: limit) }
             throw error
         }
         // A late body may end early (its input was closed): never answer from what arrived.
